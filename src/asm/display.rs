@@ -1,0 +1,208 @@
+//! LLVM's BPF assembler syntax for instructions.
+//!
+//! The spelling is the one `llvm-mc -triple bpfel -mattr=+alu32` accepts and
+//! `llvm-objdump -d` prints, with decimal immediates and offsets and hex
+//! 64-bit constants: `r0 = 2`, `if r1 > r2 goto +3`,
+//! `lock *(u64 *)(r0 + 0) += r1`, `r1 = 0x123456789 ll`. Loads and stores name
+//! 64-bit registers as the kernel's verifier log does; 32-bit atomics name
+//! `w` registers, the only spelling LLVM has for their fetching forms. Forms
+//! LLVM has no text for use this crate's own: `r1 = map_fd(3) ll`,
+//! `r1 = map_value(3, 8) ll`, `r1 = btf_id(1234) ll`, `r1 = func(+5) ll`,
+//! `r1 = map_idx(0) ll`, `r1 = map_idx_value(0, 8) ll`, `call pc+5` for a
+//! local call, `call kfunc(1234)`, and `.8byte 0x...` for a word that is no
+//! instruction.
+
+use std::fmt;
+
+use super::ir::{Call, Imm64, Insn, MapRef};
+use super::label::Target;
+use super::opcode::{AtomicOp, ByteOrder, Size, Width};
+use super::reg::{AnyReg, Src};
+
+/// A register named for a width: `r3` or `w3`.
+struct R(u8, Width);
+
+impl fmt::Display for R {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = if self.1 == Width::Bits64 { 'r' } else { 'w' };
+        write!(f, "{prefix}{}", self.0)
+    }
+}
+
+struct Operand(Src, Width);
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Src::Reg(r) => R(r.number(), self.1).fmt(f),
+            Src::Imm(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// `(r1 + 8)` / `(r10 - 4)`: a base register and a signed offset.
+struct Addr(AnyReg, i16);
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (sign, magnitude) =
+            if self.1 < 0 { ('-', -i32::from(self.1)) } else { ('+', i32::from(self.1)) };
+        write!(f, "{} {sign} {magnitude}", self.0)
+    }
+}
+
+struct Off(Target);
+
+impl fmt::Display for Off {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Target::Offset(o) => write!(f, "{o:+}"),
+            Target::Label(l) => write!(f, "{l}"),
+        }
+    }
+}
+
+fn ty(size: Size, signed: bool) -> &'static str {
+    match (size, signed) {
+        (Size::B, false) => "u8",
+        (Size::H, false) => "u16",
+        (Size::W, false) => "u32",
+        (Size::DW, false) => "u64",
+        (Size::B, true) => "s8",
+        (Size::H, true) => "s16",
+        (Size::W, true) => "s32",
+        (Size::DW, true) => "s64",
+    }
+}
+
+fn map(f: &mut fmt::Formatter<'_>, m: &MapRef) -> fmt::Result {
+    match m {
+        MapRef::Name(name) => f.write_str(name),
+        other => write!(f, "map_fd({})", other.fd_number()),
+    }
+}
+
+impl fmt::Display for Insn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Insn::Alu { width, op, dst, src } => {
+                write!(f, "{} {} {}", R(dst.number(), *width), op.operator(), Operand(*src, *width))
+            }
+            Insn::MovSx { width, from, dst, src } => {
+                write!(
+                    f,
+                    "{} = (s{}){}",
+                    R(dst.number(), *width),
+                    *from as u8,
+                    R(src.number(), *width)
+                )
+            }
+            Insn::Neg { width, dst } => {
+                let r = R(dst.number(), *width);
+                write!(f, "{r} = -{r}")
+            }
+            Insn::Endian { order, bits, dst } => {
+                let name = match order {
+                    ByteOrder::ToLe => "le",
+                    ByteOrder::ToBe => "be",
+                    ByteOrder::Swap => "bswap",
+                };
+                write!(f, "{dst} = {name}{} {dst}", *bits as u8)
+            }
+            Insn::Jump { width, cond, dst, src, target } => write!(
+                f,
+                "if {} {} {} goto {}",
+                R(dst.number(), *width),
+                cond.operator(),
+                Operand(*src, *width),
+                Off(*target)
+            ),
+            Insn::Ja { target } => write!(f, "goto {}", Off(*target)),
+            Insn::Gotol { target } => write!(f, "gotol {}", Off(*target)),
+            Insn::MayGoto { target } => write!(f, "may_goto {}", Off(*target)),
+            Insn::Call(Call::Helper(id)) => write!(f, "call {}", id.0),
+            Insn::Call(Call::Local(Target::Offset(o))) => write!(f, "call pc{o:+}"),
+            Insn::Call(Call::Local(Target::Label(l))) => write!(f, "call {l}"),
+            Insn::Call(Call::Kfunc { btf_id, fd_index: 0 }) => write!(f, "call kfunc({btf_id})"),
+            Insn::Call(Call::Kfunc { btf_id, fd_index }) => {
+                write!(f, "call kfunc({btf_id}, {fd_index})")
+            }
+            Insn::Exit => f.write_str("exit"),
+            Insn::LdImm64 { dst, value } => {
+                write!(f, "{dst} = ")?;
+                match value {
+                    Imm64::Const(v) => write!(f, "{v:#x}")?,
+                    Imm64::MapFd(m) => map(f, m)?,
+                    Imm64::MapValue { map: MapRef::Name(name), offset } => {
+                        write!(f, "map_value({name}, {offset})")?
+                    }
+                    Imm64::MapValue { map, offset } => {
+                        write!(f, "map_value({}, {offset})", map.fd_number())?
+                    }
+                    Imm64::BtfId { id, btf_fd: 0 } => write!(f, "btf_id({id})")?,
+                    Imm64::BtfId { id, btf_fd } => write!(f, "btf_id({id}, {btf_fd})")?,
+                    Imm64::Func(t) => write!(f, "func({})", Off(*t))?,
+                    Imm64::MapIdx(i) => write!(f, "map_idx({i})")?,
+                    Imm64::MapIdxValue { index, offset } => {
+                        write!(f, "map_idx_value({index}, {offset})")?
+                    }
+                }
+                f.write_str(" ll")
+            }
+            Insn::Load { size, dst, src, off } => {
+                write!(f, "{dst} = *({} *)({})", ty(*size, false), Addr(*src, *off))
+            }
+            Insn::LoadSx { size, dst, src, off } => {
+                write!(f, "{dst} = *({} *)({})", ty(*size, true), Addr(*src, *off))
+            }
+            Insn::Store { size, dst, off, src } => {
+                write!(
+                    f,
+                    "*({} *)({}) = {}",
+                    ty(*size, false),
+                    Addr(*dst, *off),
+                    Operand(*src, Width::Bits64)
+                )
+            }
+            Insn::Atomic { width, op, dst, off, src } => {
+                let size = if *width == Width::Bits64 { Size::DW } else { Size::W };
+                let s = R(src.number(), *width);
+                let (t, addr) = (ty(size, false), Addr(*dst, *off));
+                let bits = if *width == Width::Bits64 { "64" } else { "32_32" };
+                match op {
+                    AtomicOp::Add => write!(f, "lock *({t} *)({addr}) += {s}"),
+                    AtomicOp::Or => write!(f, "lock *({t} *)({addr}) |= {s}"),
+                    AtomicOp::And => write!(f, "lock *({t} *)({addr}) &= {s}"),
+                    AtomicOp::Xor => write!(f, "lock *({t} *)({addr}) ^= {s}"),
+                    AtomicOp::FetchAdd => write!(f, "{s} = atomic_fetch_add(({t} *)({addr}), {s})"),
+                    AtomicOp::FetchOr => write!(f, "{s} = atomic_fetch_or(({t} *)({addr}), {s})"),
+                    AtomicOp::FetchAnd => write!(f, "{s} = atomic_fetch_and(({t} *)({addr}), {s})"),
+                    AtomicOp::FetchXor => write!(f, "{s} = atomic_fetch_xor(({t} *)({addr}), {s})"),
+                    AtomicOp::Xchg => write!(
+                        f,
+                        "{s} = xchg{}({addr}, {s})",
+                        if bits == "64" { "_64" } else { "32_32" }
+                    ),
+                    AtomicOp::CmpXchg => {
+                        let r0 = R(0, *width);
+                        write!(
+                            f,
+                            "{r0} = cmpxchg{}({addr}, {r0}, {s})",
+                            if bits == "64" { "_64" } else { "32_32" }
+                        )
+                    }
+                }
+            }
+            Insn::LdAbs { size, imm } => write!(f, "r0 = *({} *)skb[{imm}]", ty(*size, false)),
+            Insn::LdInd { size, src, imm: 0 } => {
+                write!(f, "r0 = *({} *)skb[{src}]", ty(*size, false))
+            }
+            Insn::LdInd { size, src, imm } => {
+                let (sign, magnitude) =
+                    if *imm < 0 { ('-', -i64::from(*imm)) } else { ('+', i64::from(*imm)) };
+                write!(f, "r0 = *({} *)skb[{src} {sign} {magnitude}]", ty(*size, false))
+            }
+            Insn::Raw(raw) => write!(f, ".8byte {:#018x}", raw.to_word()),
+        }
+    }
+}

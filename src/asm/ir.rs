@@ -1,0 +1,290 @@
+//! The instruction IR: one enum variant per instruction family, operands typed.
+//!
+//! The IR, not bytes, is what the builder records, the assembler resolves,
+//! the encoder turns into [`RawInsn`]s and the disassembler prints. `LD_IMM64`
+//! is one node (two slots when encoded).
+
+use super::helper::HelperId;
+use super::insn::RawInsn;
+use super::label::Target;
+use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
+use super::reg::{AnyReg, Reg, Src};
+use crate::maps::MapFd;
+
+/// One eBPF instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Insn {
+    /// `dst OP= src` in 32 or 64 bits (`BPF_ALU`/`BPF_ALU64`), including `mov`.
+    Alu {
+        /// 32 or 64 bits.
+        width: Width,
+        /// The operation.
+        op: AluOp,
+        /// Destination (and first operand).
+        dst: Reg,
+        /// Second operand.
+        src: Src,
+    },
+    /// `dst = (sN)src`: sign-extending move (v4).
+    MovSx {
+        /// 32 or 64 bits.
+        width: Width,
+        /// The width of the source value.
+        from: SxBits,
+        /// Destination.
+        dst: Reg,
+        /// Source.
+        src: AnyReg,
+    },
+    /// `dst = -dst`.
+    Neg {
+        /// 32 or 64 bits.
+        width: Width,
+        /// Destination and operand.
+        dst: Reg,
+    },
+    /// `dst = be16 dst`, `le32`, `bswap64`, ...
+    Endian {
+        /// Conversion kind.
+        order: ByteOrder,
+        /// Width of the value.
+        bits: SwapBits,
+        /// Destination and operand.
+        dst: Reg,
+    },
+    /// `if dst COND src goto target` (`BPF_JMP`/`BPF_JMP32`).
+    Jump {
+        /// 64-bit (`JMP`) or 32-bit (`JMP32`) comparison.
+        width: Width,
+        /// The condition.
+        cond: Cond,
+        /// First comparand.
+        dst: AnyReg,
+        /// Second comparand.
+        src: Src,
+        /// Where to go when the condition holds.
+        target: Target,
+    },
+    /// `goto target`: 16-bit offset (`BPF_JA`).
+    Ja {
+        /// Where to go.
+        target: Target,
+    },
+    /// `gotol target`: 32-bit offset (`BPF_JMP32 | BPF_JA`, v4).
+    Gotol {
+        /// Where to go.
+        target: Target,
+    },
+    /// `may_goto target`: a loop exit the verifier may take (`BPF_JCOND`).
+    MayGoto {
+        /// Where to go when the kernel's budget runs out.
+        target: Target,
+    },
+    /// `call`: a helper, a local subprogram or a kernel function.
+    Call(Call),
+    /// `exit`: return R0.
+    Exit,
+    /// `dst = imm64 ll`, in any of its pseudo forms (two slots).
+    LdImm64 {
+        /// Destination.
+        dst: Reg,
+        /// What is loaded.
+        value: Imm64,
+    },
+    /// `dst = *(uN *)(src + off)` (`BPF_LDX | BPF_MEM`).
+    Load {
+        /// Access size.
+        size: Size,
+        /// Destination.
+        dst: Reg,
+        /// Base address register.
+        src: AnyReg,
+        /// Offset from the base.
+        off: i16,
+    },
+    /// `dst = *(sN *)(src + off)`: sign-extending load (`BPF_MEMSX`, v4; B, H, W).
+    LoadSx {
+        /// Access size (not `DW`).
+        size: Size,
+        /// Destination.
+        dst: Reg,
+        /// Base address register.
+        src: AnyReg,
+        /// Offset from the base.
+        off: i16,
+    },
+    /// `*(uN *)(dst + off) = src`: `BPF_ST` for an immediate, `BPF_STX` for a register.
+    Store {
+        /// Access size.
+        size: Size,
+        /// Base address register.
+        dst: AnyReg,
+        /// Offset from the base.
+        off: i16,
+        /// Stored value.
+        src: Src,
+    },
+    /// Atomic read-modify-write at `dst + off` (`BPF_STX | BPF_ATOMIC`; 32 or 64 bits).
+    Atomic {
+        /// 32 (`BPF_W`) or 64 (`BPF_DW`) bits.
+        width: Width,
+        /// The operation.
+        op: AtomicOp,
+        /// Base address register.
+        dst: AnyReg,
+        /// Offset from the base.
+        off: i16,
+        /// Operand; receives the old value for fetching operations.
+        src: Reg,
+    },
+    /// `r0 = *(uN *)skb[imm]`: legacy packet load (`BPF_LD | BPF_ABS`).
+    LdAbs {
+        /// Access size.
+        size: Size,
+        /// Packet offset.
+        imm: i32,
+    },
+    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (`BPF_LD | BPF_IND`).
+    LdInd {
+        /// Access size.
+        size: Size,
+        /// Packet offset register.
+        src: AnyReg,
+        /// Added offset.
+        imm: i32,
+    },
+    /// An 8-byte word emitted as is: for words no other variant encodes
+    /// (printed as `.8byte`), and for feeding the verifier invalid code.
+    Raw(RawInsn),
+}
+
+/// The target of a `call`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Call {
+    /// A kernel helper by id (`src_reg = 0`).
+    Helper(HelperId),
+    /// A local subprogram (`src_reg = BPF_PSEUDO_CALL`, pc-relative `imm`).
+    Local(Target),
+    /// A kernel function by BTF id (`src_reg = BPF_PSEUDO_KFUNC_CALL`);
+    /// `fd_index` selects a module BTF from the `fd_array` (0: vmlinux).
+    Kfunc {
+        /// BTF id of the `BTF_KIND_FUNC`.
+        btf_id: i32,
+        /// Index into the program's `fd_array`.
+        fd_index: i16,
+    },
+}
+
+/// What an `LD_IMM64` loads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Imm64 {
+    /// A 64-bit constant (`src_reg = 0`).
+    Const(u64),
+    /// The address of a map (`BPF_PSEUDO_MAP_FD`).
+    MapFd(MapRef),
+    /// The address of a map's value plus `offset` (`BPF_PSEUDO_MAP_VALUE`).
+    MapValue {
+        /// The map (an array of one element, usually).
+        map: MapRef,
+        /// Byte offset into the value.
+        offset: u32,
+    },
+    /// The address of a kernel variable by BTF id (`BPF_PSEUDO_BTF_ID`);
+    /// `btf_fd` names a module's BTF (0: vmlinux).
+    BtfId {
+        /// BTF id of the `BTF_KIND_VAR`.
+        id: i32,
+        /// Module BTF fd, or 0.
+        btf_fd: i32,
+    },
+    /// The address of a local subprogram (`BPF_PSEUDO_FUNC`).
+    Func(Target),
+    /// A map by index into the program's `fd_array` (`BPF_PSEUDO_MAP_IDX`).
+    MapIdx(u32),
+    /// A map value by `fd_array` index and offset (`BPF_PSEUDO_MAP_IDX_VALUE`).
+    MapIdxValue {
+        /// Index into `fd_array`.
+        index: u32,
+        /// Byte offset into the value.
+        offset: u32,
+    },
+}
+
+/// The map an `LD_IMM64` refers to.
+#[derive(Clone, Debug)]
+pub enum MapRef {
+    /// A live map: its fd goes into the instruction and the assembled program
+    /// keeps it open, so the program cannot refer to a closed or other map.
+    Map(MapFd),
+    /// A raw fd number (as decoded from bytes).
+    Fd(i32),
+    /// A map known by name only (text assembler); bound to a map at load.
+    Name(String),
+}
+
+impl MapRef {
+    /// The fd number the instruction carries (0 for a named, unbound map).
+    pub fn fd_number(&self) -> i32 {
+        match self {
+            MapRef::Map(map) => map.raw_fd(),
+            MapRef::Fd(fd) => *fd,
+            MapRef::Name(_) => 0,
+        }
+    }
+}
+
+impl PartialEq for MapRef {
+    /// Two references are equal when they name the same fd or the same name.
+    fn eq(&self, other: &MapRef) -> bool {
+        match (self, other) {
+            (MapRef::Name(a), MapRef::Name(b)) => a == b,
+            (MapRef::Name(_), _) | (_, MapRef::Name(_)) => false,
+            (a, b) => a.fd_number() == b.fd_number(),
+        }
+    }
+}
+
+impl Eq for MapRef {}
+
+impl Insn {
+    /// How many 8-byte slots the instruction takes (2 for `LD_IMM64`).
+    pub fn slots(&self) -> usize {
+        match self {
+            Insn::LdImm64 { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// The jump or call target, if the instruction has one.
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            Insn::Jump { target, .. }
+            | Insn::Ja { target }
+            | Insn::Gotol { target }
+            | Insn::MayGoto { target }
+            | Insn::Call(Call::Local(target))
+            | Insn::LdImm64 { value: Imm64::Func(target), .. } => Some(*target),
+            _ => None,
+        }
+    }
+
+    /// The target field, mutable, for the assembler to resolve.
+    pub(crate) fn target_mut(&mut self) -> Option<&mut Target> {
+        match self {
+            Insn::Jump { target, .. }
+            | Insn::Ja { target }
+            | Insn::Gotol { target }
+            | Insn::MayGoto { target }
+            | Insn::Call(Call::Local(target))
+            | Insn::LdImm64 { value: Imm64::Func(target), .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The largest offset magnitude the instruction's field holds: 16-bit
+    /// `off` for jumps, 32-bit `imm` for `gotol`, calls and function pointers.
+    pub(crate) fn offset_is_wide(&self) -> bool {
+        matches!(self, Insn::Gotol { .. } | Insn::Call(_) | Insn::LdImm64 { .. })
+    }
+}

@@ -1,0 +1,329 @@
+//! The crate's one error type.
+//!
+//! Every failure says what was attempted (the `bpf(2)` command, the map, the
+//! sizes, the path) and, where the kernel's errno has a usual cause, what to do
+//! about it. Verifier rejections and assembler errors are their own types,
+//! wrapped here so that `?` works across the whole crate.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::asm::AsmError;
+use crate::maps::MapType;
+use crate::prog::VerifierError;
+use crate::sys::Cmd;
+
+/// The result type of every fallible bpfkit call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error number returned by the kernel.
+///
+/// Displays as its symbolic name and the C library's text, e.g.
+/// `EPERM (Operation not permitted)`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// `EPERM`: the caller lacks a capability.
+    pub const EPERM: Errno = Errno(libc::EPERM);
+    /// `ENOENT`: no such element, object or file.
+    pub const ENOENT: Errno = Errno(libc::ENOENT);
+    /// `E2BIG`: an argument (map size, attribute) is too large.
+    pub const E2BIG: Errno = Errno(libc::E2BIG);
+    /// `EAGAIN`: try again (the verifier was interrupted).
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    /// `ENOMEM`: the kernel could not allocate memory.
+    pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    /// `EACCES`: the verifier rejected a program, or access was denied.
+    pub const EACCES: Errno = Errno(libc::EACCES);
+    /// `EEXIST`: the element or object already exists.
+    pub const EEXIST: Errno = Errno(libc::EEXIST);
+    /// `EINVAL`: an invalid argument.
+    pub const EINVAL: Errno = Errno(libc::EINVAL);
+    /// `ENOSPC`: a buffer (e.g. the verifier log) was too small.
+    pub const ENOSPC: Errno = Errno(libc::ENOSPC);
+    /// `ENOTSUPP` (524): the kernel's internal "operation not supported".
+    pub const ENOTSUPP: Errno = Errno(524);
+    /// `EOPNOTSUPP`: the operation is not supported.
+    pub const EOPNOTSUPP: Errno = Errno(libc::EOPNOTSUPP);
+    /// `EBUSY`: the resource is busy (e.g. an XDP program is attached).
+    pub const EBUSY: Errno = Errno(libc::EBUSY);
+    /// `EFAULT`: a bad user pointer.
+    pub const EFAULT: Errno = Errno(libc::EFAULT);
+    /// `EBADF`: a bad file descriptor.
+    pub const EBADF: Errno = Errno(libc::EBADF);
+    /// `ENOSYS`: the system call does not exist.
+    pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    /// `ENODEV`: no such device.
+    pub const ENODEV: Errno = Errno(libc::ENODEV);
+
+    /// The errno of the last failed libc call on this thread.
+    pub(crate) fn last() -> Errno {
+        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    }
+
+    /// The symbolic name (`"EPERM"`), or `None` for a number this crate does not name.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            libc::EPERM => "EPERM",
+            libc::ENOENT => "ENOENT",
+            libc::ESRCH => "ESRCH",
+            libc::EINTR => "EINTR",
+            libc::EIO => "EIO",
+            libc::E2BIG => "E2BIG",
+            libc::EBADF => "EBADF",
+            libc::EAGAIN => "EAGAIN",
+            libc::ENOMEM => "ENOMEM",
+            libc::EACCES => "EACCES",
+            libc::EFAULT => "EFAULT",
+            libc::EBUSY => "EBUSY",
+            libc::EEXIST => "EEXIST",
+            libc::ENODEV => "ENODEV",
+            libc::ENOTDIR => "ENOTDIR",
+            libc::EINVAL => "EINVAL",
+            libc::ENFILE => "ENFILE",
+            libc::EMFILE => "EMFILE",
+            libc::ENOSPC => "ENOSPC",
+            libc::ERANGE => "ERANGE",
+            libc::ENOSYS => "ENOSYS",
+            libc::ELOOP => "ELOOP",
+            libc::EOPNOTSUPP => "EOPNOTSUPP",
+            libc::EXDEV => "EXDEV",
+            524 => "ENOTSUPP",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "Errno({})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The kernel-internal ENOTSUPP has no libc text.
+        let text = if self.0 == 524 {
+            "Operation not supported by this kernel".to_string()
+        } else {
+            let full = std::io::Error::from_raw_os_error(self.0).to_string();
+            full.split(" (os error").next().unwrap_or(&full).to_string()
+        };
+        match self.name() {
+            Some(name) => write!(f, "{name} ({text})"),
+            None => write!(f, "errno {} ({text})", self.0),
+        }
+    }
+}
+
+/// What went wrong, with enough context to act on it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `bpf(2)` command failed.
+    #[error("{cmd} failed: {errno}{}", advice_suffix(*cmd, *errno))]
+    Syscall {
+        /// The command that failed.
+        cmd: Cmd,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// Creating a map failed.
+    #[error(
+        "creating {map_type} map {name:?} (key {key_size} B, value {value_size} B, \
+         {max_entries} entries) failed: {errno}{}",
+        map_create_advice(*errno)
+    )]
+    MapCreate {
+        /// The map's name.
+        name: String,
+        /// The map's type.
+        map_type: MapType,
+        /// Key size in bytes.
+        key_size: u32,
+        /// Value size in bytes.
+        value_size: u32,
+        /// Maximum number of entries.
+        max_entries: u32,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// A map operation failed.
+    #[error("{cmd} on map {map:?} failed: {errno}{}", advice_suffix(*cmd, *errno))]
+    MapOp {
+        /// The command that failed.
+        cmd: Cmd,
+        /// The map's name.
+        map: String,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// The kernel does not support an operation on this kind of object.
+    #[error("{what} is not supported by this kernel for {object}: {errno}")]
+    Unsupported {
+        /// The operation, e.g. `"BPF_MAP_LOOKUP_BATCH"`.
+        what: &'static str,
+        /// The object it was tried on.
+        object: String,
+        /// The kernel's answer.
+        errno: Errno,
+    },
+
+    /// A map does not have the shape the caller expects.
+    #[error(
+        "map {map:?}{} does not match: {field} is {found}, expected {expected}",
+        path.as_ref().map(|p| format!(" pinned at {}", p.display())).unwrap_or_default()
+    )]
+    MapMismatch {
+        /// The map's name.
+        map: String,
+        /// Where it was opened from, when it was pinned.
+        path: Option<PathBuf>,
+        /// The differing property: `"type"`, `"key size"`, `"value size"`, `"max entries"` or `"flags"`.
+        field: &'static str,
+        /// What the caller asked for.
+        expected: String,
+        /// What the kernel's map has.
+        found: String,
+    },
+
+    /// An object could not be pinned to or opened from bpffs.
+    #[error("{cmd} {path}: {errno}{}", pin_advice(*errno))]
+    Pin {
+        /// `BPF_OBJ_PIN` or `BPF_OBJ_GET`.
+        cmd: Cmd,
+        /// The bpffs path.
+        path: PathBuf,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// A program failed to load for a reason other than the verifier.
+    #[error("loading program {name:?} failed: {errno}{}", advice_suffix(Cmd::ProgLoad, *errno))]
+    ProgLoad {
+        /// The program's name.
+        name: String,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// The verifier rejected a program.
+    #[error(transparent)]
+    Verifier(#[from] Box<VerifierError>),
+
+    /// The assembler rejected a program.
+    #[error(transparent)]
+    Asm(#[from] AsmError),
+
+    /// An argument was rejected before it reached the kernel.
+    #[error("invalid {what}: {why}")]
+    InvalidArgument {
+        /// What was invalid (e.g. `"map name"`).
+        what: &'static str,
+        /// Why.
+        why: String,
+    },
+
+    /// A system file could not be read or a libc call failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The kernel's error number, when the error came from the kernel.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::Syscall { errno, .. }
+            | Error::MapCreate { errno, .. }
+            | Error::MapOp { errno, .. }
+            | Error::Unsupported { errno, .. }
+            | Error::Pin { errno, .. }
+            | Error::ProgLoad { errno, .. } => Some(*errno),
+            Error::Verifier(_) => Some(Errno::EACCES),
+            Error::Io { source, .. } => source.raw_os_error().map(Errno),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn syscall(cmd: Cmd, errno: Errno) -> Error {
+        Error::Syscall { cmd, errno }
+    }
+}
+
+/// The usual cause of `errno` for `cmd`, and what to do, as a `": ..."` suffix.
+fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
+    let advice = match errno {
+        Errno::EPERM => match cmd {
+            Cmd::ProgLoad => {
+                "loading a program needs CAP_BPF, plus CAP_NET_ADMIN for network program types \
+                 and CAP_PERFMON for tracing ones (or CAP_SYS_ADMIN); run as root or grant them"
+            }
+            Cmd::LinkCreate | Cmd::LinkUpdate | Cmd::LinkDetach => {
+                "attaching needs CAP_NET_ADMIN for network hooks (CAP_BPF and CAP_PERFMON for \
+                 tracing); run as root or grant them"
+            }
+            _ => "bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN); run as root or grant CAP_BPF",
+        },
+        Errno::EINVAL => match cmd {
+            Cmd::ProgTestRun => {
+                "the kernel refused the test-run arguments: this program type may not support \
+                 test runs, or the data/context sizes are wrong for it"
+            }
+            _ => {
+                "the kernel refused an argument of this command: check sizes, flags and types \
+                  against what this kernel supports"
+            }
+        },
+        Errno::E2BIG => "an argument is larger than this kernel accepts",
+        Errno::ENOMEM => {
+            "the kernel could not allocate memory: reduce the size or check the memory cgroup limits"
+        }
+        Errno::ENOENT => match cmd {
+            Cmd::MapLookupElem | Cmd::MapDeleteElem | Cmd::MapGetNextKey => "no such key",
+            _ => "no such object",
+        },
+        Errno::EEXIST => "the key already exists (NoExist was asked)",
+        Errno::EBADF => "a file descriptor is not valid or not of the expected kind",
+        Errno::ENOSYS => "the kernel has no bpf(2) system call (CONFIG_BPF_SYSCALL is off)",
+        Errno::EBUSY => "the target is busy: another program is attached",
+        _ => return String::new(),
+    };
+    format!(": {advice}")
+}
+
+fn map_create_advice(errno: Errno) -> String {
+    match errno {
+        Errno::ENOMEM | Errno::E2BIG => ": the map is too large for this kernel or memory cgroup; \
+                                         reduce max_entries or value size"
+            .to_string(),
+        Errno::EINVAL => ": the kernel refused this combination of type, sizes and flags \
+                          (e.g. a key size the map type does not allow, or an unsupported flag)"
+            .to_string(),
+        other => advice_suffix(Cmd::MapCreate, other),
+    }
+}
+
+fn pin_advice(errno: Errno) -> &'static str {
+    match errno {
+        Errno::EEXIST => ": a file already exists at that path; remove it or open it instead",
+        Errno::ENOENT => {
+            ": no such path; is bpffs mounted (mount -t bpf bpf /sys/fs/bpf) and does the directory exist?"
+        }
+        Errno::EPERM => ": the path is not on a bpf filesystem, or the caller lacks CAP_BPF",
+        Errno::EINVAL => ": the path is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
+        _ => "",
+    }
+}

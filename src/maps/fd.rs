@@ -1,0 +1,237 @@
+//! `MapFd`: an open map of any type, shared cheaply, with byte-level access.
+
+use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
+
+use super::cpus::possible_cpus;
+use super::spec::MapDef;
+use super::types::{MapFlags, MapType, UpdateMode};
+use crate::error::{Errno, Error, Result};
+use crate::sys::{self, Cmd, map::Dims};
+
+/// An open map of any type.
+///
+/// Cloning shares the one file descriptor (it is closed when the last clone
+/// goes), which is how programs that refer to a map keep it open. Typed maps
+/// ([`Array`](super::Array), [`HashMap`](super::HashMap), ...) wrap a `MapFd`
+/// and check its shape once, when they are made.
+#[derive(Clone)]
+pub struct MapFd(Arc<Inner>);
+
+struct Inner {
+    fd: OwnedFd,
+    def: MapDef,
+    name: String,
+    dims: Dims,
+}
+
+/// What the kernel reports about a map (`struct bpf_map_info`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MapInfo {
+    /// The kernel's id of the map (what `bpftool map show` lists).
+    pub id: u32,
+    /// The map's name.
+    pub name: String,
+    /// Type, sizes, capacity and flags.
+    pub def: MapDef,
+    /// BTF object id, 0 without BTF.
+    pub btf_id: u32,
+    /// Type-specific extra (`map_extra`).
+    pub map_extra: u64,
+    /// Interface index of an offloaded map, 0 otherwise.
+    pub ifindex: u32,
+}
+
+impl MapFd {
+    pub(crate) fn new(fd: OwnedFd, def: MapDef, name: String) -> Result<MapFd> {
+        let value = if def.map_type.is_per_cpu() {
+            def.value_size.next_multiple_of(8) as usize * possible_cpus()?
+        } else {
+            def.value_size as usize
+        };
+        let dims = Dims { key: def.key_size as usize, value };
+        Ok(MapFd(Arc::new(Inner { fd, def, name, dims })))
+    }
+
+    /// Wraps an fd that refers to a map, reading its shape from the kernel.
+    pub fn from_fd(fd: OwnedFd) -> Result<MapFd> {
+        let info =
+            sys::obj::map_info(fd.as_fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
+        let info = MapInfo::from_raw(&info);
+        MapFd::new(fd, info.def, info.name)
+    }
+
+    /// Opens the map with kernel id `id` (`BPF_MAP_GET_FD_BY_ID`).
+    pub fn from_id(id: u32) -> Result<MapFd> {
+        let fd = sys::obj::fd_by_id(Cmd::MapGetFdById, id)
+            .map_err(|e| Error::syscall(Cmd::MapGetFdById, e))?;
+        MapFd::from_fd(fd)
+    }
+
+    /// The map's file descriptor.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.0.fd.as_fd()
+    }
+
+    /// The fd number, as it goes into an `LD_IMM64`.
+    pub fn raw_fd(&self) -> i32 {
+        self.0.fd.as_raw_fd()
+    }
+
+    /// The name the map was created or found with.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Type, sizes, capacity and flags.
+    pub fn def(&self) -> MapDef {
+        self.0.def
+    }
+
+    /// The map type.
+    pub fn map_type(&self) -> MapType {
+        self.0.def.map_type
+    }
+
+    pub(crate) fn dims(&self) -> Dims {
+        self.0.dims
+    }
+
+    /// Bytes of one value as user space reads it: the value size, or for a
+    /// per-CPU map the value size rounded up to 8 times the possible CPUs.
+    pub fn value_buffer_len(&self) -> usize {
+        self.0.dims.value
+    }
+
+    /// Asks the kernel for the map's info (id, name, shape, BTF).
+    pub fn info(&self) -> Result<MapInfo> {
+        let raw =
+            sys::obj::map_info(self.fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
+        Ok(MapInfo::from_raw(&raw))
+    }
+
+    pub(crate) fn op_error(&self, cmd: Cmd, errno: Errno) -> Error {
+        Error::MapOp { cmd, map: self.0.name.clone(), errno }
+    }
+
+    fn check_len(&self, what: &'static str, got: usize, want: usize) -> Result<()> {
+        if got == want {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument {
+                what,
+                why: format!("map {:?} takes {want} bytes, got {got}", self.0.name),
+            })
+        }
+    }
+
+    /// Copies the value of `key` into `value`; `false` if there is no such key.
+    /// `key` and `value` must be exactly the map's key and value sizes
+    /// ([`value_buffer_len`](Self::value_buffer_len) for per-CPU maps).
+    pub fn lookup_bytes(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.check_len("key", key.len(), self.0.dims.key)?;
+        self.check_len("value buffer", value.len(), self.0.dims.value)?;
+        match sys::map::lookup(self.fd(), self.0.dims, key, value, 0) {
+            Ok(()) => Ok(true),
+            Err(Errno::ENOENT) => Ok(false),
+            Err(e) => Err(self.op_error(Cmd::MapLookupElem, e)),
+        }
+    }
+
+    /// Writes `value` at `key` under `mode`.
+    pub fn update_bytes(&self, key: &[u8], value: &[u8], mode: UpdateMode) -> Result<()> {
+        self.check_len("key", key.len(), self.0.dims.key)?;
+        self.check_len("value", value.len(), self.0.dims.value)?;
+        sys::map::update(self.fd(), self.0.dims, key, value, mode.flags())
+            .map_err(|e| self.op_error(Cmd::MapUpdateElem, e))
+    }
+
+    /// Deletes `key`; `false` if there was no such key.
+    pub fn delete_bytes(&self, key: &[u8]) -> Result<bool> {
+        self.check_len("key", key.len(), self.0.dims.key)?;
+        match sys::map::delete(self.fd(), self.0.dims, key) {
+            Ok(()) => Ok(true),
+            Err(Errno::ENOENT) => Ok(false),
+            Err(e) => Err(self.op_error(Cmd::MapDeleteElem, e)),
+        }
+    }
+
+    /// Writes the key after `key` (the first key for `None`) into `next`;
+    /// `false` when there is none.
+    pub fn next_key_bytes(&self, key: Option<&[u8]>, next: &mut [u8]) -> Result<bool> {
+        if let Some(key) = key {
+            self.check_len("key", key.len(), self.0.dims.key)?;
+        }
+        self.check_len("next key buffer", next.len(), self.0.dims.key)?;
+        match sys::map::next_key(self.fd(), self.0.dims, key, next) {
+            Ok(()) => Ok(true),
+            Err(Errno::ENOENT) => Ok(false),
+            Err(e) => Err(self.op_error(Cmd::MapGetNextKey, e)),
+        }
+    }
+
+    /// Makes the map read-only for user space (`BPF_MAP_FREEZE`); programs
+    /// may still write unless the map was created with `RDONLY_PROG`.
+    pub fn freeze(&self) -> Result<()> {
+        sys::map::freeze(self.fd()).map_err(|e| self.op_error(Cmd::MapFreeze, e))
+    }
+
+    /// Pins the map at `path` on a bpf filesystem.
+    pub fn pin(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        super::pin::pin(self.fd(), path.as_ref())
+    }
+
+    /// Opens the map pinned at `path`, whatever its shape.
+    pub fn open_pinned(path: impl AsRef<std::path::Path>) -> Result<MapFd> {
+        super::pin::open(path.as_ref())
+    }
+}
+
+impl MapInfo {
+    pub(crate) fn from_raw(raw: &sys::info::MapInfoRaw) -> MapInfo {
+        MapInfo {
+            id: raw.id,
+            name: c_name(&raw.name),
+            def: MapDef {
+                map_type: MapType(raw.map_type),
+                key_size: raw.key_size,
+                value_size: raw.value_size,
+                max_entries: raw.max_entries,
+                flags: MapFlags::from_bits_retain(raw.map_flags),
+            },
+            btf_id: raw.btf_id,
+            map_extra: raw.map_extra,
+            ifindex: raw.ifindex,
+        }
+    }
+}
+
+/// A NUL-padded kernel name as a string.
+pub(crate) fn c_name(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+impl AsRef<MapFd> for MapFd {
+    fn as_ref(&self) -> &MapFd {
+        self
+    }
+}
+
+impl AsFd for MapFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd()
+    }
+}
+
+impl fmt::Debug for MapFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapFd")
+            .field("fd", &self.raw_fd())
+            .field("name", &self.0.name)
+            .field("def", &self.0.def)
+            .finish()
+    }
+}

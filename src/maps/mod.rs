@@ -1,0 +1,44 @@
+//! Maps: create, open, pin, and typed access to their elements.
+//!
+//! [`MapSpec`] describes a map and creates it; [`MapFd`] is any open map,
+//! with byte-level access. The typed wrappers check the map's type and sizes
+//! once, when they are made, and then move keys and values as Rust values
+//! through [`zerocopy`]: any `K` and `V` that are plain bytes
+//! (`FromBytes + IntoBytes + Immutable + KnownLayout`) will do.
+//!
+//! ```no_run
+//! use bpfkit::maps::{Array, MapFlags};
+//!
+//! let counts = Array::<u64>::create("counts", 4, MapFlags::empty())?;
+//! counts.set(2, &40)?;
+//! assert_eq!(counts.get(2)?, 40);
+//! # Ok::<(), bpfkit::Error>(())
+//! ```
+
+mod array;
+mod cpus;
+mod fd;
+mod pin;
+mod spec;
+mod types;
+
+pub use array::Array;
+pub use cpus::possible_cpus;
+pub use fd::{MapFd, MapInfo};
+pub use spec::{MapDef, MapSpec};
+pub use types::{MapFlags, MapType, UpdateMode};
+
+pub(crate) use fd::c_name;
+pub(crate) use pin::c_path;
+pub(crate) use spec::object_name;
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+/// A type that can be a map key or value: plain bytes, no padding, no pointers.
+///
+/// Implemented for every type that has zerocopy's four traits; derive them
+/// (`#[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]` with
+/// `#[repr(C)]`) on your own structs.
+pub trait Plain: FromBytes + IntoBytes + Immutable + KnownLayout + Copy {}
+
+impl<T: FromBytes + IntoBytes + Immutable + KnownLayout + Copy> Plain for T {}

@@ -1,0 +1,45 @@
+//! Pinning maps to bpffs and opening pinned maps.
+
+use std::ffi::CString;
+use std::os::fd::BorrowedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use super::fd::MapFd;
+use crate::error::{Error, Result};
+use crate::sys::{self, Cmd};
+
+pub(crate) fn c_path(path: &Path) -> Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::InvalidArgument {
+        what: "path",
+        why: format!("{} contains a NUL byte", path.display()),
+    })
+}
+
+/// Pins any bpf object fd at `path`.
+pub(crate) fn pin(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
+    let c = c_path(path)?;
+    sys::obj::pin(fd, &c).map_err(|errno| Error::Pin {
+        cmd: Cmd::ObjPin,
+        path: path.to_path_buf(),
+        errno,
+    })
+}
+
+/// Opens the map pinned at `path`.
+pub(crate) fn open(path: &Path) -> Result<MapFd> {
+    let c = c_path(path)?;
+    let fd = sys::obj::get(&c, 0).map_err(|errno| Error::Pin {
+        cmd: Cmd::ObjGet,
+        path: path.to_path_buf(),
+        errno,
+    })?;
+    // A pinned program or link opens too; only a map has map info.
+    MapFd::from_fd(fd).map_err(|e| match e.errno() {
+        Some(errno) if errno == crate::Errno::EINVAL => Error::InvalidArgument {
+            what: "pinned object",
+            why: format!("{} is not a map", path.display()),
+        },
+        _ => e,
+    })
+}

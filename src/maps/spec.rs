@@ -1,0 +1,209 @@
+//! `MapSpec`: what a map should be, to create it or to check an existing one.
+
+use std::path::Path;
+
+use super::fd::MapFd;
+use super::pin;
+use super::types::{MapFlags, MapType};
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// The shape the kernel knows a map by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MapDef {
+    /// The map type.
+    pub map_type: MapType,
+    /// Key size in bytes.
+    pub key_size: u32,
+    /// Value size in bytes (of one CPU's value for per-CPU maps).
+    pub value_size: u32,
+    /// Maximum number of entries.
+    pub max_entries: u32,
+    /// Creation flags.
+    pub flags: MapFlags,
+}
+
+/// A map to create, or to expect when opening a pinned one.
+///
+/// ```no_run
+/// use bpfkit::maps::{MapSpec, MapType};
+/// let map = MapSpec::new(MapType::HASH, 4, 8, 1024).name("flows").create()?;
+/// assert_eq!(map.def().max_entries, 1024);
+/// # Ok::<(), bpfkit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct MapSpec {
+    pub(crate) def: MapDef,
+    pub(crate) name: String,
+    numa_node: Option<u32>,
+    map_extra: u64,
+    inner_map: Option<MapFd>,
+}
+
+impl MapSpec {
+    /// A map of `map_type` with the given key and value sizes and capacity.
+    pub fn new(map_type: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapSpec {
+        MapSpec {
+            def: MapDef { map_type, key_size, value_size, max_entries, flags: MapFlags::empty() },
+            name: String::new(),
+            numa_node: None,
+            map_extra: 0,
+            inner_map: None,
+        }
+    }
+
+    /// The map's name: up to 15 ASCII letters, digits, `_` or `.` (checked at creation).
+    pub fn name(mut self, name: &str) -> MapSpec {
+        self.name = name.to_string();
+        self
+    }
+
+    /// Creation flags.
+    pub fn flags(mut self, flags: MapFlags) -> MapSpec {
+        self.def.flags = flags;
+        self
+    }
+
+    /// Allocate on NUMA node `node` (sets [`MapFlags::NUMA_NODE`]).
+    pub fn numa_node(mut self, node: u32) -> MapSpec {
+        self.numa_node = Some(node);
+        self.def.flags |= MapFlags::NUMA_NODE;
+        self
+    }
+
+    /// The type-specific `map_extra` (e.g. the number of hash functions of a bloom filter).
+    pub fn map_extra(mut self, extra: u64) -> MapSpec {
+        self.map_extra = extra;
+        self
+    }
+
+    /// The template inner map of an array or hash of maps.
+    pub fn inner_map(mut self, inner: &MapFd) -> MapSpec {
+        self.inner_map = Some(inner.clone());
+        self
+    }
+
+    /// The shape this spec asks for.
+    pub fn def(&self) -> MapDef {
+        self.def
+    }
+
+    /// Creates the map (`BPF_MAP_CREATE`).
+    pub fn create(&self) -> Result<MapFd> {
+        let name = object_name(&self.name, "map name")?;
+        let args = sys::map::CreateArgs {
+            map_type: self.def.map_type.0,
+            key_size: self.def.key_size,
+            value_size: self.def.value_size,
+            max_entries: self.def.max_entries,
+            flags: self.def.flags.bits(),
+            name,
+            numa_node: self.numa_node.unwrap_or(0),
+            map_extra: self.map_extra,
+            inner_map: self.inner_map.as_ref().map(MapFd::fd),
+        };
+        let fd = sys::map::create(&args).map_err(|errno| Error::MapCreate {
+            name: self.name.clone(),
+            map_type: self.def.map_type,
+            key_size: self.def.key_size,
+            value_size: self.def.value_size,
+            max_entries: self.def.max_entries,
+            errno,
+        })?;
+        MapFd::new(fd, self.def, self.name.clone())
+    }
+
+    /// Checks that `map` has this spec's type, key size, value size, capacity
+    /// and flags; the error names the first property that differs, both sides.
+    pub fn check(&self, map: &MapFd) -> Result<()> {
+        check_def(&self.def, map.def(), map.name(), None)
+    }
+
+    /// Opens the map pinned at `path` and checks it against this spec.
+    pub fn open_pinned(&self, path: impl AsRef<Path>) -> Result<MapFd> {
+        let path = path.as_ref();
+        let map = pin::open(path)?;
+        check_def(&self.def, map.def(), map.name(), Some(path))?;
+        Ok(map)
+    }
+
+    /// Opens the map pinned at `path` if there is one (checking it against
+    /// this spec), or creates it and pins it there.
+    pub fn open_or_create_pinned(&self, path: impl AsRef<Path>) -> Result<MapFd> {
+        let path = path.as_ref();
+        match self.open_pinned(path) {
+            Err(Error::Pin { errno, .. }) if errno == crate::Errno::ENOENT => {
+                let map = self.create()?;
+                map.pin(path)?;
+                Ok(map)
+            }
+            other => other,
+        }
+    }
+}
+
+pub(crate) fn check_def(
+    want: &MapDef,
+    have: MapDef,
+    name: &str,
+    path: Option<&Path>,
+) -> Result<()> {
+    let mismatch = |field: &'static str, expected: String, found: String| Error::MapMismatch {
+        map: name.to_string(),
+        path: path.map(Path::to_path_buf),
+        field,
+        expected,
+        found,
+    };
+    if want.map_type != have.map_type {
+        return Err(mismatch("type", want.map_type.to_string(), have.map_type.to_string()));
+    }
+    if want.key_size != have.key_size {
+        return Err(mismatch(
+            "key size",
+            format!("{} B", want.key_size),
+            format!("{} B", have.key_size),
+        ));
+    }
+    if want.value_size != have.value_size {
+        return Err(mismatch(
+            "value size",
+            format!("{} B", want.value_size),
+            format!("{} B", have.value_size),
+        ));
+    }
+    if want.max_entries != have.max_entries {
+        return Err(mismatch(
+            "max entries",
+            want.max_entries.to_string(),
+            have.max_entries.to_string(),
+        ));
+    }
+    // The kernel may report flags it set itself; compare the ones asked for.
+    if !have.flags.contains(want.flags) {
+        return Err(mismatch("flags", format!("{:?}", want.flags), format!("{:?}", have.flags)));
+    }
+    Ok(())
+}
+
+/// A kernel object name: at most 15 bytes of `[A-Za-z0-9_.]`, NUL-padded.
+pub(crate) fn object_name(name: &str, what: &'static str) -> Result<[u8; 16]> {
+    if name.len() > 15 {
+        return Err(Error::InvalidArgument {
+            what,
+            why: format!("{name:?} is {} bytes; the kernel keeps at most 15", name.len()),
+        });
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+    {
+        return Err(Error::InvalidArgument {
+            what,
+            why: format!(
+                "{name:?} contains {bad:?}; the kernel allows letters, digits, '_' and '.'"
+            ),
+        });
+    }
+    let mut out = [0u8; 16];
+    out[..name.len()].copy_from_slice(name.as_bytes());
+    Ok(out)
+}

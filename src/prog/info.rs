@@ -1,0 +1,105 @@
+//! Program introspection: info by fd, and the ids of every loaded program.
+
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use super::types::ProgType;
+use crate::error::{Error, Result};
+use crate::maps::c_name;
+use crate::sys::{self, Cmd};
+
+/// What the kernel reports about a loaded program (`struct bpf_prog_info`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProgramInfo {
+    /// The kernel's id (what `bpftool prog show` lists).
+    pub id: u32,
+    /// The program type.
+    pub prog_type: ProgType,
+    /// The program's name.
+    pub name: String,
+    /// The tag: a hash of the instructions, as bpftool prints it.
+    pub tag: [u8; 8],
+    /// Instructions after the verifier's rewrites (`xlated_prog_len / 8`).
+    pub xlated_insns: u32,
+    /// Bytes of JIT-compiled code (0 when not JITed).
+    pub jited_bytes: u32,
+    /// Instructions the verifier processed (6.0+; 0 before).
+    pub verified_insns: u32,
+    /// Ids of the maps the program uses.
+    pub map_ids: Vec<u32>,
+    /// Load time, since boot.
+    pub load_time: Duration,
+    /// The uid of the loading process.
+    pub created_by_uid: u32,
+    /// Whether the license is GPL-compatible.
+    pub gpl_compatible: bool,
+    /// BTF object id, 0 without BTF.
+    pub btf_id: u32,
+    /// Total run time, with `kernel.bpf_stats_enabled`.
+    pub run_time: Duration,
+    /// Number of runs, with `kernel.bpf_stats_enabled`.
+    pub run_count: u64,
+}
+
+impl ProgramInfo {
+    /// The info of the program behind `fd`.
+    pub fn of(fd: BorrowedFd<'_>) -> Result<ProgramInfo> {
+        let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
+        let mut ids = vec![0u32; 16];
+        let mut raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;
+        if raw.nr_map_ids as usize > ids.len() {
+            ids = vec![0u32; raw.nr_map_ids as usize];
+            raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;
+        }
+        ids.truncate(raw.nr_map_ids as usize);
+        Ok(ProgramInfo {
+            id: raw.id,
+            prog_type: ProgType(raw.prog_type),
+            name: c_name(&raw.name),
+            tag: raw.tag,
+            xlated_insns: raw.xlated_prog_len / 8,
+            jited_bytes: raw.jited_prog_len,
+            verified_insns: raw.verified_insns,
+            map_ids: ids,
+            load_time: Duration::from_nanos(raw.load_time),
+            created_by_uid: raw.created_by_uid,
+            gpl_compatible: raw.flags & 1 != 0,
+            btf_id: raw.btf_id,
+            run_time: Duration::from_nanos(raw.run_time_ns),
+            run_count: raw.run_cnt,
+        })
+    }
+
+    /// The tag as bpftool prints it: 16 lower-case hex digits.
+    pub fn tag_hex(&self) -> String {
+        self.tag.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// The ids of every loaded program, in increasing order.
+pub fn program_ids() -> impl Iterator<Item = Result<u32>> {
+    ids(Cmd::ProgGetNextId)
+}
+
+/// Iterates `BPF_*_GET_NEXT_ID`.
+pub(crate) fn ids(cmd: Cmd) -> impl Iterator<Item = Result<u32>> {
+    let mut next = Some(0u32);
+    std::iter::from_fn(move || {
+        let start = next?;
+        match sys::obj::next_id(cmd, start) {
+            Ok(Some(id)) => {
+                next = Some(id);
+                Some(Ok(id))
+            }
+            Ok(None) => {
+                next = None;
+                None
+            }
+            Err(e) => {
+                next = None;
+                Some(Err(Error::syscall(cmd, e)))
+            }
+        }
+    })
+}

@@ -1,0 +1,28 @@
+//! Programs: load with the verifier log on failure, test-run, introspect.
+//!
+//! ```no_run
+//! use bpfkit::asm::{ProgramBuilder, R0};
+//! use bpfkit::prog::{ProgType, ProgramSpec, TestRun};
+//!
+//! let mut b = ProgramBuilder::new();
+//! b.mov64(R0, 2).exit(); // XDP_PASS
+//! let insns = b.assemble()?;
+//! let prog = ProgramSpec::new(ProgType::XDP, &insns).name("pass").load()?;
+//! let out = prog.test_run(TestRun::new(&[0u8; 64]))?;
+//! assert_eq!(out.retval, 2);
+//! # Ok::<(), bpfkit::Error>(())
+//! ```
+
+mod info;
+mod load;
+mod program;
+mod test_run;
+mod types;
+mod verifier;
+
+pub use info::{ProgramInfo, program_ids};
+pub use load::{LogLevel, ProgFlags, ProgramSpec};
+pub use program::Program;
+pub use test_run::{TestRun, TestRunFlags, TestRunResult};
+pub use types::{AttachType, ProgType};
+pub use verifier::{ParsedLog, VerifierError, parse_log};

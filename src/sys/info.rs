@@ -1,0 +1,107 @@
+//! `struct bpf_prog_info`, `struct bpf_map_info` and `struct bpf_link_info`
+//! as the kernel fills them for `BPF_OBJ_GET_INFO_BY_FD`.
+
+use std::mem::{offset_of, size_of};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+/// `struct bpf_prog_info` (through `attach_btf_id`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct ProgInfoRaw {
+    pub prog_type: u32,
+    pub id: u32,
+    pub tag: [u8; 8],
+    pub jited_prog_len: u32,
+    pub xlated_prog_len: u32,
+    pub jited_prog_insns: u64,
+    pub xlated_prog_insns: u64,
+    pub load_time: u64,
+    pub created_by_uid: u32,
+    pub nr_map_ids: u32,
+    pub map_ids: u64,
+    pub name: [u8; 16],
+    pub ifindex: u32,
+    /// Bit 0: `gpl_compatible`.
+    pub flags: u32,
+    pub netns_dev: u64,
+    pub netns_ino: u64,
+    pub nr_jited_ksyms: u32,
+    pub nr_jited_func_lens: u32,
+    pub jited_ksyms: u64,
+    pub jited_func_lens: u64,
+    pub btf_id: u32,
+    pub func_info_rec_size: u32,
+    pub func_info: u64,
+    pub nr_func_info: u32,
+    pub nr_line_info: u32,
+    pub line_info: u64,
+    pub jited_line_info: u64,
+    pub nr_jited_line_info: u32,
+    pub line_info_rec_size: u32,
+    pub jited_line_info_rec_size: u32,
+    pub nr_prog_tags: u32,
+    pub prog_tags: u64,
+    pub run_time_ns: u64,
+    pub run_cnt: u64,
+    pub recursion_misses: u64,
+    pub verified_insns: u32,
+    pub attach_btf_obj_id: u32,
+    pub attach_btf_id: u32,
+    pub _pad: u32,
+}
+const _: () = {
+    assert!(size_of::<ProgInfoRaw>() == 232);
+    assert!(offset_of!(ProgInfoRaw, tag) == 8);
+    assert!(offset_of!(ProgInfoRaw, load_time) == 40);
+    assert!(offset_of!(ProgInfoRaw, map_ids) == 56);
+    assert!(offset_of!(ProgInfoRaw, name) == 64);
+    assert!(offset_of!(ProgInfoRaw, netns_dev) == 88);
+    assert!(offset_of!(ProgInfoRaw, btf_id) == 128);
+    assert!(offset_of!(ProgInfoRaw, run_time_ns) == 192);
+    assert!(offset_of!(ProgInfoRaw, verified_insns) == 216);
+    assert!(offset_of!(ProgInfoRaw, attach_btf_id) == 224);
+};
+
+/// `struct bpf_map_info` (through `map_extra`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct MapInfoRaw {
+    pub map_type: u32,
+    pub id: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub map_flags: u32,
+    pub name: [u8; 16],
+    pub ifindex: u32,
+    pub btf_vmlinux_value_type_id: u32,
+    pub netns_dev: u64,
+    pub netns_ino: u64,
+    pub btf_id: u32,
+    pub btf_key_type_id: u32,
+    pub btf_value_type_id: u32,
+    pub btf_vmlinux_id: u32,
+    pub map_extra: u64,
+}
+const _: () = {
+    assert!(size_of::<MapInfoRaw>() == 88);
+    assert!(offset_of!(MapInfoRaw, name) == 24);
+    assert!(offset_of!(MapInfoRaw, ifindex) == 40);
+    assert!(offset_of!(MapInfoRaw, netns_dev) == 48);
+    assert!(offset_of!(MapInfoRaw, btf_id) == 64);
+    assert!(offset_of!(MapInfoRaw, map_extra) == 80);
+};
+
+/// `struct bpf_link_info`: the common head and the 32-byte per-type union.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct LinkInfoRaw {
+    pub link_type: u32,
+    pub id: u32,
+    pub prog_id: u32,
+    pub _pad: u32,
+    /// For XDP links, the first `u32` is the ifindex.
+    pub data: [u32; 8],
+}
+const _: () = assert!(size_of::<LinkInfoRaw>() == 48);

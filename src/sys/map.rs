@@ -1,0 +1,261 @@
+//! Map commands: create, element access, iteration, batches, freeze.
+//!
+//! Every buffer is checked against the map's [`Dims`] before the call, so the
+//! kernel never reads or writes past a slice even if a caller passes a short
+//! one: the kernel trusts the sizes it was given at creation, not our slices.
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use super::attr::{MapBatchAttr, MapCreateAttr, MapElemAttr};
+use super::ptr::UserPtr;
+use super::{Cmd, bpf, bpf_fd, raw};
+use crate::error::Errno;
+
+/// The byte sizes the kernel copies for one key and one value of a map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dims {
+    /// Bytes of one key.
+    pub key: usize,
+    /// Bytes the kernel copies for one value: for per-CPU maps, the value
+    /// size rounded up to 8 times the number of possible CPUs.
+    pub value: usize,
+}
+
+impl Dims {
+    fn check_key(&self, key: &[u8]) -> Result<(), Errno> {
+        if key.len() < self.key { Err(Errno::EINVAL) } else { Ok(()) }
+    }
+    fn check_value(&self, value: &[u8]) -> Result<(), Errno> {
+        if value.len() < self.value { Err(Errno::EINVAL) } else { Ok(()) }
+    }
+}
+
+/// The arguments of `BPF_MAP_CREATE`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CreateArgs<'a> {
+    pub map_type: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub flags: u32,
+    pub name: [u8; 16],
+    pub numa_node: u32,
+    pub map_extra: u64,
+    pub inner_map: Option<BorrowedFd<'a>>,
+}
+
+/// `BPF_MAP_CREATE`.
+pub(crate) fn create(args: &CreateArgs<'_>) -> Result<OwnedFd, Errno> {
+    let mut attr = MapCreateAttr {
+        map_type: args.map_type,
+        key_size: args.key_size,
+        value_size: args.value_size,
+        max_entries: args.max_entries,
+        map_flags: args.flags,
+        inner_map_fd: args.inner_map.map_or(0, raw),
+        numa_node: args.numa_node,
+        map_name: args.name,
+        map_extra: args.map_extra,
+        ..Default::default()
+    };
+    bpf_fd(Cmd::MapCreate, &mut attr)
+}
+
+/// `BPF_MAP_LOOKUP_ELEM`: copies the value of `key` into `value`.
+pub(crate) fn lookup(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    key: &[u8],
+    value: &mut [u8],
+    flags: u64,
+) -> Result<(), Errno> {
+    dims.check_key(key)?;
+    dims.check_value(value)?;
+    let mut attr = MapElemAttr {
+        map_fd: raw(fd),
+        key: UserPtr::from_slice(key),
+        value: UserPtr::from_mut(value),
+        flags,
+        ..Default::default()
+    };
+    bpf(Cmd::MapLookupElem, &mut attr).map(drop)
+}
+
+/// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: pops `key` (or the head of a queue/stack
+/// map when `key` is empty and the map has no keys).
+pub(crate) fn lookup_and_delete(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    key: &[u8],
+    value: &mut [u8],
+) -> Result<(), Errno> {
+    dims.check_key(key)?;
+    dims.check_value(value)?;
+    let mut attr = MapElemAttr {
+        map_fd: raw(fd),
+        key: if dims.key == 0 { UserPtr::NULL } else { UserPtr::from_slice(key) },
+        value: UserPtr::from_mut(value),
+        ..Default::default()
+    };
+    bpf(Cmd::MapLookupAndDeleteElem, &mut attr).map(drop)
+}
+
+/// `BPF_MAP_UPDATE_ELEM`.
+pub(crate) fn update(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    key: &[u8],
+    value: &[u8],
+    flags: u64,
+) -> Result<(), Errno> {
+    dims.check_key(key)?;
+    dims.check_value(value)?;
+    let mut attr = MapElemAttr {
+        map_fd: raw(fd),
+        key: UserPtr::from_slice(key),
+        value: UserPtr::from_slice(value),
+        flags,
+        ..Default::default()
+    };
+    bpf(Cmd::MapUpdateElem, &mut attr).map(drop)
+}
+
+/// `BPF_MAP_DELETE_ELEM`.
+pub(crate) fn delete(fd: BorrowedFd<'_>, dims: Dims, key: &[u8]) -> Result<(), Errno> {
+    dims.check_key(key)?;
+    let mut attr =
+        MapElemAttr { map_fd: raw(fd), key: UserPtr::from_slice(key), ..Default::default() };
+    bpf(Cmd::MapDeleteElem, &mut attr).map(drop)
+}
+
+/// `BPF_MAP_GET_NEXT_KEY`: the key after `key`, or the first key for `None`.
+pub(crate) fn next_key(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    key: Option<&[u8]>,
+    next: &mut [u8],
+) -> Result<(), Errno> {
+    if let Some(key) = key {
+        dims.check_key(key)?;
+    }
+    if next.len() < dims.key {
+        return Err(Errno::EINVAL);
+    }
+    let mut attr = MapElemAttr {
+        map_fd: raw(fd),
+        key: UserPtr::from_opt(key),
+        value: UserPtr::from_mut(next),
+        ..Default::default()
+    };
+    bpf(Cmd::MapGetNextKey, &mut attr).map(drop)
+}
+
+/// `BPF_MAP_FREEZE`: makes the map read-only for user space.
+pub(crate) fn freeze(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    let mut attr = MapElemAttr { map_fd: raw(fd), ..Default::default() };
+    bpf(Cmd::MapFreeze, &mut attr).map(drop)
+}
+
+/// The buffers of one batch call. `keys` and `values` hold `count` elements.
+pub(crate) struct Batch<'a> {
+    /// The resume token from the previous call, `None` to start.
+    pub in_batch: Option<&'a [u8]>,
+    /// Where the kernel writes the token to resume from.
+    pub out_batch: Option<&'a mut [u8]>,
+    pub keys: &'a mut [u8],
+    pub values: &'a mut [u8],
+    pub elem_flags: u64,
+}
+
+/// `BPF_MAP_LOOKUP_BATCH` or `BPF_MAP_LOOKUP_AND_DELETE_BATCH`: returns how
+/// many elements were copied and the kernel's verdict (`ENOENT` means the end
+/// of the map was reached, and the count is still valid).
+pub(crate) fn lookup_batch(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    and_delete: bool,
+    batch: Batch<'_>,
+    count: u32,
+) -> (u32, Result<(), Errno>) {
+    let token = token_len(dims);
+    let short_token = batch.in_batch.is_some_and(|t| t.len() < token)
+        || batch.out_batch.as_ref().is_some_and(|t| t.len() < token);
+    if short_token {
+        return (0, Err(Errno::EINVAL));
+    }
+    if let Err(e) = check_batch(dims, batch.keys, batch.values, count) {
+        return (0, Err(e));
+    }
+    let mut attr = MapBatchAttr {
+        in_batch: UserPtr::from_opt(batch.in_batch),
+        out_batch: UserPtr::from_opt_mut(batch.out_batch),
+        keys: UserPtr::from_mut(batch.keys),
+        values: UserPtr::from_mut(batch.values),
+        count,
+        map_fd: raw(fd),
+        elem_flags: batch.elem_flags,
+        flags: 0,
+    };
+    let cmd = if and_delete { Cmd::MapLookupAndDeleteBatch } else { Cmd::MapLookupBatch };
+    let res = bpf(cmd, &mut attr).map(drop);
+    (attr.count, res)
+}
+
+/// `BPF_MAP_UPDATE_BATCH`: returns how many elements were written.
+pub(crate) fn update_batch(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    keys: &[u8],
+    values: &[u8],
+    count: u32,
+    elem_flags: u64,
+) -> (u32, Result<(), Errno>) {
+    if let Err(e) = check_batch(dims, keys, values, count) {
+        return (0, Err(e));
+    }
+    let mut attr = MapBatchAttr {
+        keys: UserPtr::from_slice(keys),
+        values: UserPtr::from_slice(values),
+        count,
+        map_fd: raw(fd),
+        elem_flags,
+        ..Default::default()
+    };
+    let res = bpf(Cmd::MapUpdateBatch, &mut attr).map(drop);
+    (attr.count, res)
+}
+
+/// `BPF_MAP_DELETE_BATCH`: returns how many elements were deleted.
+pub(crate) fn delete_batch(
+    fd: BorrowedFd<'_>,
+    dims: Dims,
+    keys: &[u8],
+    count: u32,
+) -> (u32, Result<(), Errno>) {
+    if keys.len() < dims.key * count as usize {
+        return (0, Err(Errno::EINVAL));
+    }
+    let mut attr = MapBatchAttr {
+        keys: UserPtr::from_slice(keys),
+        count,
+        map_fd: raw(fd),
+        ..Default::default()
+    };
+    let res = bpf(Cmd::MapDeleteBatch, &mut attr).map(drop);
+    (attr.count, res)
+}
+
+fn check_batch(dims: Dims, keys: &[u8], values: &[u8], count: u32) -> Result<(), Errno> {
+    let n = count as usize;
+    if keys.len() < dims.key * n || values.len() < dims.value * n {
+        Err(Errno::EINVAL)
+    } else {
+        Ok(())
+    }
+}
+
+/// Bytes of the batch resume token: hash maps use a `u32` bucket index, the
+/// generic implementation (arrays) a key.
+pub(crate) fn token_len(dims: Dims) -> usize {
+    dims.key.max(8)
+}

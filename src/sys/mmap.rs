@@ -1,0 +1,116 @@
+//! A safe, owned shared mapping of a `BPF_F_MMAPABLE` map (mmap(2), munmap(2)).
+//!
+//! The memory is shared with BPF programs running on any CPU, so this module
+//! never hands out `&T` or `&mut T` into it: plain values are copied in and out
+//! with volatile accesses, and 32/64-bit cells are available as atomics, which
+//! is what BPF programs use for counters they share.
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+use crate::error::Errno;
+
+/// An owned `MAP_SHARED` mapping; unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct Mmap {
+    ptr: NonNull<u8>,
+    len: usize,
+    writable: bool,
+}
+
+// SAFETY: the mapping is plain shared memory with no thread affinity; every
+// access through `Mmap` is volatile or atomic, so sharing it between threads
+// adds no data race beyond what the kernel side already has.
+unsafe impl Send for Mmap {}
+// SAFETY: see `Send`: `&Mmap` only offers volatile copies and atomics.
+unsafe impl Sync for Mmap {}
+
+impl Mmap {
+    /// Maps `len` bytes of `fd` from offset 0, read-write or read-only.
+    pub(crate) fn map(fd: BorrowedFd<'_>, len: usize, writable: bool) -> Result<Mmap, Errno> {
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        // SAFETY: a fresh mapping at an address of the kernel's choosing
+        // aliases no Rust object; the fd is borrowed, so valid for the call.
+        let addr = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), 0)
+        };
+        if addr == libc::MAP_FAILED {
+            return Err(Errno::last());
+        }
+        let ptr = NonNull::new(addr.cast::<u8>()).ok_or(Errno::EFAULT)?;
+        Ok(Mmap { ptr, len, writable })
+    }
+
+    /// Whether the mapping was made writable.
+    pub(crate) fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// A pointer to `size` bytes at `offset`, aligned for `align`, if in bounds.
+    fn at(&self, offset: usize, size: usize, align: usize) -> Option<NonNull<u8>> {
+        let end = offset.checked_add(size)?;
+        if end > self.len || offset % align != 0 {
+            return None;
+        }
+        // The mapping is page-aligned, so `offset % align == 0` aligns the address.
+        // SAFETY: `offset + size <= len`, so the result stays inside the mapping.
+        Some(unsafe { self.ptr.add(offset) })
+    }
+
+    /// Copies the `T` at `offset` out of the mapping.
+    pub(crate) fn read<T: FromBytes>(&self, offset: usize) -> Option<T> {
+        let p = self.at(offset, size_of::<T>(), align_of::<T>())?;
+        // SAFETY: in bounds and aligned (checked by `at`); any bytes are a
+        // valid `T` (`FromBytes`); volatile because BPF programs write here.
+        Some(unsafe { p.cast::<T>().as_ptr().read_volatile() })
+    }
+
+    /// Copies `value` into the mapping at `offset`.
+    pub(crate) fn write<T: IntoBytes + Immutable>(&self, offset: usize, value: T) -> Option<()> {
+        if !self.writable {
+            return None;
+        }
+        let p = self.at(offset, size_of::<T>(), align_of::<T>())?;
+        // SAFETY: in bounds and aligned (checked by `at`); the mapping is
+        // writable (checked above) and valid for `self`'s lifetime.
+        unsafe { p.cast::<T>().as_ptr().write_volatile(value) };
+        Some(())
+    }
+
+    /// The 64-bit cell at `offset` as an atomic.
+    pub(crate) fn atomic_u64(&self, offset: usize) -> Option<&AtomicU64> {
+        let p = self.at(offset, 8, align_of::<AtomicU64>())?;
+        // SAFETY: in bounds, aligned, valid for `'self`; all accesses to this
+        // memory from user space go through atomics or volatile copies.
+        Some(unsafe { AtomicU64::from_ptr(p.cast::<u64>().as_ptr()) })
+    }
+
+    /// The 32-bit cell at `offset` as an atomic.
+    pub(crate) fn atomic_u32(&self, offset: usize) -> Option<&AtomicU32> {
+        let p = self.at(offset, 4, align_of::<AtomicU32>())?;
+        // SAFETY: as for `atomic_u64`.
+        Some(unsafe { AtomicU32::from_ptr(p.cast::<u32>().as_ptr()) })
+    }
+
+    /// `count` consecutive 64-bit cells from `offset` as atomics.
+    pub(crate) fn atomic_u64_slice(&self, offset: usize, count: usize) -> Option<&[AtomicU64]> {
+        let p = self.at(offset, count.checked_mul(8)?, align_of::<AtomicU64>())?;
+        // SAFETY: in bounds and aligned for `count` cells; `AtomicU64` has the
+        // layout of `u64`; valid for `'self` (see `atomic_u64`).
+        Some(unsafe { std::slice::from_raw_parts(p.cast::<AtomicU64>().as_ptr(), count) })
+    }
+}
+
+impl Drop for Mmap {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` are exactly one mapping made by `map`, and no
+        // reference into it outlives `self` (all borrow `&self`).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}

@@ -1,0 +1,55 @@
+//! Raw `bpf(2)`: one typed function per command, all through one entry point.
+//!
+//! This module is the only place in the crate with `unsafe` code. Everything
+//! above it hands over byte slices of checked lengths and gets back
+//! [`OwnedFd`]s, plain structs and [`Errno`]s; this module alone turns slices
+//! into the 64-bit pointers of `union bpf_attr`.
+#![allow(unsafe_code)]
+
+mod attr;
+mod cmd;
+mod fd;
+pub(crate) mod info;
+pub(crate) mod link;
+pub(crate) mod map;
+pub(crate) mod mmap;
+pub(crate) mod obj;
+pub(crate) mod prog;
+mod ptr;
+
+use std::mem::size_of;
+
+pub use cmd::Cmd;
+
+use crate::error::Errno;
+use attr::Attr;
+
+/// The one call of `bpf(2)` in the crate (man 2 bpf).
+///
+/// Returns the kernel's non-negative return value or its errno.
+fn bpf<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
+    // SAFETY: `attr` is a live, exclusively borrowed `#[repr(C)]` struct of
+    // `size_of::<A>()` bytes laid out as the kernel expects for `cmd` (the
+    // `Attr` contract); every pointer inside it is a `UserPtr` whose lifetime
+    // keeps its buffer alive for the duration of this call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd as u32 as libc::c_long,
+            attr as *mut A as *mut libc::c_void,
+            size_of::<A>() as libc::c_long,
+        )
+    };
+    if ret < 0 { Err(Errno::last()) } else { Ok(ret) }
+}
+
+/// Like [`bpf`], for commands that return a new file descriptor.
+fn bpf_fd<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<std::os::fd::OwnedFd, Errno> {
+    fd::owned_fd(bpf(cmd, attr)?)
+}
+
+/// The raw number of a borrowed fd, for an attribute field.
+fn raw(fd: std::os::fd::BorrowedFd<'_>) -> u32 {
+    use std::os::fd::AsRawFd;
+    fd.as_raw_fd() as u32
+}

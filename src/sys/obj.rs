@@ -1,0 +1,89 @@
+//! Object commands shared by maps, programs and links: pin, get, ids, info.
+
+use std::ffi::CStr;
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use zerocopy::{FromBytes, FromZeros, IntoBytes};
+
+use super::attr::{IdAttr, InfoAttr, ObjAttr};
+use super::info::{LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
+use super::ptr::UserPtr;
+use super::{Cmd, bpf, bpf_fd, raw};
+use crate::error::Errno;
+
+/// `BPF_OBJ_PIN`: pins `fd` at `path` on a bpf filesystem.
+pub(crate) fn pin(fd: BorrowedFd<'_>, path: &CStr) -> Result<(), Errno> {
+    let mut attr =
+        ObjAttr { pathname: UserPtr::from_cstr(path), bpf_fd: raw(fd), ..Default::default() };
+    bpf(Cmd::ObjPin, &mut attr).map(drop)
+}
+
+/// `BPF_OBJ_GET`: opens the object pinned at `path`.
+pub(crate) fn get(path: &CStr, file_flags: u32) -> Result<OwnedFd, Errno> {
+    let mut attr = ObjAttr { pathname: UserPtr::from_cstr(path), file_flags, ..Default::default() };
+    bpf_fd(Cmd::ObjGet, &mut attr)
+}
+
+/// `BPF_{PROG,MAP,LINK}_GET_NEXT_ID`: the next id after `start`, `None` at the end.
+pub(crate) fn next_id(cmd: Cmd, start: u32) -> Result<Option<u32>, Errno> {
+    let mut attr = IdAttr { id: start, ..Default::default() };
+    match bpf(cmd, &mut attr) {
+        Ok(_) => Ok(Some(attr.next_id)),
+        Err(Errno::ENOENT) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_{PROG,MAP,LINK}_GET_FD_BY_ID`.
+pub(crate) fn fd_by_id(cmd: Cmd, id: u32) -> Result<OwnedFd, Errno> {
+    let mut attr = IdAttr { id, ..Default::default() };
+    bpf_fd(cmd, &mut attr)
+}
+
+/// `BPF_OBJ_GET_INFO_BY_FD` into a zeroed `T`: the kernel writes no pointer
+/// field of a zeroed info struct, so nothing but `T` itself is written.
+fn info_zeroed<T: FromBytes + IntoBytes + FromZeros>(fd: BorrowedFd<'_>) -> Result<T, Errno> {
+    let mut info = T::new_zeroed();
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info)
+}
+
+fn info_into(fd: BorrowedFd<'_>, bytes: &mut [u8]) -> Result<(), Errno> {
+    let mut attr =
+        InfoAttr { bpf_fd: raw(fd), info_len: bytes.len() as u32, info: UserPtr::from_mut(bytes) };
+    bpf(Cmd::ObjGetInfoByFd, &mut attr).map(drop)
+}
+
+/// `struct bpf_map_info` of a map fd.
+pub(crate) fn map_info(fd: BorrowedFd<'_>) -> Result<MapInfoRaw, Errno> {
+    info_zeroed(fd)
+}
+
+/// `struct bpf_link_info` of a link fd.
+pub(crate) fn link_info(fd: BorrowedFd<'_>) -> Result<LinkInfoRaw, Errno> {
+    info_zeroed(fd)
+}
+
+/// `struct bpf_prog_info` of a program fd. The kernel also fills up to
+/// `map_ids.len()` map ids and `xlated.len()` bytes of translated
+/// instructions; the returned counts say how many exist in all.
+pub(crate) fn prog_info(
+    fd: BorrowedFd<'_>,
+    map_ids: &mut [u32],
+    xlated: &mut [u8],
+) -> Result<ProgInfoRaw, Errno> {
+    let mut info = ProgInfoRaw::new_zeroed();
+    if !map_ids.is_empty() {
+        info.nr_map_ids = map_ids.len() as u32;
+        info.map_ids = map_ids.as_mut_ptr() as u64;
+    }
+    if !xlated.is_empty() {
+        info.xlated_prog_len = xlated.len() as u32;
+        info.xlated_prog_insns = xlated.as_mut_ptr() as u64;
+    }
+    // The kernel writes through the two pointers set above; both buffers are
+    // exclusively borrowed for this whole function and their lengths are the
+    // ones declared.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info)
+}
