@@ -262,7 +262,11 @@ impl<'a> ProgramSpec<'a> {
     }
 
     fn verifier_error(&self, errno: Errno, log: String) -> VerifierError {
-        let parsed = parse_log(&log);
+        let mut parsed = parse_log(&log);
+        // "last insn is not an exit or jmp" names no index: it is the last one.
+        if parsed.index.is_none() && parsed.message.first().is_some_and(|m| m.starts_with("last insn")) {
+            parsed.index = self.insns.len().checked_sub(1);
+        }
         let mut message = parsed.message.into_iter();
         let headline = message.next().unwrap_or_else(|| format!("{errno}"));
         VerifierError {
