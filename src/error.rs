@@ -52,6 +52,8 @@ impl Errno {
     pub const EFAULT: Errno = Errno(libc::EFAULT);
     /// `EBADF`: a bad file descriptor.
     pub const EBADF: Errno = Errno(libc::EBADF);
+    /// `EIO`: an I/O error.
+    pub const EIO: Errno = Errno(libc::EIO);
     /// `ENOSYS`: the system call does not exist.
     pub const ENOSYS: Errno = Errno(libc::ENOSYS);
     /// `ENODEV`: no such device.
@@ -222,6 +224,34 @@ pub enum Error {
     #[error(transparent)]
     Asm(#[from] AsmError),
 
+    /// No network interface has this name (or index).
+    #[error("no network interface {name:?}: check the name with `ip link`")]
+    NoSuchInterface {
+        /// The name, or `index N`.
+        name: String,
+    },
+
+    /// Attaching, replacing, detaching or querying an XDP program failed.
+    #[error(
+        "{action} the XDP program of {iface} ({via}, {mode} mode) failed: {errno}{}{}",
+        message.as_ref().map(|m| format!(": the kernel says \"{m}\"")).unwrap_or_default(),
+        attach_advice(action, *errno, iface)
+    )]
+    Attach {
+        /// `"attaching"`, `"replacing"`, `"detaching"` or `"querying"`.
+        action: &'static str,
+        /// The interface.
+        iface: String,
+        /// `"netlink"` or `"bpf_link"`.
+        via: &'static str,
+        /// The XDP mode asked for.
+        mode: &'static str,
+        /// The kernel's error number.
+        errno: Errno,
+        /// The kernel's extended-ack message, when it sent one.
+        message: Option<String>,
+    },
+
     /// An argument was rejected before it reached the kernel.
     #[error("invalid {what}: {why}")]
     InvalidArgument {
@@ -251,7 +281,8 @@ impl Error {
             | Error::MapOp { errno, .. }
             | Error::Unsupported { errno, .. }
             | Error::Pin { errno, .. }
-            | Error::ProgLoad { errno, .. } => Some(*errno),
+            | Error::ProgLoad { errno, .. }
+            | Error::Attach { errno, .. } => Some(*errno),
             Error::Verifier(_) => Some(Errno::EACCES),
             Error::Io { source, .. } => source.raw_os_error().map(Errno),
             _ => None,
@@ -313,6 +344,26 @@ fn map_create_advice(errno: Errno) -> String {
                           (e.g. a key size the map type does not allow, or an unsupported flag)"
             .to_string(),
         other => advice_suffix(Cmd::MapCreate, other),
+    }
+}
+
+fn attach_advice(action: &str, errno: Errno, iface: &str) -> String {
+    match errno {
+        // A link update or a netlink replace names a program that is not attached.
+        Errno::EPERM | Errno::EEXIST | Errno::ENOENT if action == "replacing" || action == "detaching" => {
+            "; the attached program is not the one expected: query what is attached first".to_string()
+        }
+        Errno::EBUSY | Errno::EEXIST => format!(
+            "; another XDP program is attached to {iface}: detach it (ip link set dev {iface} xdp off) \
+             or replace it explicitly"
+        ),
+        Errno::EOPNOTSUPP | Errno::ENOTSUPP => {
+            "; the driver does not support this mode: use skb (generic) mode".to_string()
+        }
+        Errno::EPERM => "; attaching XDP needs CAP_NET_ADMIN (and CAP_BPF): run as root".to_string(),
+        Errno::ENODEV => format!("; {iface} is gone"),
+        Errno::ENOENT => "; the program to replace is not the one attached".to_string(),
+        _ => String::new(),
     }
 }
 

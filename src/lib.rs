@@ -35,7 +35,10 @@
 
 pub mod asm;
 mod error;
+pub mod link;
 pub mod maps;
+#[cfg(feature = "netlink")]
+pub mod netlink;
 pub mod prog;
 pub mod programs;
 mod sys;

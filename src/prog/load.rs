@@ -57,6 +57,10 @@ bitflags::bitflags! {
     }
 }
 
+/// One `BPF_PROG_LOAD` with an optional (log buffer, level): the program or
+/// the errno, and the log size the kernel says it needs.
+type LoadAttempt<'a> = dyn Fn(Option<(&mut [u8], u32)>) -> (std::result::Result<OwnedFd, Errno>, u32) + 'a;
+
 /// The first log buffer tried after a failure.
 const LOG_START: usize = 64 * 1024;
 /// The largest log buffer the kernel accepts (`UINT_MAX >> 2`), and ours.
@@ -229,7 +233,7 @@ impl<'a> ProgramSpec<'a> {
     /// Loads with a log, growing the buffer until the whole log fits.
     fn load_logged(
         &self,
-        attempt: &dyn Fn(Option<(&mut [u8], u32)>) -> (std::result::Result<OwnedFd, Errno>, u32),
+        attempt: &LoadAttempt<'_>,
         buf: &mut Vec<u8>,
         level: u32,
     ) -> Result<(OwnedFd, String)> {

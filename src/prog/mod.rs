@@ -21,6 +21,7 @@ mod types;
 mod verifier;
 
 pub use info::{ProgramInfo, program_ids};
+pub(crate) use info::ids;
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
 pub use program::Program;
 pub use test_run::{TestRun, TestRunFlags, TestRunResult};

@@ -13,6 +13,7 @@ pub(crate) mod info;
 pub(crate) mod link;
 pub(crate) mod map;
 pub(crate) mod mmap;
+pub(crate) mod net;
 pub(crate) mod obj;
 pub(crate) mod prog;
 mod ptr;

@@ -109,3 +109,120 @@ impl Drop for PinDir {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+/// Runs `ip ARGS...`, panicking with its stderr on failure.
+pub fn ip(args: &[&str]) -> String {
+    let out = std::process::Command::new("ip").args(args).output().expect("running ip");
+    assert!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A network namespace of its own, deleted (with its interfaces) on drop.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new() -> Netns {
+        let name = unique("bk");
+        ip(&["netns", "add", &name]);
+        let ns = Netns { name };
+        // No IPv6: no router solicitations or DAD packets crossing on their own.
+        ns.sysctl("net/ipv6/conf/all/disable_ipv6", "1");
+        ns.sysctl("net/ipv6/conf/default/disable_ipv6", "1");
+        ns
+    }
+
+    /// `ip -n NAME ARGS...`
+    pub fn ip(&self, args: &[&str]) -> String {
+        let mut all = vec!["-n", self.name.as_str()];
+        all.extend_from_slice(args);
+        ip(&all)
+    }
+
+    fn sysctl(&self, key: &str, value: &str) {
+        self.run(|| std::fs::write(format!("/proc/sys/{key}"), value).unwrap());
+    }
+
+    /// Runs `f` on a thread that has entered this namespace.
+    pub fn run<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        let path = format!("/run/netns/{}", self.name);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let ns = std::fs::File::open(&path).unwrap();
+                use std::os::fd::AsRawFd;
+                // SAFETY: setns on a valid namespace fd affects only this
+                // thread, which ends when `f` returns.
+                #[allow(unsafe_code)]
+                let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+                assert_eq!(rc, 0, "setns into {path}: {}", std::io::Error::last_os_error());
+                f()
+            })
+            .join()
+            .unwrap()
+        })
+    }
+
+    /// Packets `dev` has sent or received, from `ip -s -j link show`.
+    pub fn packets(&self, dev: &str, direction: &str) -> u64 {
+        let json = self.ip(&["-s", "-j", "link", "show", dev]);
+        let at = json.find(&format!("\"{direction}\":{{")).expect("no stats");
+        let rest = &json[at..];
+        let p = rest.find("\"packets\":").unwrap() + "\"packets\":".len();
+        rest[p..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+    }
+
+    /// Whether `ip link show dev` lists an XDP program.
+    pub fn shows_xdp(&self, dev: &str) -> bool {
+        self.ip(&["link", "show", dev]).contains("xdp")
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip").args(["netns", "del", &self.name]).status();
+    }
+}
+
+/// Two namespaces joined by a veth pair: `veth0` (10.77.0.1) in `a`, where
+/// programs attach, and `veth1` (10.77.0.2) in `b`, which sends. Neighbours
+/// are static and IPv6 is off, so the only packets crossing are the test's.
+pub struct VethPair {
+    pub a: Netns,
+    pub b: Netns,
+}
+
+pub const VETH_A: &str = "veth0";
+pub const VETH_B: &str = "veth1";
+pub const ADDR_A: &str = "10.77.0.1";
+pub const ADDR_B: &str = "10.77.0.2";
+
+impl VethPair {
+    pub fn new() -> VethPair {
+        let (a, b) = (Netns::new(), Netns::new());
+        a.ip(&[
+            "link", "add", VETH_A, "address", "02:00:00:00:00:0a", "type", "veth", "peer", "name", VETH_B,
+            "address", "02:00:00:00:00:0b", "netns", &b.name,
+        ]);
+        a.ip(&["addr", "add", &format!("{ADDR_A}/30"), "dev", VETH_A]);
+        b.ip(&["addr", "add", &format!("{ADDR_B}/30"), "dev", VETH_B]);
+        a.ip(&["neigh", "add", ADDR_B, "lladdr", "02:00:00:00:00:0b", "dev", VETH_A, "nud", "permanent"]);
+        b.ip(&["neigh", "add", ADDR_A, "lladdr", "02:00:00:00:00:0a", "dev", VETH_B, "nud", "permanent"]);
+        a.ip(&["link", "set", VETH_A, "up"]);
+        b.ip(&["link", "set", VETH_B, "up"]);
+        VethPair { a, b }
+    }
+
+    /// Sends `n` UDP datagrams from `b` to `a` and returns how many packets
+    /// `veth1` transmitted meanwhile (all of which crossed to `veth0`).
+    pub fn send(&self, n: usize) -> u64 {
+        let before = self.b.packets(VETH_B, "tx");
+        self.b.run(|| {
+            let sock = std::net::UdpSocket::bind((ADDR_B, 0)).unwrap();
+            for i in 0..n {
+                sock.send_to(&(i as u32).to_be_bytes(), (ADDR_A, 9)).unwrap();
+            }
+        });
+        self.b.packets(VETH_B, "tx") - before
+    }
+}

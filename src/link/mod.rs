@@ -1,0 +1,10 @@
+//! Attaching programs through `bpf_link`: no netlink, no runtime, and the
+//! kernel detaches the program when the last fd of the link closes.
+
+mod iface;
+mod info;
+mod xdp;
+
+pub use iface::Interface;
+pub use info::{LinkInfo, link_ids};
+pub use xdp::{XdpLink, XdpMode};

@@ -1,0 +1,157 @@
+//! XDP through `bpf_link`: attach, update, pin; detached when the last fd
+//! closes, so a process that dies leaves no program behind.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use super::Interface;
+use super::info::LinkInfo;
+use crate::error::{Errno, Error, Result};
+use crate::maps::c_path;
+use crate::prog::{AttachType, Program};
+use crate::sys::{self, Cmd};
+
+/// Where the kernel runs an XDP program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum XdpMode {
+    /// Let the kernel choose: native when the driver supports it, else generic.
+    #[default]
+    Auto,
+    /// Generic XDP (`XDP_FLAGS_SKB_MODE`): after the skb is built; works on every device.
+    Skb,
+    /// Native XDP (`XDP_FLAGS_DRV_MODE`): in the driver, before any allocation.
+    Driver,
+    /// Offloaded XDP (`XDP_FLAGS_HW_MODE`): on the NIC itself.
+    Hardware,
+}
+
+impl XdpMode {
+    /// The mode bits of `XDP_FLAGS_*`.
+    pub(crate) fn flags(self) -> u32 {
+        match self {
+            XdpMode::Auto => 0,
+            XdpMode::Skb => 1 << 1,
+            XdpMode::Driver => 1 << 2,
+            XdpMode::Hardware => 1 << 3,
+        }
+    }
+
+    /// The name used by `ip link` and bpftool: `auto`, `skb`, `drv`, `hw`.
+    pub fn name(self) -> &'static str {
+        match self {
+            XdpMode::Auto => "auto",
+            XdpMode::Skb => "skb",
+            XdpMode::Driver => "drv",
+            XdpMode::Hardware => "hw",
+        }
+    }
+
+    /// The mode named `name` (`auto`, `skb`/`generic`, `drv`/`native`, `hw`/`offload`).
+    pub fn from_name(name: &str) -> Option<XdpMode> {
+        Some(match name {
+            "auto" => XdpMode::Auto,
+            "skb" | "generic" => XdpMode::Skb,
+            "drv" | "native" | "driver" => XdpMode::Driver,
+            "hw" | "offload" | "hardware" => XdpMode::Hardware,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for XdpMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An XDP program attached to an interface through a `bpf_link`.
+///
+/// Dropping the link closes its fd, which detaches the program unless the
+/// link was pinned. Needs no netlink and no async runtime.
+///
+/// ```no_run
+/// # fn demo(prog: &bpfkit::prog::Program) -> bpfkit::Result<()> {
+/// use bpfkit::link::{XdpLink, XdpMode};
+/// let link = XdpLink::attach(prog, "eth0", XdpMode::Skb)?;
+/// // ... the program runs until `link` is dropped.
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct XdpLink {
+    fd: OwnedFd,
+    iface: String,
+    mode: XdpMode,
+}
+
+impl XdpLink {
+    /// Attaches `prog` to `iface` in `mode` (`BPF_LINK_CREATE`, `BPF_XDP`).
+    /// Fails with `EBUSY` if another XDP program is attached, by any means.
+    pub fn attach(prog: &Program, iface: impl Into<Interface>, mode: XdpMode) -> Result<XdpLink> {
+        let iface = iface.into();
+        let ifindex = iface.index()?;
+        let name = iface.to_string();
+        let fd = sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags())
+            .map_err(|errno| attach_error("attaching", &name, mode, errno))?;
+        Ok(XdpLink { fd, iface: name, mode })
+    }
+
+    /// Swaps in `new` atomically (`BPF_LINK_UPDATE`).
+    pub fn update(&self, new: &Program) -> Result<()> {
+        sys::link::update(self.fd(), new.fd(), None)
+            .map_err(|errno| attach_error("replacing", &self.iface, self.mode, errno))
+    }
+
+    /// Swaps in `new` only if `old` is the attached program.
+    pub fn replace(&self, old: &Program, new: &Program) -> Result<()> {
+        sys::link::update(self.fd(), new.fd(), Some(old.fd()))
+            .map_err(|errno| attach_error("replacing", &self.iface, self.mode, errno))
+    }
+
+    /// Pins the link at `path` on a bpf filesystem: the program then stays
+    /// attached after this process exits, until the pin is removed.
+    pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        sys::obj::pin(self.fd(), &c_path(path)?)
+            .map_err(|errno| Error::Pin { cmd: Cmd::ObjPin, path: path.to_path_buf(), errno })
+    }
+
+    /// Opens a link pinned at `path`.
+    pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
+        let path = path.as_ref();
+        let fd = sys::obj::get(&c_path(path)?, 0)
+            .map_err(|errno| Error::Pin { cmd: Cmd::ObjGet, path: path.to_path_buf(), errno })?;
+        let info = LinkInfo::of(fd.as_fd())?;
+        let iface = info.ifindex.map_or_else(|| "?".to_string(), |i| Interface::Index(i).to_string());
+        Ok(XdpLink { fd, iface, mode: XdpMode::Auto })
+    }
+
+    /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not.
+    pub fn detach(self) -> Result<()> {
+        sys::link::detach(self.fd()).map_err(|errno| attach_error("detaching", &self.iface, self.mode, errno))
+    }
+
+    /// The link's info: id, program id, interface.
+    pub fn info(&self) -> Result<LinkInfo> {
+        LinkInfo::of(self.fd())
+    }
+
+    /// The interface the link attaches to.
+    pub fn interface(&self) -> &str {
+        &self.iface
+    }
+
+    /// The link's file descriptor.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsFd for XdpLink {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd()
+    }
+}
+
+fn attach_error(action: &'static str, iface: &str, mode: XdpMode, errno: Errno) -> Error {
+    Error::Attach { action, iface: iface.to_string(), via: "bpf_link", mode: mode.name(), errno, message: None }
+}

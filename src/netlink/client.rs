@@ -1,0 +1,185 @@
+//! The rtnetlink connection: async requests, and a blocking wrapper that
+//! runs them on a private current-thread runtime.
+
+use futures_util::TryStreamExt;
+use rtnetlink::packet_route::link::LinkMessage;
+use rtnetlink::sys::AsyncSocket;
+use rtnetlink::{Handle, LinkUnspec};
+
+use super::message::{Request, extack_message, xdp_attribute};
+use super::query::XdpStatus;
+use crate::error::{Errno, Error, Result};
+use crate::link::{Interface, XdpMode};
+use crate::prog::Program;
+
+/// An rtnetlink connection for attaching, replacing, detaching and querying
+/// XDP programs. Its methods are async; [`BlockingNetlink`] wraps them for
+/// callers without a runtime.
+#[derive(Clone, Debug)]
+pub struct Netlink {
+    handle: Handle,
+}
+
+impl Netlink {
+    /// Opens a connection. Must be called inside a tokio runtime: the
+    /// connection's task is spawned on it.
+    pub fn new() -> Result<Netlink> {
+        let io = |what: &str, source| Error::Io { what: what.to_string(), source };
+        let (mut conn, handle, _) = rtnetlink::new_connection().map_err(|e| io("opening a netlink socket", e))?;
+        let socket = conn.socket_mut().socket_mut();
+        // Extended acks carry the kernel's reason for a refusal; capped acks
+        // keep the echoed request to its header, so the reason is easy to find.
+        socket.set_ext_ack(true).map_err(|e| io("enabling NETLINK_EXT_ACK", e))?;
+        socket.set_cap_ack(true).map_err(|e| io("enabling NETLINK_CAP_ACK", e))?;
+        tokio::spawn(conn);
+        Ok(Netlink { handle })
+    }
+
+    /// Attaches `prog` to `iface` in `mode`, refusing (with `EBUSY`) if an
+    /// XDP program is already attached (`XDP_FLAGS_UPDATE_IF_NOEXIST`).
+    pub async fn attach_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.set(iface.into(), Request::Attach { fd: raw(prog) }, mode, "attaching").await
+    }
+
+    /// Attaches `prog` to `iface` in `mode` over whatever is attached.
+    pub async fn overwrite_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.set(iface.into(), Request::Overwrite { fd: raw(prog) }, mode, "attaching").await
+    }
+
+    /// Atomically replaces `old` with `new` on `iface`; fails, leaving the
+    /// interface as it was, if `old` is not the attached program
+    /// (`XDP_FLAGS_REPLACE` with `IFLA_XDP_EXPECTED_FD`).
+    pub async fn replace_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        old: &Program,
+        new: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
+        self.set(iface.into(), Request::Replace { fd: raw(new), expected: raw(old) }, mode, "replacing").await
+    }
+
+    /// Detaches every XDP program attached to `iface`, in whatever mode.
+    pub async fn detach_xdp(&self, iface: impl Into<Interface>) -> Result<()> {
+        let iface = iface.into();
+        for (mode, _) in self.query_xdp(iface.clone()).await?.attached() {
+            self.set(iface.clone(), Request::Detach, mode, "detaching").await?;
+        }
+        Ok(())
+    }
+
+    /// Detaches the XDP program of `iface` in `mode` only if it is `prog`.
+    pub async fn detach_xdp_expected(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.set(iface.into(), Request::Replace { fd: -1, expected: raw(prog) }, mode, "detaching").await
+    }
+
+    /// Which XDP programs are attached to `iface`, and in which mode.
+    pub async fn query_xdp(&self, iface: impl Into<Interface>) -> Result<XdpStatus> {
+        let iface = iface.into();
+        let index = iface.index()?;
+        let msg = self.get_link(index).await.map_err(|(errno, message)| Error::Attach {
+            action: "querying",
+            iface: iface.to_string(),
+            via: "netlink",
+            mode: XdpMode::Auto.name(),
+            errno,
+            message,
+        })?;
+        Ok(XdpStatus::from_message(&msg))
+    }
+
+    async fn get_link(&self, index: u32) -> std::result::Result<LinkMessage, (Errno, Option<String>)> {
+        let mut links = self.handle.link().get().match_index(index).execute();
+        match links.try_next().await {
+            Ok(Some(msg)) => Ok(msg),
+            Ok(None) => Err((Errno::ENODEV, None)),
+            Err(e) => Err(failure(e)),
+        }
+    }
+
+    async fn set(&self, iface: Interface, request: Request, mode: XdpMode, action: &'static str) -> Result<()> {
+        let index = iface.index()?;
+        let msg = LinkUnspec::new_with_index(index)
+            .append_extra_attribute(xdp_attribute(request, mode))
+            .build();
+        self.handle.link().set(msg).execute().await.map_err(|e| {
+            let (errno, message) = failure(e);
+            Error::Attach { action, iface: iface.to_string(), via: "netlink", mode: mode.name(), errno, message }
+        })
+    }
+}
+
+fn raw(prog: &Program) -> i32 {
+    use std::os::fd::AsRawFd;
+    prog.fd().as_raw_fd()
+}
+
+/// The errno and extended-ack message of a failed request.
+fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
+    match e {
+        rtnetlink::Error::NetlinkError(msg) => (Errno(msg.raw_code().abs()), extack_message(&msg.header)),
+        other => (Errno::EIO, Some(other.to_string())),
+    }
+}
+
+/// [`Netlink`] for callers without an async runtime: each call runs on a
+/// private current-thread tokio runtime.
+///
+/// ```no_run
+/// # fn demo(prog: &bpfkit::prog::Program) -> bpfkit::Result<()> {
+/// use bpfkit::link::XdpMode;
+/// use bpfkit::netlink::BlockingNetlink;
+///
+/// let nl = BlockingNetlink::new()?;
+/// nl.attach_xdp("eth0", prog, XdpMode::Skb)?;
+/// println!("attached: {:?}", nl.query_xdp("eth0")?.prog_id);
+/// nl.detach_xdp("eth0")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct BlockingNetlink {
+    runtime: tokio::runtime::Runtime,
+    inner: Netlink,
+}
+
+impl BlockingNetlink {
+    /// Starts the private runtime and opens the connection.
+    pub fn new() -> Result<BlockingNetlink> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .map_err(|source| Error::Io { what: "starting the netlink runtime".into(), source })?;
+        let inner = runtime.block_on(async { Netlink::new() })?;
+        Ok(BlockingNetlink { runtime, inner })
+    }
+
+    /// See [`Netlink::attach_xdp`].
+    pub fn attach_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.runtime.block_on(self.inner.attach_xdp(iface, prog, mode))
+    }
+
+    /// See [`Netlink::overwrite_xdp`].
+    pub fn overwrite_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.runtime.block_on(self.inner.overwrite_xdp(iface, prog, mode))
+    }
+
+    /// See [`Netlink::replace_xdp`].
+    pub fn replace_xdp(&self, iface: impl Into<Interface>, old: &Program, new: &Program, mode: XdpMode) -> Result<()> {
+        self.runtime.block_on(self.inner.replace_xdp(iface, old, new, mode))
+    }
+
+    /// See [`Netlink::detach_xdp`].
+    pub fn detach_xdp(&self, iface: impl Into<Interface>) -> Result<()> {
+        self.runtime.block_on(self.inner.detach_xdp(iface))
+    }
+
+    /// See [`Netlink::detach_xdp_expected`].
+    pub fn detach_xdp_expected(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+        self.runtime.block_on(self.inner.detach_xdp_expected(iface, prog, mode))
+    }
+
+    /// See [`Netlink::query_xdp`].
+    pub fn query_xdp(&self, iface: impl Into<Interface>) -> Result<XdpStatus> {
+        self.runtime.block_on(self.inner.query_xdp(iface))
+    }
+}

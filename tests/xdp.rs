@@ -1,0 +1,218 @@
+//! XDP attach in the kernel: over netlink and through bpf_link, on a veth
+//! pair in namespaces of the test's own, counting the packets that cross.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::BufRead;
+
+use bpfkit::link::{Interface, XdpLink, XdpMode};
+use bpfkit::maps::{Array, MapFlags};
+use bpfkit::netlink::BlockingNetlink;
+use bpfkit::prog::{Program, ProgType, ProgramSpec};
+use bpfkit::programs::{XdpAction, packet_counter};
+use bpfkit::{Errno, Error};
+use common::{VETH_A, VethPair};
+
+/// A counter program and its map.
+fn counter(name: &str) -> (Program, Array<u64>) {
+    let counts = Array::<u64>::create(name, 1, MapFlags::empty()).unwrap();
+    let insns = packet_counter(&counts, XdpAction::Pass).assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::XDP, &insns).name(name).load().unwrap();
+    (prog, counts)
+}
+
+fn id(prog: &Program) -> u32 {
+    prog.info().unwrap().id
+}
+
+/// Attaches over netlink in `mode`, counts, checks query, detaches.
+fn netlink_counts_exactly(mode: XdpMode, expect_mode: XdpMode) {
+    let pair = VethPair::new();
+    let (prog, counts) = counter("nl_counter");
+    let status = pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_xdp(VETH_A, &prog, mode).unwrap();
+        nl.query_xdp(VETH_A).unwrap()
+    });
+    assert_eq!(status.prog_id, Some(id(&prog)));
+    assert_eq!(status.mode, Some(expect_mode));
+    assert!(pair.a.shows_xdp(VETH_A));
+
+    let crossed = pair.send(200);
+    assert_eq!(crossed, 200, "only the test's datagrams should cross");
+    assert_eq!(counts.get(0).unwrap(), crossed);
+
+    let after = pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.detach_xdp(VETH_A).unwrap();
+        nl.query_xdp(VETH_A).unwrap()
+    });
+    assert!(after.is_empty(), "{after:?}");
+    assert!(!pair.a.shows_xdp(VETH_A));
+}
+
+#[test]
+fn netlink_skb_mode_counts_every_packet() {
+    require_kernel!();
+    netlink_counts_exactly(XdpMode::Skb, XdpMode::Skb);
+}
+
+#[test]
+fn netlink_kernel_choice_counts_every_packet() {
+    require_kernel!();
+    // veth has native XDP, so the kernel chooses driver mode.
+    netlink_counts_exactly(XdpMode::Auto, XdpMode::Driver);
+}
+
+#[test]
+fn bpf_link_counts_every_packet_and_detaches_on_drop() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (prog, counts) = counter("link_counter");
+    let link = pair.a.run(|| XdpLink::attach(&prog, VETH_A, XdpMode::Skb).unwrap());
+    let info = link.info().unwrap();
+    assert_eq!(info.prog_id, id(&prog));
+    assert!(info.ifindex.is_some_and(|i| i > 0));
+    let status = pair.a.run(|| BlockingNetlink::new().unwrap().query_xdp(VETH_A).unwrap());
+    assert_eq!((status.prog_id, status.mode), (Some(id(&prog)), Some(XdpMode::Skb)));
+
+    let crossed = pair.send(150);
+    assert_eq!(counts.get(0).unwrap(), crossed);
+    assert_eq!(crossed, 150);
+
+    drop(link);
+    assert!(!pair.a.shows_xdp(VETH_A));
+    let more = pair.send(10);
+    assert_eq!(counts.get(0).unwrap(), crossed, "{more} packets were counted after detach");
+}
+
+#[test]
+fn bpf_link_update_swaps_the_program() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (first, first_counts) = counter("link_first");
+    let (second, second_counts) = counter("link_second");
+    let link = pair.a.run(|| XdpLink::attach(&first, VETH_A, XdpMode::Driver).unwrap());
+    pair.send(5);
+    let err = link.replace(&second, &first).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EPERM), "{err}");
+    link.replace(&first, &second).unwrap();
+    assert_eq!(link.info().unwrap().prog_id, id(&second));
+    pair.send(7);
+    assert_eq!((first_counts.get(0).unwrap(), second_counts.get(0).unwrap()), (5, 7));
+    link.update(&first).unwrap();
+    assert_eq!(link.info().unwrap().prog_id, id(&first));
+}
+
+#[test]
+fn update_if_noexist_keeps_the_first_program() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (first, _) = counter("first");
+    let (second, _) = counter("second");
+    pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_xdp(VETH_A, &first, XdpMode::Skb).unwrap();
+        let err = nl.attach_xdp(VETH_A, &second, XdpMode::Skb).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EBUSY), "{err}");
+        assert!(err.to_string().contains(VETH_A), "{err}");
+        assert_eq!(nl.query_xdp(VETH_A).unwrap().prog_id, Some(id(&first)));
+        // A bpf_link cannot take the hook either, and says why.
+        let err = XdpLink::attach(&second, VETH_A, XdpMode::Skb).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EBUSY), "{err}");
+        assert_eq!(nl.query_xdp(VETH_A).unwrap().prog_id, Some(id(&first)));
+        nl.detach_xdp(VETH_A).unwrap();
+    });
+}
+
+#[test]
+fn replace_needs_the_expected_program() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (first, _) = counter("first");
+    let (second, _) = counter("second");
+    let (third, _) = counter("third");
+    pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_xdp(VETH_A, &first, XdpMode::Skb).unwrap();
+        // Wrong expectation: refused, and the interface keeps `first`.
+        let err = nl.replace_xdp(VETH_A, &third, &second, XdpMode::Skb).unwrap_err();
+        assert!(matches!(err, Error::Attach { action: "replacing", .. }), "{err}");
+        assert_eq!(nl.query_xdp(VETH_A).unwrap().prog_id, Some(id(&first)));
+        // Right expectation: swapped.
+        nl.replace_xdp(VETH_A, &first, &second, XdpMode::Skb).unwrap();
+        assert_eq!(nl.query_xdp(VETH_A).unwrap().prog_id, Some(id(&second)));
+        // Detaching with the wrong expectation leaves it; with the right one removes it.
+        assert!(nl.detach_xdp_expected(VETH_A, &first, XdpMode::Skb).is_err());
+        assert_eq!(nl.query_xdp(VETH_A).unwrap().prog_id, Some(id(&second)));
+        nl.detach_xdp_expected(VETH_A, &second, XdpMode::Skb).unwrap();
+        assert!(nl.query_xdp(VETH_A).unwrap().is_empty());
+    });
+    assert!(!pair.a.shows_xdp(VETH_A));
+}
+
+#[test]
+fn missing_interface_is_named() {
+    require_kernel!();
+    let (prog, _) = counter("missing");
+    let err = XdpLink::attach(&prog, "nosuchif0", XdpMode::Skb).unwrap_err();
+    assert!(matches!(&err, Error::NoSuchInterface { name } if name == "nosuchif0"), "{err}");
+    assert!(err.to_string().contains("nosuchif0"));
+    let nl = BlockingNetlink::new().unwrap();
+    let err = nl.attach_xdp("nosuchif0", &prog, XdpMode::Skb).unwrap_err();
+    assert!(err.to_string().contains("nosuchif0"), "{err}");
+    let err = nl.query_xdp(Interface::Index(999_999)).unwrap_err();
+    assert!(err.to_string().contains("999999"), "{err}");
+}
+
+/// Kills the child if the test fails before it does.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Entry point of the child process of `sigkill_of_a_bpf_link_owner_detaches`.
+#[test]
+fn child_attach_and_wait() {
+    let Ok(iface) = std::env::var("BPFKIT_XDP_CHILD_IFACE") else { return };
+    let (prog, _) = counter("child");
+    let _link = XdpLink::attach(&prog, iface.as_str(), XdpMode::Skb).unwrap();
+    println!("attached {}", id(&prog));
+    std::thread::sleep(std::time::Duration::from_secs(120));
+}
+
+#[test]
+fn sigkill_of_a_bpf_link_owner_detaches() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let exe = std::env::current_exe().unwrap();
+    let mut child = std::process::Command::new("ip")
+        .args(["netns", "exec", &pair.a.name])
+        .arg(&exe)
+        .args(["--exact", "child_attach_and_wait", "--nocapture", "--test-threads=1"])
+        .env("BPFKIT_XDP_CHILD_IFACE", VETH_A)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(child);
+    // libtest prints "test NAME ... " first, on the same line.
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let attached = lines.find_map(|l| l.unwrap().split("attached ").nth(1).map(|id| id.trim().parse::<u32>().unwrap()));
+    let prog_id = attached.expect("the child did not attach");
+    let status = pair.a.run(|| BlockingNetlink::new().unwrap().query_xdp(VETH_A).unwrap());
+    assert_eq!(status.prog_id, Some(prog_id));
+
+    child.0.kill().unwrap(); // SIGKILL: no destructor runs
+    child.0.wait().unwrap();
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        !pair.a.shows_xdp(VETH_A)
+    });
+    assert!(gone, "the program stayed attached after its owner was killed");
+}
