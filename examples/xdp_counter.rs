@@ -1,0 +1,220 @@
+//! Counts the packets an interface receives with the XDP packet counter.
+//!
+//! ```text
+//! sudo -E cargo run --example xdp_counter                     # loopback, generic mode
+//! sudo -E cargo run --example xdp_counter -- --iface eth0 --mode drv --no-traffic
+//! ```
+//!
+//! With no arguments it attaches to `lo` in generic (skb) mode through a
+//! `bpf_link`, sends itself a small burst of UDP datagrams every second so
+//! the count moves on an idle machine, and prints one line per second.
+//! Ctrl-C or the end of `--duration` detaches; with `--attach link` (the
+//! default) the kernel also detaches if the process is killed.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::net::UdpSocket;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bpfkit::link::{XdpLink, XdpMode};
+use bpfkit::maps::{Array, MapFlags};
+use bpfkit::prog::{Program, ProgType, ProgramSpec};
+use bpfkit::programs::{XdpAction, packet_counter};
+
+const USAGE: &str = "\
+usage: xdp_counter [--iface NAME] [--mode skb|drv|hw|auto] [--attach link|netlink]
+                   [--duration SECS] [--no-traffic]
+
+  --iface NAME      interface to count on (default: lo)
+  --mode MODE       XDP mode: skb (generic, default), drv (native), hw (offload), auto
+  --attach HOW      link: bpf_link, detached by the kernel when this process ends (default)
+                    netlink: rtnetlink, detached by this program on exit
+  --duration SECS   stop after SECS seconds (default: run until Ctrl-C)
+  --no-traffic      do not send test datagrams to 127.0.0.1";
+
+/// Datagrams sent to ourselves each second.
+const BURST: usize = 10;
+
+struct Args {
+    iface: String,
+    mode: XdpMode,
+    netlink: bool,
+    duration: Option<Duration>,
+    traffic: bool,
+}
+
+impl Args {
+    fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut out = Args { iface: "lo".into(), mode: XdpMode::Skb, netlink: false, duration: None, traffic: true };
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match arg.as_str() {
+                "--iface" => out.iface = value("--iface")?,
+                "--mode" => {
+                    let v = value("--mode")?;
+                    out.mode = XdpMode::from_name(&v).ok_or_else(|| format!("unknown mode {v:?}"))?;
+                }
+                "--attach" => match value("--attach")?.as_str() {
+                    "link" => out.netlink = false,
+                    "netlink" => out.netlink = true,
+                    other => return Err(format!("unknown attach method {other:?}")),
+                },
+                "--duration" => {
+                    let v = value("--duration")?;
+                    let secs: f64 = v.parse().map_err(|_| format!("--duration takes seconds, not {v:?}"))?;
+                    out.duration = Some(Duration::try_from_secs_f64(secs).map_err(|e| format!("--duration {v}: {e}"))?);
+                }
+                "--no-traffic" => out.traffic = false,
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown argument {other:?}")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Set by SIGINT and SIGTERM.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+fn stop_on_signals() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe; `signal` has no other effect on memory.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::signal(signal, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// The program attached, by one method or the other; detached on drop.
+enum Attachment {
+    Link(XdpLink),
+    #[cfg(feature = "netlink")]
+    Netlink(bpfkit::netlink::BlockingNetlink, String, XdpMode, Program),
+}
+
+impl Attachment {
+    fn new(args: &Args, prog: Program) -> bpfkit::Result<Attachment> {
+        if args.netlink {
+            #[cfg(feature = "netlink")]
+            {
+                let nl = bpfkit::netlink::BlockingNetlink::new()?;
+                nl.attach_xdp(args.iface.as_str(), &prog, args.mode)?;
+                // The kernel chose the mode for `auto`: detach in that one.
+                let mode = nl.query_xdp(args.iface.as_str())?.mode.unwrap_or(args.mode);
+                return Ok(Attachment::Netlink(nl, args.iface.clone(), mode, prog));
+            }
+        }
+        Ok(Attachment::Link(XdpLink::attach(&prog, args.iface.as_str(), args.mode)?))
+    }
+}
+
+impl Attachment {
+    /// How the program is attached, for the header line.
+    fn describe(&self) -> String {
+        match self {
+            Attachment::Link(link) => match link.info() {
+                Ok(info) => format!("bpf_link id {}", info.id),
+                Err(_) => "bpf_link".to_string(),
+            },
+            #[cfg(feature = "netlink")]
+            Attachment::Netlink(..) => "netlink".to_string(),
+        }
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        #[cfg(feature = "netlink")]
+        if let Attachment::Netlink(nl, iface, mode, prog) = self {
+            // Only our program: never remove one someone attached meanwhile.
+            if let Err(e) = nl.detach_xdp_expected(iface.as_str(), prog, *mode) {
+                eprintln!("xdp_counter: {e}");
+            }
+        }
+    }
+}
+
+/// Sends `BURST` datagrams to a socket of our own on 127.0.0.1 and drains it.
+struct Traffic {
+    rx: UdpSocket,
+    tx: UdpSocket,
+}
+
+impl Traffic {
+    fn new() -> std::io::Result<Traffic> {
+        let rx = UdpSocket::bind("127.0.0.1:0")?;
+        rx.set_nonblocking(true)?;
+        let tx = UdpSocket::bind("127.0.0.1:0")?;
+        tx.connect(rx.local_addr()?)?;
+        Ok(Traffic { rx, tx })
+    }
+
+    fn burst(&self) -> std::io::Result<()> {
+        for i in 0..BURST {
+            self.tx.send(&(i as u32).to_be_bytes())?;
+        }
+        let mut buf = [0u8; 64];
+        while self.rx.recv(&mut buf).is_ok() {}
+        Ok(())
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    if args.netlink && !cfg!(feature = "netlink") {
+        return Err("--attach netlink needs the `netlink` feature, which this build has off; use --attach link".into());
+    }
+    stop_on_signals();
+    let counts = Array::<u64>::create("packet_count", 1, MapFlags::empty())?;
+    let insns = packet_counter(&counts, XdpAction::Pass).assemble()?;
+    let prog = ProgramSpec::new(ProgType::XDP, &insns).name("xdp_counter").load()?;
+    let attachment = Attachment::new(args, prog)?;
+    println!("counting packets on {} ({} mode, via {}); Ctrl-C to stop", args.iface, args.mode, attachment.describe());
+    let traffic = if args.traffic { Some(Traffic::new()?) } else { None };
+
+    let start = Instant::now();
+    let mut last = 0u64;
+    let mut tick = start;
+    while !STOP.load(Ordering::Relaxed) && args.duration.is_none_or(|d| start.elapsed() < d) {
+        if let Some(t) = &traffic {
+            t.burst()?;
+        }
+        tick += Duration::from_secs(1);
+        while Instant::now() < tick && !STOP.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50).min(tick.saturating_duration_since(Instant::now())));
+        }
+        let total = counts.get(0)?;
+        println!("{:>4}s  {total:>10} packets  {:>8} pkt/s", start.elapsed().as_secs(), total - last);
+        last = total;
+    }
+    drop(attachment);
+    println!("detached from {}; {last} packets counted", args.iface);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(msg) if msg.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("xdp_counter: {msg}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xdp_counter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
