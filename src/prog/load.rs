@@ -312,3 +312,134 @@ impl AsFd for Program {
         self.fd()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::OwnedFd;
+
+    use super::*;
+    use crate::asm::{ProgramBuilder, R0, R3};
+    use crate::sys::Cmd;
+    use crate::sys::mock::{with_hook, write_user};
+
+    const LOG: &str = "0: R1=ctx() R10=fp0\n0: (b7) r0 = 2                        ; R0_w=2\n\
+                       1: (0f) r0 += r3\nR3 !read_ok\nprocessed 2 insns (limit 1000000)\n";
+
+    fn field(attr: &[u8], off: usize) -> u32 {
+        u32::from_ne_bytes(attr[off..off + 4].try_into().unwrap())
+    }
+
+    /// What the fake kernel saw of one `BPF_PROG_LOAD`: (log level, log size).
+    type Seen = std::rc::Rc<std::cell::RefCell<Vec<(u32, u32)>>>;
+
+    /// A kernel that rejects every load with `LOG`; `true_size` says whether
+    /// it reports `log_true_size` (6.4+) or, like older kernels, answers a
+    /// short buffer with `ENOSPC`.
+    fn rejecting_kernel(seen: Seen, true_size: bool) -> crate::sys::mock::Hook {
+        Box::new(move |cmd, attr| {
+            assert_eq!(cmd, Cmd::ProgLoad);
+            let (level, size) = (field(attr, 24), field(attr, 28));
+            seen.borrow_mut().push((level, size));
+            if level == 0 {
+                return Some(Err(Errno::EACCES));
+            }
+            let addr = u64::from_ne_bytes(attr[32..40].try_into().unwrap());
+            let mut log = LOG.as_bytes().to_vec();
+            log.push(0);
+            let fits = log.len() <= size as usize;
+            // Both modes keep what fits (old kernels the head; the tail would do too).
+            write_user(addr, size as usize - 1, &log);
+            if true_size {
+                attr[140..144].copy_from_slice(&(log.len() as u32).to_ne_bytes());
+                Some(Err(Errno::EACCES))
+            } else if fits {
+                Some(Err(Errno::EACCES))
+            } else {
+                Some(Err(Errno::ENOSPC))
+            }
+        })
+    }
+
+    fn bad_program() -> Assembled {
+        let mut b = ProgramBuilder::new();
+        b.mov64(R0, 2).add64(R0, R3).exit();
+        b.assemble().unwrap()
+    }
+
+    fn verifier_error(result: Result<Program>) -> VerifierError {
+        match result {
+            Err(Error::Verifier(e)) => *e,
+            other => panic!("expected a verifier error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn old_kernel_short_log_grows_on_enospc() {
+        let seen = Seen::default();
+        let insns = bad_program();
+        let spec = ProgramSpec::new(ProgType::XDP, &insns).name("old").log_size(128);
+        let e = verifier_error(with_hook(rejecting_kernel(seen.clone(), false), || spec.load()));
+        assert_eq!(e.index, Some(1));
+        assert_eq!(e.message, "R3 !read_ok");
+        assert_eq!(e.location.map(|l| l.line()), insns.location(1).map(|l| l.line()));
+        assert!(e.log.starts_with("0: R1=ctx()"), "{}", e.log);
+        // No log first; then 128 bytes (too short: ENOSPC), then 512.
+        assert_eq!(*seen.borrow(), vec![(0, 0), (1, 128), (1, 512)]);
+    }
+
+    #[test]
+    fn new_kernel_says_how_much_log_it_needs() {
+        let seen = Seen::default();
+        let insns = bad_program();
+        let spec = ProgramSpec::new(ProgType::XDP, &insns).name("new").log_size(128);
+        let e = verifier_error(with_hook(rejecting_kernel(seen.clone(), true), || spec.load()));
+        assert_eq!(e.index, Some(1));
+        let need = LOG.len() as u32 + 1;
+        assert_eq!(*seen.borrow(), vec![(0, 0), (1, 128), (1, need)]);
+    }
+
+    #[test]
+    fn a_load_that_succeeds_makes_one_call_without_a_log() {
+        let seen = Seen::default();
+        let s = seen.clone();
+        let insns = bad_program();
+        // Hand back a real fd (a dup of stdin's number space) as "the program".
+        let hook: crate::sys::mock::Hook = Box::new(move |_, attr| {
+            s.borrow_mut().push((field(attr, 24), field(attr, 28)));
+            let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+            Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
+        });
+        let prog = with_hook(hook, || ProgramSpec::new(ProgType::XDP, &insns).load()).unwrap();
+        assert_eq!(*seen.borrow(), vec![(0, 0)]);
+        assert!(prog.verifier_log().is_none());
+    }
+
+    #[test]
+    fn eagain_is_retried_and_eperm_is_not() {
+        let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+        let c = calls.clone();
+        let insns = bad_program();
+        let hook: crate::sys::mock::Hook = Box::new(move |_, _| {
+            c.set(c.get() + 1);
+            if c.get() < 3 {
+                Some(Err(Errno::EAGAIN))
+            } else {
+                let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+                Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
+            }
+        });
+        with_hook(hook, || ProgramSpec::new(ProgType::XDP, &insns).load()).unwrap();
+        assert_eq!(calls.get(), 3);
+
+        let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+        let c = calls.clone();
+        let hook: crate::sys::mock::Hook = Box::new(move |_, _| {
+            c.set(c.get() + 1);
+            Some(Err(Errno::EPERM))
+        });
+        let err = with_hook(hook, || ProgramSpec::new(ProgType::XDP, &insns).name("p").load()).unwrap_err();
+        assert_eq!(calls.get(), 1, "EPERM comes before verification: no log to ask for");
+        assert!(matches!(err, Error::ProgLoad { errno: Errno::EPERM, .. }));
+        assert!(err.to_string().contains("CAP_BPF"), "{err}");
+    }
+}

@@ -12,6 +12,8 @@ mod fd;
 pub(crate) mod info;
 pub(crate) mod link;
 pub(crate) mod map;
+#[cfg(test)]
+pub(crate) mod mock;
 pub(crate) mod mmap;
 pub(crate) mod net;
 pub(crate) mod obj;
@@ -29,6 +31,10 @@ use attr::Attr;
 ///
 /// Returns the kernel's non-negative return value or its errno.
 fn bpf<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
+    #[cfg(test)]
+    if let Some(answer) = mock::intercept(cmd, attr) {
+        return answer;
+    }
     // SAFETY: `attr` is a live, exclusively borrowed `#[repr(C)]` struct of
     // `size_of::<A>()` bytes laid out as the kernel expects for `cmd` (the
     // `Attr` contract); every pointer inside it is a `UserPtr` whose lifetime
