@@ -151,8 +151,7 @@ impl ProgramBuilder {
             });
         }
         if let Some(&(at, label)) = self.foreign.first() {
-            let loc = self.locations.get(at).copied().unwrap_or(Location::caller());
-            return Err(AsmError::ForeignLabel { label: label.to_string(), at: loc });
+            return Err(AsmError::ForeignLabel { label: label.to_string(), at });
         }
 
         let mut starts = Vec::with_capacity(self.insns.len() + 1);
@@ -209,6 +208,11 @@ impl ProgramBuilder {
         })
     }
 
+    /// The instruction's text with `label` under its name.
+    fn insn_text(&self, insn: &Insn, label: Label) -> String {
+        insn.to_string().replace(&label.to_string(), &self.label_name(label.index))
+    }
+
     fn label_name(&self, index: u32) -> String {
         match &self.labels[index as usize].name {
             Some(name) => name.clone(),
@@ -230,7 +234,7 @@ impl ProgramBuilder {
                 label: self.label_name(label.index),
                 created_at: state.created_at,
                 index,
-                insn: insn.to_string(),
+                insn: self.insn_text(insn, label),
                 used_at: at,
             });
         };
@@ -239,7 +243,7 @@ impl ProgramBuilder {
                 label: self.label_name(label.index),
                 bound_at: state.bound_at.unwrap_or(at),
                 index,
-                insn: insn.to_string(),
+                insn: self.insn_text(insn, label),
                 at,
             });
         }

@@ -9,8 +9,9 @@
 //! LLVM has no text for use this crate's own: `r1 = map_fd(3) ll`,
 //! `r1 = map_value(3, 8) ll`, `r1 = btf_id(1234) ll`, `r1 = func(+5) ll`,
 //! `r1 = map_idx(0) ll`, `r1 = map_idx_value(0, 8) ll`, `call pc+5` for a
-//! local call, `call kfunc(1234)`, and `.8byte 0x...` for a word that is no
-//! instruction.
+//! local call, `call kfunc(1234)`, `r0 = *(u8 *)skb[r1 + 5]` for a packet load
+//! with a register and a nonzero offset (LLVM spells only `skb[r1]`, imm 0),
+//! and `.8byte 0x...` for a word that is no instruction.
 
 use std::fmt;
 

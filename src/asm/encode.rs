@@ -183,6 +183,11 @@ pub fn encode(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
                 op.imm(),
             )
         }
+        Insn::LdAbs { size: Size::DW, .. } | Insn::LdInd { size: Size::DW, .. } => {
+            // The kernel rejects BPF_DW here ("BPF_LD_[ABS|IND] uses reserved
+            // fields") and LLVM has no text for it.
+            return Err(EncodeError::Invalid("legacy packet loads are 1, 2 or 4 bytes"));
+        }
         Insn::LdAbs { size, imm } => {
             RawInsn::new(class::LD | mode::ABS | size.bits(), 0, 0, 0, imm)
         }

@@ -138,14 +138,14 @@ pub enum Insn {
         /// Operand; receives the old value for fetching operations.
         src: Reg,
     },
-    /// `r0 = *(uN *)skb[imm]`: legacy packet load (`BPF_LD | BPF_ABS`).
+    /// `r0 = *(uN *)skb[imm]`: legacy packet load (`BPF_LD | BPF_ABS`); B, H or W.
     LdAbs {
         /// Access size.
         size: Size,
         /// Packet offset.
         imm: i32,
     },
-    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (`BPF_LD | BPF_IND`).
+    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (`BPF_LD | BPF_IND`); B, H or W.
     LdInd {
         /// Access size.
         size: Size,

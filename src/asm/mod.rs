@@ -27,7 +27,7 @@
 //!     .exit();
 //! let prog = b.assemble()?;
 //! assert_eq!(prog.len(), 11); // the map load takes two slots
-//! assert_eq!(prog.insn_at(9).unwrap().to_string(), "lock *(u64 *)(r0 + 0) += r1");
+//! assert_eq!(prog.insn_at(8).unwrap().to_string(), "lock *(u64 *)(r0 + 0) += r1");
 //! # Ok::<(), bpfkit::asm::AsmError>(())
 //! ```
 

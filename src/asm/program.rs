@@ -44,8 +44,8 @@ pub struct ProgramBuilder {
     pub(crate) labels: Vec<LabelState>,
     /// Labels bound twice: (label index, second binding).
     pub(crate) rebinds: Vec<(u32, &'static Location<'static>)>,
-    /// Labels of other programs used here: (instruction index, label).
-    pub(crate) foreign: Vec<(usize, Label)>,
+    /// Labels of other programs used or bound here, with the line that did it.
+    pub(crate) foreign: Vec<(&'static Location<'static>, Label)>,
 }
 
 impl Default for ProgramBuilder {
@@ -119,7 +119,7 @@ impl ProgramBuilder {
     pub fn push(&mut self, insn: Insn) -> &mut Self {
         if let Some(Target::Label(l)) = insn.target() {
             if l.program != self.id {
-                self.foreign.push((self.insns.len(), l));
+                self.foreign.push((Location::caller(), l));
             }
         }
         self.insns.push(insn);
@@ -185,7 +185,7 @@ impl ProgramBuilder {
                     state.bound_at = Some(at);
                 }
             }
-            _ => self.foreign.push((next, label)),
+            _ => self.foreign.push((at, label)),
         }
         self
     }
@@ -454,13 +454,15 @@ impl ProgramBuilder {
         CmpXchg: atomic_cmpxchg64 atomic_cmpxchg32 "`r0 = cmpxchg(dst + off, r0, src)`";
     }
 
-    /// `r0 = *(uN *)skb[imm]`: legacy packet load (socket filters).
+    /// `r0 = *(uN *)skb[imm]`: legacy packet load (socket filters); 1, 2 or
+    /// 4 bytes ([`Size::DW`] is an assemble-time error).
     #[track_caller]
     pub fn ld_abs(&mut self, size: Size, imm: i32) -> &mut Self {
         self.push(Insn::LdAbs { size, imm })
     }
 
-    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (socket filters).
+    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (socket filters); 1,
+    /// 2 or 4 bytes ([`Size::DW`] is an assemble-time error).
     #[track_caller]
     pub fn ld_ind(&mut self, size: Size, src: impl Into<AnyReg>, imm: i32) -> &mut Self {
         self.push(Insn::LdInd { size, src: src.into(), imm })

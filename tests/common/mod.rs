@@ -1,5 +1,5 @@
 //! Shared test support: the kernel gate, unique names, RAII guards.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -61,7 +61,7 @@ fn ensure_bpffs() {
             // SAFETY: valid NUL-terminated path and a valid out pointer.
             #[allow(unsafe_code)]
             let rc = unsafe { libc::statfs(path.as_ptr(), &mut st) };
-            rc == 0 && st.f_type as i64 == BPF_FS_MAGIC
+            rc == 0 && st.f_type == BPF_FS_MAGIC
         };
         if !is_bpffs() {
             let status =
@@ -113,7 +113,12 @@ pub fn open_fds() -> usize {
 /// Runs `ip ARGS...`, panicking with its stderr on failure.
 pub fn ip(args: &[&str]) -> String {
     let out = std::process::Command::new("ip").args(args).output().expect("running ip");
-    assert!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -201,13 +206,45 @@ impl VethPair {
     pub fn new() -> VethPair {
         let (a, b) = (Netns::new(), Netns::new());
         a.ip(&[
-            "link", "add", VETH_A, "address", "02:00:00:00:00:0a", "type", "veth", "peer", "name", VETH_B,
-            "address", "02:00:00:00:00:0b", "netns", &b.name,
+            "link",
+            "add",
+            VETH_A,
+            "address",
+            "02:00:00:00:00:0a",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            VETH_B,
+            "address",
+            "02:00:00:00:00:0b",
+            "netns",
+            &b.name,
         ]);
         a.ip(&["addr", "add", &format!("{ADDR_A}/30"), "dev", VETH_A]);
         b.ip(&["addr", "add", &format!("{ADDR_B}/30"), "dev", VETH_B]);
-        a.ip(&["neigh", "add", ADDR_B, "lladdr", "02:00:00:00:00:0b", "dev", VETH_A, "nud", "permanent"]);
-        b.ip(&["neigh", "add", ADDR_A, "lladdr", "02:00:00:00:00:0a", "dev", VETH_B, "nud", "permanent"]);
+        a.ip(&[
+            "neigh",
+            "add",
+            ADDR_B,
+            "lladdr",
+            "02:00:00:00:00:0b",
+            "dev",
+            VETH_A,
+            "nud",
+            "permanent",
+        ]);
+        b.ip(&[
+            "neigh",
+            "add",
+            ADDR_A,
+            "lladdr",
+            "02:00:00:00:00:0a",
+            "dev",
+            VETH_B,
+            "nud",
+            "permanent",
+        ]);
         a.ip(&["link", "set", VETH_A, "up"]);
         b.ip(&["link", "set", VETH_B, "up"]);
         VethPair { a, b }
