@@ -216,3 +216,28 @@ fn sigkill_of_a_bpf_link_owner_detaches() {
     });
     assert!(gone, "the program stayed attached after its owner was killed");
 }
+
+#[test]
+fn a_pinned_link_outlives_its_handle_until_detached() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let pins = common::PinDir::new();
+    let path = pins.path("xdp_link");
+    let (prog, counts) = counter("pinned");
+    let prog_id = id(&prog);
+    pair.a.run(|| {
+        let link = XdpLink::attach(&prog, VETH_A, XdpMode::Skb).unwrap();
+        link.pin(&path).unwrap();
+    }); // the handle is dropped here; the pin holds the link
+    drop(prog);
+    assert!(pair.a.shows_xdp(VETH_A));
+    let crossed = pair.send(20);
+    assert_eq!(counts.get(0).unwrap(), crossed);
+
+    // Interface indexes are per namespace: open it where the link is.
+    let link = pair.a.run(|| XdpLink::open_pinned(&path).unwrap());
+    assert_eq!(link.info().unwrap().prog_id, prog_id);
+    assert_eq!(link.interface(), VETH_A);
+    link.detach().unwrap();
+    assert!(!pair.a.shows_xdp(VETH_A));
+}

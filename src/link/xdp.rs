@@ -115,7 +115,9 @@ impl XdpLink {
             .map_err(|errno| Error::Pin { cmd: Cmd::ObjPin, path: path.to_path_buf(), errno })
     }
 
-    /// Opens a link pinned at `path`.
+    /// Opens a link pinned at `path`. The kernel knows the link's interface
+    /// by index only; it is named as the calling thread's network namespace
+    /// sees that index.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
         let path = path.as_ref();
         let fd = sys::obj::get(&c_path(path)?, 0)
