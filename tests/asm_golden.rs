@@ -538,8 +538,8 @@ fn check_program(prog: &Assembled, row: &Row) -> Vec<String> {
             if insn.to_string() != row.text {
                 out.push(format!("{}{at}: Display gives `{insn}`", row.at()));
             }
-            if form_of(insn) != row.form {
-                out.push(format!("{}{at}: built as form {}", row.at(), form_of(insn)));
+            if form_of(&insn) != row.form {
+                out.push(format!("{}{at}: built as form {}", row.at(), form_of(&insn)));
             }
         }
         None => out.push(format!("{}{at}: no instruction at slot 0", row.at())),

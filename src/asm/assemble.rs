@@ -10,7 +10,7 @@ use std::panic::Location;
 
 use thiserror::Error;
 
-use super::encode::{EncodeError, encode};
+use super::encode::{EncodeError, decode, encode};
 use super::insn::RawInsn;
 use super::ir::{Imm64, Insn, MapRef};
 use super::label::{Label, Target};
@@ -117,17 +117,19 @@ pub enum AsmError {
 
 /// An assembled program: the instructions the kernel loads, the Rust line of
 /// each, and the maps it refers to (kept open for as long as it lives).
+///
+/// It keeps the encoded slots, not the IR: an instruction asked for is
+/// decoded again (a map then shows as its fd, `map_fd(N)`).
 #[derive(Clone, Debug)]
 pub struct Assembled {
     insns: Vec<RawInsn>,
-    /// The resolved IR, one entry per instruction.
-    listing: Vec<Insn>,
-    /// The first slot of each listing entry.
+    /// The first slot of each instruction, increasing.
     starts: Vec<usize>,
-    /// The listing entry of each slot.
-    slot_owner: Vec<u32>,
+    /// The Rust line of each instruction.
     locations: Vec<Loc>,
     maps: Vec<MapFd>,
+    /// Maps referred to by name only: (slot, name), by slot.
+    named: Vec<(usize, String)>,
 }
 
 impl ProgramBuilder {
@@ -166,46 +168,43 @@ impl ProgramBuilder {
         }
 
         let mut out = Vec::with_capacity(slots);
-        let mut listing = Vec::with_capacity(self.insns.len());
-        let mut slot_owner = Vec::with_capacity(slots);
         let mut maps: Vec<MapFd> = Vec::new();
+        let mut named = Vec::new();
         for (i, insn) in self.insns.iter().enumerate() {
             let at = self.locations[i];
             let index = starts[i];
-            let mut insn = insn.clone();
-            if let Some(Target::Label(label)) = insn.target() {
-                let offset = self.resolve(label, &starts, index, &insn, at)?;
-                if let Some(target) = insn.target_mut() {
-                    *target = Target::Offset(offset);
+            // Only an instruction whose target is a label needs a copy to patch.
+            let resolved;
+            let insn = match insn.target() {
+                Some(Target::Label(label)) => {
+                    let offset = self.resolve(label, &starts, index, insn, at)?;
+                    let mut patched = insn.clone();
+                    if let Some(target) = patched.target_mut() {
+                        *target = Target::Offset(offset);
+                    }
+                    resolved = patched;
+                    &resolved
                 }
-            }
-            encode(&insn, &mut out).map_err(|e| match e {
+                _ => insn,
+            };
+            encode(insn, &mut out).map_err(|e| match e {
                 EncodeError::OffsetOutOfRange { .. } => {
                     AsmError::OffsetOutOfRange { index, insn: insn.to_string(), at, source: e }
                 }
                 other => AsmError::InvalidInsn { index, at, why: other.to_string() },
             })?;
-            if let Insn::LdImm64 {
-                value: Imm64::MapFd(MapRef::Map(m)) | Imm64::MapValue { map: MapRef::Map(m), .. },
-                ..
-            } = &insn
-            {
-                if !maps.iter().any(|known| known.raw_fd() == m.raw_fd()) {
-                    maps.push(m.clone());
+            if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
+                match map {
+                    MapRef::Map(m) if !maps.iter().any(|known| known.raw_fd() == m.raw_fd()) => {
+                        maps.push(m.clone())
+                    }
+                    MapRef::Name(name) => named.push((index, name.clone())),
+                    _ => {}
                 }
             }
-            slot_owner.extend(std::iter::repeat_n(i as u32, insn.slots()));
-            listing.push(insn);
         }
         starts.pop();
-        Ok(Assembled {
-            insns: out,
-            listing,
-            starts,
-            slot_owner,
-            locations: self.locations.clone(),
-            maps,
-        })
+        Ok(Assembled { insns: out, starts, locations: self.locations.clone(), maps, named })
     }
 
     /// The instruction's text with `label` under its name.
@@ -288,18 +287,38 @@ impl Assembled {
     /// The Rust line that emitted the instruction at slot `slot` (the kernel's
     /// instruction index; both slots of an `LD_IMM64` map to it).
     pub fn location(&self, slot: usize) -> Option<&'static Location<'static>> {
-        let owner = *self.slot_owner.get(slot)? as usize;
-        self.locations.get(owner).copied()
+        self.locations.get(self.owner(slot)?).copied()
     }
 
     /// The instruction that occupies slot `slot`.
-    pub fn insn_at(&self, slot: usize) -> Option<&Insn> {
-        self.listing.get(*self.slot_owner.get(slot)? as usize)
+    pub fn insn_at(&self, slot: usize) -> Option<Insn> {
+        self.owner(slot).map(|i| self.decode_nth(i))
+    }
+
+    /// The index of the instruction occupying `slot`.
+    fn owner(&self, slot: usize) -> Option<usize> {
+        if slot >= self.insns.len() {
+            return None;
+        }
+        // The last instruction starting at or before `slot`.
+        Some(self.starts.partition_point(|&start| start <= slot) - 1)
+    }
+
+    /// The `i`th instruction, decoded from its slots.
+    fn decode_nth(&self, i: usize) -> Insn {
+        let start = self.starts[i];
+        let (mut insn, _) = decode(&self.insns[start..]);
+        if let Ok(k) = self.named.binary_search_by_key(&start, |(slot, _)| *slot) {
+            if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = &mut insn {
+                *map = MapRef::Name(self.named[k].1.clone());
+            }
+        }
+        insn
     }
 
     /// Each instruction with its first slot and the Rust line that emitted it.
-    pub fn listing(&self) -> impl Iterator<Item = (usize, &Insn, &'static Location<'static>)> {
-        self.listing.iter().zip(&self.starts).zip(&self.locations).map(|((i, s), l)| (*s, i, *l))
+    pub fn listing(&self) -> impl Iterator<Item = (usize, Insn, &'static Location<'static>)> + '_ {
+        (0..self.starts.len()).map(|i| (self.starts[i], self.decode_nth(i), self.locations[i]))
     }
 
     /// The maps the program refers to, kept open while it lives.
@@ -310,21 +329,15 @@ impl Assembled {
     /// Names of maps the program refers to by name only, with their slots;
     /// such a program needs them bound before it loads.
     pub fn named_maps(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.listing().filter_map(|(slot, insn, _)| match insn {
-            Insn::LdImm64 {
-                value: Imm64::MapFd(MapRef::Name(n)) | Imm64::MapValue { map: MapRef::Name(n), .. },
-                ..
-            } => Some((slot, n.as_str())),
-            _ => None,
-        })
+        self.named.iter().map(|(slot, name)| (*slot, name.as_str()))
     }
 }
 
 impl fmt::Display for Assembled {
     /// One instruction per line, in LLVM's BPF assembler syntax.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for insn in &self.listing {
-            writeln!(f, "{insn}")?;
+        for i in 0..self.starts.len() {
+            writeln!(f, "{}", self.decode_nth(i))?;
         }
         Ok(())
     }

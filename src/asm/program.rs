@@ -106,8 +106,9 @@ impl ProgramBuilder {
     pub fn new() -> ProgramBuilder {
         ProgramBuilder {
             id: NEXT_PROGRAM.fetch_add(1, Ordering::Relaxed),
-            insns: Vec::new(),
-            locations: Vec::new(),
+            // Most programs are small: start big enough to skip the first regrowths.
+            insns: Vec::with_capacity(32),
+            locations: Vec::with_capacity(32),
             labels: Vec::new(),
             rebinds: Vec::new(),
             foreign: Vec::new(),

@@ -6,7 +6,7 @@
 //! again with a log, growing the buffer until the whole log fits (the kernel
 //! says how much it needs since 6.4; before, `ENOSPC` means "more").
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::program::Program;
@@ -85,8 +85,8 @@ pub struct ProgramSpec<'a> {
     insns: &'a Assembled,
     prog_type: ProgType,
     expected_attach_type: Option<AttachType>,
-    name: String,
-    license: String,
+    name: &'a str,
+    license: &'a str,
     flags: ProgFlags,
     kern_version: u32,
     ifindex: u32,
@@ -103,8 +103,8 @@ impl<'a> ProgramSpec<'a> {
             insns,
             prog_type,
             expected_attach_type: None,
-            name: String::new(),
-            license: "GPL".to_string(),
+            name: "",
+            license: "GPL",
             flags: ProgFlags::empty(),
             kern_version: 0,
             ifindex: 0,
@@ -116,14 +116,14 @@ impl<'a> ProgramSpec<'a> {
     }
 
     /// The program's name: up to 15 ASCII letters, digits, `_` or `.`.
-    pub fn name(mut self, name: &str) -> Self {
-        self.name = name.to_string();
+    pub fn name(mut self, name: &'a str) -> Self {
+        self.name = name;
         self
     }
 
     /// The license; GPL-only helpers need a GPL-compatible one (default `"GPL"`).
-    pub fn license(mut self, license: &str) -> Self {
-        self.license = license.to_string();
+    pub fn license(mut self, license: &'a str) -> Self {
+        self.license = license;
         self
     }
 
@@ -187,17 +187,23 @@ impl<'a> ProgramSpec<'a> {
                 ),
             });
         }
-        let name = object_name(&self.name, "program name")?;
-        let license = CString::new(self.license.as_str()).map_err(|_| Error::InvalidArgument {
-            what: "license",
-            why: "contains a NUL byte".into(),
-        })?;
+        let name = object_name(self.name, "program name")?;
+        let owned;
+        let license: &CStr = if self.license == "GPL" {
+            c"GPL"
+        } else {
+            owned = CString::new(self.license).map_err(|_| Error::InvalidArgument {
+                what: "license",
+                why: "contains a NUL byte".into(),
+            })?;
+            &owned
+        };
         let attempt = |log: Option<(&mut [u8], u32)>| {
             sys::prog::load(sys::prog::LoadArgs {
                 prog_type: self.prog_type.0,
                 expected_attach_type: self.expected_attach_type.map_or(0, |t| t.0),
                 insns: self.insns.as_bytes(),
-                license: &license,
+                license,
                 name,
                 flags: self.flags.bits(),
                 kern_version: self.kern_version,
@@ -219,7 +225,7 @@ impl<'a> ProgramSpec<'a> {
         };
         if errno == Errno::EPERM || errno == Errno::ENOSYS {
             // Refused before verification: there is no log to read.
-            return Err(Error::ProgLoad { name: self.name.clone(), errno });
+            return Err(Error::ProgLoad { name: self.name.to_string(), errno });
         }
         let mut buf = vec![0u8; self.log_size];
         let level = LogLevel::VERBOSE.bits() | self.log_on_success.map_or(0, |l| l.bits());
@@ -258,7 +264,7 @@ impl<'a> ProgramSpec<'a> {
             return match res {
                 Ok(fd) => Ok((fd, log)),
                 Err(errno) if log.trim().is_empty() => {
-                    Err(Error::ProgLoad { name: self.name.clone(), errno })
+                    Err(Error::ProgLoad { name: self.name.to_string(), errno })
                 }
                 Err(errno) => Err(Error::Verifier(Box::new(self.verifier_error(errno, log)))),
             };
@@ -274,10 +280,10 @@ impl<'a> ProgramSpec<'a> {
         let mut message = parsed.message.into_iter();
         let headline = message.next().unwrap_or_else(|| format!("{errno}"));
         VerifierError {
-            program: self.name.clone(),
+            program: self.name.to_string(),
             errno,
             index: parsed.index,
-            insn: parsed.index.and_then(|i| self.insns.insn_at(i)).map(ToString::to_string),
+            insn: parsed.index.and_then(|i| self.insns.insn_at(i)).map(|insn| insn.to_string()),
             location: parsed.index.and_then(|i| self.insns.location(i)),
             message: headline,
             details: message.collect(),
@@ -286,7 +292,7 @@ impl<'a> ProgramSpec<'a> {
     }
 
     fn program(&self, fd: OwnedFd, log: Option<String>) -> Program {
-        Program::new(fd, self.prog_type, self.name.clone(), log)
+        Program::new(fd, self.prog_type, self.name.to_string(), log)
     }
 }
 

@@ -1,0 +1,203 @@
+//! Program load latency beside a raw-syscall baseline, and assembler speed.
+//!
+//! `load_cycle`: create the counter's ARRAY map, load the counter, close
+//! both; `raw` does it with two hand-built `bpf(2)` calls, `bpfkit` through
+//! the library (DSL, assemble, `Array::create`, `ProgramSpec::load`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
+
+use std::hint::black_box;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R3, R4, R10, Size};
+use bpfkit::maps::{Array, MapFlags};
+use bpfkit::prog::{ProgType, ProgramSpec};
+use bpfkit::programs::{XdpAction, packet_counter};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The counter, as 11 hand-encoded slots; slot 3 takes the map fd.
+const COUNTER: [u64; 11] = [
+    0x0000_0000_fffc_0a62, // *(u32 *)(r10 - 4) = 0
+    0x0000_0000_0000_a2bf, // r2 = r10
+    0xffff_fffc_0000_0207, // r2 += -4
+    0x0000_0000_0000_1118, // r1 = map_fd(FD) ll
+    0x0000_0000_0000_0000,
+    0x0000_0001_0000_0085, // call 1
+    0x0000_0000_0002_0015, // if r0 == 0 goto +2
+    0x0000_0001_0000_01b7, // r1 = 1
+    0x0000_0000_0000_10db, // lock *(u64 *)(r0 + 0) += r1
+    0x0000_0002_0000_00b7, // r0 = 2
+    0x0000_0000_0000_0095, // exit
+];
+
+#[repr(C)]
+#[derive(Default)]
+struct MapCreate {
+    map_type: u32,
+    key_size: u32,
+    value_size: u32,
+    max_entries: u32,
+    map_flags: u32,
+    inner_map_fd: u32,
+    numa_node: u32,
+    map_name: [u8; 16],
+    rest: [u32; 13],
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct ProgLoad {
+    prog_type: u32,
+    insn_cnt: u32,
+    insns: u64,
+    license: u64,
+    log_level: u32,
+    log_size: u32,
+    log_buf: u64,
+    kern_version: u32,
+    prog_flags: u32,
+    prog_name: [u8; 16],
+    rest: [u32; 22],
+}
+
+fn sys_bpf<T>(cmd: i64, attr: &mut T) -> i64 {
+    // SAFETY: `attr` is a live #[repr(C)] attribute of its own size.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, size_of::<T>())
+    }
+}
+
+/// One raw cycle: BPF_MAP_CREATE, BPF_PROG_LOAD, close both.
+fn raw_cycle(insns: &mut [u64; 11]) {
+    let mut map = MapCreate { map_type: 2, key_size: 4, value_size: 8, max_entries: 1, ..Default::default() };
+    map.map_name[..5].copy_from_slice(b"count");
+    let map_fd = sys_bpf(0, &mut map);
+    assert!(map_fd > 0, "BPF_MAP_CREATE: {}", std::io::Error::last_os_error());
+    insns[3] = 0x1118 | ((map_fd as u64) << 32);
+    let mut load = ProgLoad {
+        prog_type: 6,
+        insn_cnt: 11,
+        insns: insns.as_ptr() as u64,
+        license: c"GPL".as_ptr() as u64,
+        ..Default::default()
+    };
+    load.prog_name[..7].copy_from_slice(b"counter");
+    let prog_fd = sys_bpf(5, &mut load);
+    assert!(prog_fd > 0, "BPF_PROG_LOAD: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds were just returned to us and are owned by nothing else.
+    #[allow(unsafe_code)]
+    drop(unsafe { (OwnedFd::from_raw_fd(prog_fd as i32), OwnedFd::from_raw_fd(map_fd as i32)) });
+}
+
+fn bpfkit_cycle() {
+    let counts = Array::<u64>::create("count", 1, MapFlags::empty()).unwrap();
+    let insns = packet_counter(&counts, XdpAction::Pass).assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::XDP, &insns).name("counter").load().unwrap();
+    drop(black_box((prog, insns, counts)));
+}
+
+fn kernel_available() -> bool {
+    match Array::<u64>::create("probe", 1, MapFlags::empty()) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("load_cycle: skipped, bpf(2) is not usable here ({e}); run as root");
+            false
+        }
+    }
+}
+
+fn load_cycle(c: &mut Criterion) {
+    if !kernel_available() {
+        return;
+    }
+    let mut group = c.benchmark_group("load_cycle");
+    group.throughput(Throughput::Elements(1));
+    // The kernel frees maps and programs in the background (RCU, workqueues):
+    // whichever function ran second would pay for the first one's garbage.
+    // So every timed cycle of one follows an untimed cycle of the other, and
+    // both run against the same background.
+    let mut insns = COUNTER;
+    group.bench_function("raw", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                bpfkit_cycle();
+                let start = Instant::now();
+                raw_cycle(&mut insns);
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    group.bench_function("bpfkit", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                raw_cycle(&mut insns);
+                let start = Instant::now();
+                bpfkit_cycle();
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+/// The counter with its map by name: assembling needs no kernel.
+fn counter_by_name() -> ProgramBuilder {
+    let mut b = ProgramBuilder::new();
+    let done = b.label();
+    b.st(Size::W, R10, -4, 0)
+        .mov64(R2, R10)
+        .add64(R2, -4)
+        .ld_map_by_name(R1, "packet_count")
+        .call(Helper::MapLookupElem)
+        .jeq(R0, 0, done)
+        .mov64(R1, 1)
+        .atomic_add64(R0, 0, R1)
+        .bind(done)
+        .mov64(R0, 2)
+        .exit();
+    b
+}
+
+/// A program of `n` instructions: blocks of arithmetic, memory and forward
+/// and backward jumps, every target a label.
+fn large(n: usize) -> ProgramBuilder {
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 0).mov64(R3, 1);
+    while b.len() + 10 <= n {
+        let top = b.here();
+        let skip = b.label();
+        b.add64(R0, R3)
+            .stx(Size::DW, R10, -8, R0)
+            .ldx(Size::DW, R4, R10, -8)
+            .jgt(R4, 1000, skip)
+            .xor64(R4, 0x55)
+            .lsh64(R4, 3)
+            .jeq(R4, 7, top)
+            .ld_imm64(R2, 0x1234_5678_9abc)
+            .bind(skip)
+            .mov32(R3, R4);
+    }
+    while b.len() < n - 1 {
+        b.add64(R0, 1);
+    }
+    b.exit();
+    b
+}
+
+fn assemble(c: &mut Criterion) {
+    let mut group = c.benchmark_group("assemble");
+    group.throughput(Throughput::Elements(11));
+    group.bench_function("bpfkit", |b| b.iter(|| black_box(counter_by_name().assemble().unwrap())));
+    let n = 100_000;
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function("assemble_large", |b| b.iter(|| black_box(large(n).assemble().unwrap())));
+    group.finish();
+}
+
+criterion_group!(benches, load_cycle, assemble);
+criterion_main!(benches);
