@@ -22,7 +22,6 @@
 )]
 
 // The kernel gate; its helpers are not all used here.
-#[allow(clippy::print_stderr, clippy::unnecessary_cast)]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

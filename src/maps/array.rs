@@ -1,11 +1,14 @@
-//! `Array<V>`: `BPF_MAP_TYPE_ARRAY`, indexed by `u32`, every element present.
+//! `Array<V>`: `BPF_MAP_TYPE_ARRAY`, indexed by `u32`, every element present;
+//! batch reads and writes, and a memory view when created `MMAPABLE`.
 
 use std::marker::PhantomData;
 
 use zerocopy::IntoBytes;
 
 use super::Plain;
+use super::batch::{self, BatchLookup};
 use super::fd::MapFd;
+use super::mmap::ArrayView;
 use super::spec::{MapDef, MapSpec, check_def};
 use super::types::{MapFlags, MapType, UpdateMode};
 use crate::error::{Error, Result};
@@ -69,6 +72,34 @@ impl<V: Plain> Array<V> {
     /// The number of elements.
     pub fn len(&self) -> u32 {
         self.map.def().max_entries
+    }
+
+    /// Maps the array into memory, for reads and writes without system
+    /// calls. The array must have been created with [`MapFlags::MMAPABLE`];
+    /// the view is read-only when the map is (see [`ArrayView`]).
+    #[doc(alias = "BPF_F_MMAPABLE")]
+    pub fn mmap(&self) -> Result<ArrayView<V>> {
+        ArrayView::new(&self.map)
+    }
+
+    /// A cursor over the elements, many per call (`BPF_MAP_LOOKUP_BATCH`);
+    /// the keys it fills are the indices.
+    pub fn batch_lookup(&self) -> BatchLookup<'_, u32, V> {
+        BatchLookup::new(&self.map, false)
+    }
+
+    /// Sets `values[i]` at `indices[i]` for every `i`, many per call
+    /// (`BPF_MAP_UPDATE_BATCH`).
+    pub fn update_batch(&self, indices: &[u32], values: &[V]) -> Result<()> {
+        if let Some(bad) = indices.iter().find(|i| **i >= self.len()) {
+            return Err(self.out_of_range(*bad));
+        }
+        batch::update(&self.map, indices, values)
+    }
+
+    /// Every element, in index order, read with batch lookups.
+    pub fn read_all(&self) -> Result<Vec<V>> {
+        Ok(batch::read_all::<u32, V>(&self.map)?.1)
     }
 
     /// Whether the array has no elements (never, for a created array).

@@ -189,6 +189,12 @@ impl MapFd {
     }
 }
 
+/// The ids of every map in the kernel, in increasing order
+/// (`BPF_MAP_GET_NEXT_ID`); open one with [`MapFd::from_id`].
+pub fn map_ids() -> impl Iterator<Item = Result<u32>> {
+    crate::prog::ids(Cmd::MapGetNextId)
+}
+
 impl MapInfo {
     pub(crate) fn from_raw(raw: &sys::info::MapInfoRaw) -> MapInfo {
         MapInfo {

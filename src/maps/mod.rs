@@ -6,6 +6,17 @@
 //! through [`zerocopy`]: any `K` and `V` that are plain bytes
 //! (`FromBytes + IntoBytes + Immutable + KnownLayout`) will do.
 //!
+//! | Type | Kernel map type | Value per key |
+//! |------|-----------------|---------------|
+//! | [`Array<V>`] | `ARRAY` (`u32` index) | `V`; [`Array::mmap`] when `MMAPABLE` |
+//! | [`HashMap<K, V>`] | `HASH`, `LRU_HASH` | `V` |
+//! | [`PerCpuArray<V>`] | `PERCPU_ARRAY` (`u32` index) | `Vec<V>`, one per possible CPU |
+//! | [`PerCpuHashMap<K, V>`] | `PERCPU_HASH`, `LRU_PERCPU_HASH` | `Vec<V>`, one per possible CPU |
+//!
+//! Each reads and writes one element per system call, or many with
+//! [`BatchLookup`] and `update_batch`; a [`MapSpec`] pins and reopens them,
+//! refusing a pinned map of another shape.
+//!
 //! ```no_run
 //! use bpfkit::maps::{Array, MapFlags};
 //!
@@ -16,15 +27,23 @@
 //! ```
 
 mod array;
+mod batch;
 mod cpus;
 mod fd;
+mod hash;
+mod mmap;
+mod per_cpu;
 mod pin;
 mod spec;
 mod types;
 
 pub use array::Array;
+pub use batch::BatchLookup;
 pub use cpus::possible_cpus;
-pub use fd::{MapFd, MapInfo};
+pub use fd::{MapFd, MapInfo, map_ids};
+pub use hash::HashMap;
+pub use mmap::ArrayView;
+pub use per_cpu::{PerCpuArray, PerCpuHashMap};
 pub use spec::{MapDef, MapSpec};
 pub use types::{MapFlags, MapType, UpdateMode};
 

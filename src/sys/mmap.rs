@@ -2,12 +2,14 @@
 //!
 //! The memory is shared with BPF programs running on any CPU, so this module
 //! never hands out `&T` or `&mut T` into it: plain values are copied in and out
-//! with volatile accesses, and 32/64-bit cells are available as atomics, which
-//! is what BPF programs use for counters they share.
+//! with volatile accesses, and 64-bit cells of a writable mapping are
+//! available as atomics, which is what BPF programs use for counters they
+//! share. A read-only mapping offers no atomics: `AtomicU64::from_ptr`
+//! requires memory valid for writes, and a store would fault.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::atomic::AtomicU64;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
@@ -83,28 +85,27 @@ impl Mmap {
         Some(())
     }
 
-    /// The 64-bit cell at `offset` as an atomic.
-    pub(crate) fn atomic_u64(&self, offset: usize) -> Option<&AtomicU64> {
-        let p = self.at(offset, 8, align_of::<AtomicU64>())?;
-        // SAFETY: in bounds, aligned, valid for `'self`; all accesses to this
-        // memory from user space go through atomics or volatile copies.
-        Some(unsafe { AtomicU64::from_ptr(p.cast::<u64>().as_ptr()) })
-    }
-
-    /// The 32-bit cell at `offset` as an atomic.
-    pub(crate) fn atomic_u32(&self, offset: usize) -> Option<&AtomicU32> {
-        let p = self.at(offset, 4, align_of::<AtomicU32>())?;
-        // SAFETY: as for `atomic_u64`.
-        Some(unsafe { AtomicU32::from_ptr(p.cast::<u32>().as_ptr()) })
-    }
-
-    /// `count` consecutive 64-bit cells from `offset` as atomics.
+    /// `count` consecutive 64-bit cells from `offset` as atomics; `None` out
+    /// of bounds or in a read-only mapping.
     pub(crate) fn atomic_u64_slice(&self, offset: usize, count: usize) -> Option<&[AtomicU64]> {
+        if !self.writable {
+            return None;
+        }
         let p = self.at(offset, count.checked_mul(8)?, align_of::<AtomicU64>())?;
         // SAFETY: in bounds and aligned for `count` cells; `AtomicU64` has the
-        // layout of `u64`; valid for `'self` (see `atomic_u64`).
+        // layout of `u64`; readable and writable (checked above) for `'self`;
+        // all accesses to this memory from user space go through atomics or
+        // volatile copies.
         Some(unsafe { std::slice::from_raw_parts(p.cast::<AtomicU64>().as_ptr(), count) })
     }
+}
+
+/// The size of a memory page (sysconf(3) `_SC_PAGESIZE`).
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf reads a constant of the running system; no pointers.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    // POSIX guarantees a page size; 4096 is the smallest any Linux uses.
+    usize::try_from(size).ok().filter(|s| *s > 0).unwrap_or(4096)
 }
 
 impl Drop for Mmap {
