@@ -70,7 +70,8 @@ fn sys_bpf<T>(cmd: i64, attr: &mut T) -> i64 {
 
 /// One raw cycle: BPF_MAP_CREATE, BPF_PROG_LOAD, close both.
 fn raw_cycle(insns: &mut [u64; 11]) {
-    let mut map = MapCreate { map_type: 2, key_size: 4, value_size: 8, max_entries: 1, ..Default::default() };
+    let mut map =
+        MapCreate { map_type: 2, key_size: 4, value_size: 8, max_entries: 1, ..Default::default() };
     map.map_name[..5].copy_from_slice(b"count");
     let map_fd = sys_bpf(0, &mut map);
     assert!(map_fd > 0, "BPF_MAP_CREATE: {}", std::io::Error::last_os_error());

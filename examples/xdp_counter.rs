@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use bpfkit::link::{XdpLink, XdpMode};
 use bpfkit::maps::{Array, MapFlags};
-use bpfkit::prog::{Program, ProgType, ProgramSpec};
+use bpfkit::prog::{ProgType, Program, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
 
 const USAGE: &str = "\
@@ -46,14 +46,21 @@ struct Args {
 
 impl Args {
     fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-        let mut out = Args { iface: "lo".into(), mode: XdpMode::Skb, netlink: false, duration: None, traffic: true };
+        let mut out = Args {
+            iface: "lo".into(),
+            mode: XdpMode::Skb,
+            netlink: false,
+            duration: None,
+            traffic: true,
+        };
         while let Some(arg) = args.next() {
             let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
             match arg.as_str() {
                 "--iface" => out.iface = value("--iface")?,
                 "--mode" => {
                     let v = value("--mode")?;
-                    out.mode = XdpMode::from_name(&v).ok_or_else(|| format!("unknown mode {v:?}"))?;
+                    out.mode =
+                        XdpMode::from_name(&v).ok_or_else(|| format!("unknown mode {v:?}"))?;
                 }
                 "--attach" => match value("--attach")?.as_str() {
                     "link" => out.netlink = false,
@@ -62,8 +69,12 @@ impl Args {
                 },
                 "--duration" => {
                     let v = value("--duration")?;
-                    let secs: f64 = v.parse().map_err(|_| format!("--duration takes seconds, not {v:?}"))?;
-                    out.duration = Some(Duration::try_from_secs_f64(secs).map_err(|e| format!("--duration {v}: {e}"))?);
+                    let secs: f64 =
+                        v.parse().map_err(|_| format!("--duration takes seconds, not {v:?}"))?;
+                    out.duration = Some(
+                        Duration::try_from_secs_f64(secs)
+                            .map_err(|e| format!("--duration {v}: {e}"))?,
+                    );
                 }
                 "--no-traffic" => out.traffic = false,
                 "-h" | "--help" => return Err(String::new()),
@@ -175,7 +186,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let insns = packet_counter(&counts, XdpAction::Pass).assemble()?;
     let prog = ProgramSpec::new(ProgType::XDP, &insns).name("xdp_counter").load()?;
     let attachment = Attachment::new(args, prog)?;
-    println!("counting packets on {} ({} mode, via {}); Ctrl-C to stop", args.iface, args.mode, attachment.describe());
+    println!(
+        "counting packets on {} ({} mode, via {}); Ctrl-C to stop",
+        args.iface,
+        args.mode,
+        attachment.describe()
+    );
     let traffic = if args.traffic { Some(Traffic::new()?) } else { None };
 
     let start = Instant::now();
@@ -187,10 +203,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         tick += Duration::from_secs(1);
         while Instant::now() < tick && !STOP.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50).min(tick.saturating_duration_since(Instant::now())));
+            std::thread::sleep(
+                Duration::from_millis(50).min(tick.saturating_duration_since(Instant::now())),
+            );
         }
         let total = counts.get(0)?;
-        println!("{:>4}s  {total:>10} packets  {:>8} pkt/s", start.elapsed().as_secs(), total - last);
+        println!(
+            "{:>4}s  {total:>10} packets  {:>8} pkt/s",
+            start.elapsed().as_secs(),
+            total - last
+        );
         last = total;
     }
     drop(attachment);

@@ -350,8 +350,11 @@ fn map_create_advice(errno: Errno) -> String {
 fn attach_advice(action: &str, errno: Errno, iface: &str) -> String {
     match errno {
         // A link update or a netlink replace names a program that is not attached.
-        Errno::EPERM | Errno::EEXIST | Errno::ENOENT if action == "replacing" || action == "detaching" => {
-            "; the attached program is not the one expected: query what is attached first".to_string()
+        Errno::EPERM | Errno::EEXIST | Errno::ENOENT
+            if action == "replacing" || action == "detaching" =>
+        {
+            "; the attached program is not the one expected: query what is attached first"
+                .to_string()
         }
         Errno::EBUSY | Errno::EEXIST => format!(
             "; another XDP program is attached to {iface}: detach it (ip link set dev {iface} xdp off) \
@@ -360,7 +363,9 @@ fn attach_advice(action: &str, errno: Errno, iface: &str) -> String {
         Errno::EOPNOTSUPP | Errno::ENOTSUPP => {
             "; the driver does not support this mode: use skb (generic) mode".to_string()
         }
-        Errno::EPERM => "; attaching XDP needs CAP_NET_ADMIN (and CAP_BPF): run as root".to_string(),
+        Errno::EPERM => {
+            "; attaching XDP needs CAP_NET_ADMIN (and CAP_BPF): run as root".to_string()
+        }
         Errno::ENODEV => format!("; {iface} is gone"),
         Errno::ENOENT => "; the program to replace is not the one attached".to_string(),
         _ => String::new(),

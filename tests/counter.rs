@@ -71,7 +71,10 @@ fn plain_increment_loses_counts_under_concurrency() {
     let total = threads as u64 * u64::from(runs);
     let counted = hammer(&prog, &counts, threads, runs);
     // Whether updates are lost depends on how the runs overlap: show it.
-    println!("plain (*value)++ from {threads} threads: counted {counted} of {total}, lost {}", total - counted);
+    println!(
+        "plain (*value)++ from {threads} threads: counted {counted} of {total}, lost {}",
+        total - counted
+    );
     assert!(counted <= total && counted >= u64::from(runs), "counted {counted} of {total}");
 }
 

@@ -11,7 +11,11 @@ fn example() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let path = dir.join("examples").join("xdp_counter");
-    assert!(path.exists(), "{} is missing: build the examples (cargo test builds them)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build the examples (cargo test builds them)",
+        path.display()
+    );
     path
 }
 
@@ -23,7 +27,12 @@ fn xdp_counter_counts_on_loopback_and_detaches() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let counts: Vec<u64> = stdout
         .lines()
-        .filter_map(|l| l.split_whitespace().nth(1).filter(|_| l.contains("packets ")).and_then(|n| n.parse().ok()))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .filter(|_| l.contains("packets "))
+                .and_then(|n| n.parse().ok())
+        })
         .collect();
     assert!(counts.len() >= 3, "expected a line per second:\n{stdout}");
     assert!(counts.windows(2).all(|w| w[1] > w[0]), "the count should rise:\n{stdout}");
@@ -42,7 +51,8 @@ fn xdp_counter_explains_bad_arguments() {
 #[test]
 fn xdp_counter_names_a_missing_interface() {
     require_kernel!();
-    let out = std::process::Command::new(example()).args(["--iface", "nosuchif1"]).output().unwrap();
+    let out =
+        std::process::Command::new(example()).args(["--iface", "nosuchif1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no network interface \"nosuchif1\""), "{stderr}");

@@ -26,7 +26,10 @@ fn ten_thousand_load_drop_cycles_leak_no_fd() {
             let mut b = ProgramBuilder::new();
             b.mov64(R0, R3).exit();
             let bad = b.assemble().unwrap();
-            assert!(matches!(ProgramSpec::new(ProgType::XDP, &bad).load(), Err(Error::Verifier(_))));
+            assert!(matches!(
+                ProgramSpec::new(ProgType::XDP, &bad).load(),
+                Err(Error::Verifier(_))
+            ));
         }
         drop((prog, insns, counts));
     }

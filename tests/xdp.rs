@@ -9,7 +9,7 @@ use std::io::BufRead;
 use bpfkit::link::{Interface, XdpLink, XdpMode};
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::netlink::BlockingNetlink;
-use bpfkit::prog::{Program, ProgType, ProgramSpec};
+use bpfkit::prog::{ProgType, Program, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
 use bpfkit::{Errno, Error};
 use common::{VETH_A, VethPair};
@@ -203,7 +203,9 @@ fn sigkill_of_a_bpf_link_owner_detaches() {
     let mut child = KillOnDrop(child);
     // libtest prints "test NAME ... " first, on the same line.
     let mut lines = std::io::BufReader::new(stdout).lines();
-    let attached = lines.find_map(|l| l.unwrap().split("attached ").nth(1).map(|id| id.trim().parse::<u32>().unwrap()));
+    let attached = lines.find_map(|l| {
+        l.unwrap().split("attached ").nth(1).map(|id| id.trim().parse::<u32>().unwrap())
+    });
     let prog_id = attached.expect("the child did not attach");
     let status = pair.a.run(|| BlockingNetlink::new().unwrap().query_xdp(VETH_A).unwrap());
     assert_eq!(status.prog_id, Some(prog_id));

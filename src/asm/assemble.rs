@@ -193,7 +193,10 @@ impl ProgramBuilder {
                 }
                 other => AsmError::InvalidInsn { index, at, why: other.to_string() },
             })?;
-            if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
+            if let Insn::LdImm64 {
+                value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
+            } = insn
+            {
                 match map {
                     MapRef::Map(m) if !maps.iter().any(|known| known.raw_fd() == m.raw_fd()) => {
                         maps.push(m.clone())
@@ -309,7 +312,10 @@ impl Assembled {
         let start = self.starts[i];
         let (mut insn, _) = decode(&self.insns[start..]);
         if let Ok(k) = self.named.binary_search_by_key(&start, |(slot, _)| *slot) {
-            if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = &mut insn {
+            if let Insn::LdImm64 {
+                value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
+            } = &mut insn
+            {
                 *map = MapRef::Name(self.named[k].1.clone());
             }
         }

@@ -25,8 +25,10 @@ impl Interface {
                 None => Err(Error::NoSuchInterface { name: format!("index {i}") }),
             },
             Interface::Name(name) => {
-                let c = CString::new(name.as_str()).map_err(|_| Error::NoSuchInterface { name: name.clone() })?;
-                sys::net::if_nametoindex(&c).ok_or_else(|| Error::NoSuchInterface { name: name.clone() })
+                let c = CString::new(name.as_str())
+                    .map_err(|_| Error::NoSuchInterface { name: name.clone() })?;
+                sys::net::if_nametoindex(&c)
+                    .ok_or_else(|| Error::NoSuchInterface { name: name.clone() })
             }
         }
     }
@@ -35,9 +37,8 @@ impl Interface {
     pub fn name(&self) -> Result<String> {
         match self {
             Interface::Name(name) => Ok(name.clone()),
-            Interface::Index(i) => {
-                sys::net::if_indextoname(*i).ok_or_else(|| Error::NoSuchInterface { name: format!("index {i}") })
-            }
+            Interface::Index(i) => sys::net::if_indextoname(*i)
+                .ok_or_else(|| Error::NoSuchInterface { name: format!("index {i}") }),
         }
     }
 }

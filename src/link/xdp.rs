@@ -111,8 +111,11 @@ impl XdpLink {
     /// attached after this process exits, until the pin is removed.
     pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        sys::obj::pin(self.fd(), &c_path(path)?)
-            .map_err(|errno| Error::Pin { cmd: Cmd::ObjPin, path: path.to_path_buf(), errno })
+        sys::obj::pin(self.fd(), &c_path(path)?).map_err(|errno| Error::Pin {
+            cmd: Cmd::ObjPin,
+            path: path.to_path_buf(),
+            errno,
+        })
     }
 
     /// Opens a link pinned at `path`. The kernel knows the link's interface
@@ -120,16 +123,21 @@ impl XdpLink {
     /// sees that index.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
         let path = path.as_ref();
-        let fd = sys::obj::get(&c_path(path)?, 0)
-            .map_err(|errno| Error::Pin { cmd: Cmd::ObjGet, path: path.to_path_buf(), errno })?;
+        let fd = sys::obj::get(&c_path(path)?, 0).map_err(|errno| Error::Pin {
+            cmd: Cmd::ObjGet,
+            path: path.to_path_buf(),
+            errno,
+        })?;
         let info = LinkInfo::of(fd.as_fd())?;
-        let iface = info.ifindex.map_or_else(|| "?".to_string(), |i| Interface::Index(i).to_string());
+        let iface =
+            info.ifindex.map_or_else(|| "?".to_string(), |i| Interface::Index(i).to_string());
         Ok(XdpLink { fd, iface, mode: XdpMode::Auto })
     }
 
     /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not.
     pub fn detach(self) -> Result<()> {
-        sys::link::detach(self.fd()).map_err(|errno| attach_error("detaching", &self.iface, self.mode, errno))
+        sys::link::detach(self.fd())
+            .map_err(|errno| attach_error("detaching", &self.iface, self.mode, errno))
     }
 
     /// The link's info: id, program id, interface.
@@ -155,5 +163,12 @@ impl AsFd for XdpLink {
 }
 
 fn attach_error(action: &'static str, iface: &str, mode: XdpMode, errno: Errno) -> Error {
-    Error::Attach { action, iface: iface.to_string(), via: "bpf_link", mode: mode.name(), errno, message: None }
+    Error::Attach {
+        action,
+        iface: iface.to_string(),
+        via: "bpf_link",
+        mode: mode.name(),
+        errno,
+        message: None,
+    }
 }

@@ -25,7 +25,8 @@ impl Netlink {
     /// connection's task is spawned on it.
     pub fn new() -> Result<Netlink> {
         let io = |what: &str, source| Error::Io { what: what.to_string(), source };
-        let (mut conn, handle, _) = rtnetlink::new_connection().map_err(|e| io("opening a netlink socket", e))?;
+        let (mut conn, handle, _) =
+            rtnetlink::new_connection().map_err(|e| io("opening a netlink socket", e))?;
         let socket = conn.socket_mut().socket_mut();
         // Extended acks carry the kernel's reason for a refusal; capped acks
         // keep the echoed request to its header, so the reason is easy to find.
@@ -37,12 +38,22 @@ impl Netlink {
 
     /// Attaches `prog` to `iface` in `mode`, refusing (with `EBUSY`) if an
     /// XDP program is already attached (`XDP_FLAGS_UPDATE_IF_NOEXIST`).
-    pub async fn attach_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+    pub async fn attach_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.set(iface.into(), Request::Attach { fd: raw(prog) }, mode, "attaching").await
     }
 
     /// Attaches `prog` to `iface` in `mode` over whatever is attached.
-    pub async fn overwrite_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+    pub async fn overwrite_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.set(iface.into(), Request::Overwrite { fd: raw(prog) }, mode, "attaching").await
     }
 
@@ -56,7 +67,13 @@ impl Netlink {
         new: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.set(iface.into(), Request::Replace { fd: raw(new), expected: raw(old) }, mode, "replacing").await
+        self.set(
+            iface.into(),
+            Request::Replace { fd: raw(new), expected: raw(old) },
+            mode,
+            "replacing",
+        )
+        .await
     }
 
     /// Detaches every XDP program attached to `iface`, in whatever mode.
@@ -69,8 +86,14 @@ impl Netlink {
     }
 
     /// Detaches the XDP program of `iface` in `mode` only if it is `prog`.
-    pub async fn detach_xdp_expected(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
-        self.set(iface.into(), Request::Replace { fd: -1, expected: raw(prog) }, mode, "detaching").await
+    pub async fn detach_xdp_expected(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
+        self.set(iface.into(), Request::Replace { fd: -1, expected: raw(prog) }, mode, "detaching")
+            .await
     }
 
     /// Which XDP programs are attached to `iface`, and in which mode.
@@ -88,7 +111,10 @@ impl Netlink {
         Ok(XdpStatus::from_message(&msg))
     }
 
-    async fn get_link(&self, index: u32) -> std::result::Result<LinkMessage, (Errno, Option<String>)> {
+    async fn get_link(
+        &self,
+        index: u32,
+    ) -> std::result::Result<LinkMessage, (Errno, Option<String>)> {
         let mut links = self.handle.link().get().match_index(index).execute();
         match links.try_next().await {
             Ok(Some(msg)) => Ok(msg),
@@ -97,14 +123,27 @@ impl Netlink {
         }
     }
 
-    async fn set(&self, iface: Interface, request: Request, mode: XdpMode, action: &'static str) -> Result<()> {
+    async fn set(
+        &self,
+        iface: Interface,
+        request: Request,
+        mode: XdpMode,
+        action: &'static str,
+    ) -> Result<()> {
         let index = iface.index()?;
         let msg = LinkUnspec::new_with_index(index)
             .append_extra_attribute(xdp_attribute(request, mode))
             .build();
         self.handle.link().set(msg).execute().await.map_err(|e| {
             let (errno, message) = failure(e);
-            Error::Attach { action, iface: iface.to_string(), via: "netlink", mode: mode.name(), errno, message }
+            Error::Attach {
+                action,
+                iface: iface.to_string(),
+                via: "netlink",
+                mode: mode.name(),
+                errno,
+                message,
+            }
         })
     }
 }
@@ -117,7 +156,9 @@ fn raw(prog: &Program) -> i32 {
 /// The errno and extended-ack message of a failed request.
 fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
     match e {
-        rtnetlink::Error::NetlinkError(msg) => (Errno(msg.raw_code().abs()), extack_message(&msg.header)),
+        rtnetlink::Error::NetlinkError(msg) => {
+            (Errno(msg.raw_code().abs()), extack_message(&msg.header))
+        }
         other => (Errno::EIO, Some(other.to_string())),
     }
 }
@@ -154,17 +195,33 @@ impl BlockingNetlink {
     }
 
     /// See [`Netlink::attach_xdp`].
-    pub fn attach_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+    pub fn attach_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.runtime.block_on(self.inner.attach_xdp(iface, prog, mode))
     }
 
     /// See [`Netlink::overwrite_xdp`].
-    pub fn overwrite_xdp(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+    pub fn overwrite_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.runtime.block_on(self.inner.overwrite_xdp(iface, prog, mode))
     }
 
     /// See [`Netlink::replace_xdp`].
-    pub fn replace_xdp(&self, iface: impl Into<Interface>, old: &Program, new: &Program, mode: XdpMode) -> Result<()> {
+    pub fn replace_xdp(
+        &self,
+        iface: impl Into<Interface>,
+        old: &Program,
+        new: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.runtime.block_on(self.inner.replace_xdp(iface, old, new, mode))
     }
 
@@ -174,7 +231,12 @@ impl BlockingNetlink {
     }
 
     /// See [`Netlink::detach_xdp_expected`].
-    pub fn detach_xdp_expected(&self, iface: impl Into<Interface>, prog: &Program, mode: XdpMode) -> Result<()> {
+    pub fn detach_xdp_expected(
+        &self,
+        iface: impl Into<Interface>,
+        prog: &Program,
+        mode: XdpMode,
+    ) -> Result<()> {
         self.runtime.block_on(self.inner.detach_xdp_expected(iface, prog, mode))
     }
 

@@ -93,8 +93,14 @@ mod tests {
 
     #[test]
     fn detach_sends_fd_minus_one() {
-        assert_eq!(nest(xdp_attribute(Request::Detach, XdpMode::Auto)), vec![LinkXdp::Fd(-1), LinkXdp::Flags(0)]);
-        assert_eq!(nest(xdp_attribute(Request::Overwrite { fd: 3 }, XdpMode::Hardware))[1], LinkXdp::Flags(8));
+        assert_eq!(
+            nest(xdp_attribute(Request::Detach, XdpMode::Auto)),
+            vec![LinkXdp::Fd(-1), LinkXdp::Flags(0)]
+        );
+        assert_eq!(
+            nest(xdp_attribute(Request::Overwrite { fd: 3 }, XdpMode::Hardware))[1],
+            LinkXdp::Flags(8)
+        );
     }
 
     #[test]

@@ -23,13 +23,20 @@ pub struct XdpStatus {
 impl XdpStatus {
     /// Whether no XDP program is attached.
     pub fn is_empty(&self) -> bool {
-        self.prog_id.is_none() && self.skb_prog_id.is_none() && self.drv_prog_id.is_none() && self.hw_prog_id.is_none()
+        self.prog_id.is_none()
+            && self.skb_prog_id.is_none()
+            && self.drv_prog_id.is_none()
+            && self.hw_prog_id.is_none()
     }
 
     /// Every (mode, program id) attached.
     pub fn attached(&self) -> Vec<(XdpMode, u32)> {
         let mut out = Vec::new();
-        let modes = [(XdpMode::Skb, self.skb_prog_id), (XdpMode::Driver, self.drv_prog_id), (XdpMode::Hardware, self.hw_prog_id)];
+        let modes = [
+            (XdpMode::Skb, self.skb_prog_id),
+            (XdpMode::Driver, self.drv_prog_id),
+            (XdpMode::Hardware, self.hw_prog_id),
+        ];
         for (mode, id) in modes {
             if let Some(id) = id {
                 out.push((mode, id));

@@ -59,7 +59,8 @@ bitflags::bitflags! {
 
 /// One `BPF_PROG_LOAD` with an optional (log buffer, level): the program or
 /// the errno, and the log size the kernel says it needs.
-type LoadAttempt<'a> = dyn Fn(Option<(&mut [u8], u32)>) -> (std::result::Result<OwnedFd, Errno>, u32) + 'a;
+type LoadAttempt<'a> =
+    dyn Fn(Option<(&mut [u8], u32)>) -> (std::result::Result<OwnedFd, Errno>, u32) + 'a;
 
 /// The first log buffer tried after a failure.
 const LOG_START: usize = 64 * 1024;
@@ -274,7 +275,9 @@ impl<'a> ProgramSpec<'a> {
     fn verifier_error(&self, errno: Errno, log: String) -> VerifierError {
         let mut parsed = parse_log(&log);
         // "last insn is not an exit or jmp" names no index: it is the last one.
-        if parsed.index.is_none() && parsed.message.first().is_some_and(|m| m.starts_with("last insn")) {
+        if parsed.index.is_none()
+            && parsed.message.first().is_some_and(|m| m.starts_with("last insn"))
+        {
             parsed.index = self.insns.len().checked_sub(1);
         }
         let mut message = parsed.message.into_iter();
@@ -443,7 +446,8 @@ mod tests {
             c.set(c.get() + 1);
             Some(Err(Errno::EPERM))
         });
-        let err = with_hook(hook, || ProgramSpec::new(ProgType::XDP, &insns).name("p").load()).unwrap_err();
+        let err = with_hook(hook, || ProgramSpec::new(ProgType::XDP, &insns).name("p").load())
+            .unwrap_err();
         assert_eq!(calls.get(), 1, "EPERM comes before verification: no log to ask for");
         assert!(matches!(err, Error::ProgLoad { errno: Errno::EPERM, .. }));
         assert!(err.to_string().contains("CAP_BPF"), "{err}");

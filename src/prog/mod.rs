@@ -20,8 +20,8 @@ mod test_run;
 mod types;
 mod verifier;
 
-pub use info::{ProgramInfo, program_ids};
 pub(crate) use info::ids;
+pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
 pub use program::Program;
 pub use test_run::{TestRun, TestRunFlags, TestRunResult};

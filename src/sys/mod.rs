@@ -12,9 +12,9 @@ mod fd;
 pub(crate) mod info;
 pub(crate) mod link;
 pub(crate) mod map;
+pub(crate) mod mmap;
 #[cfg(test)]
 pub(crate) mod mock;
-pub(crate) mod mmap;
 pub(crate) mod net;
 pub(crate) mod obj;
 pub(crate) mod prog;
