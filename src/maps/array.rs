@@ -11,7 +11,7 @@ use super::fd::MapFd;
 use super::mmap::ArrayView;
 use super::spec::{MapDef, MapSpec, check_def};
 use super::types::{MapFlags, MapType, UpdateMode};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// An array map of `V`, indexed `0..max_entries`.
 #[doc(alias = "BPF_MAP_TYPE_ARRAY")]
@@ -51,7 +51,7 @@ impl<V: Plain> Array<V> {
         if self.map.lookup_bytes(index.as_bytes(), value.as_mut_bytes())? {
             Ok(value)
         } else {
-            Err(self.out_of_range(index))
+            Err(self.map.index_out_of_range(index))
         }
     }
 
@@ -63,9 +63,7 @@ impl<V: Plain> Array<V> {
     /// Sets the value at `index` under `mode` (`NoExist` always fails on an
     /// array: every element exists).
     pub fn update(&self, index: u32, value: &V, mode: UpdateMode) -> Result<()> {
-        if index >= self.map.def().max_entries {
-            return Err(self.out_of_range(index));
-        }
+        self.map.check_indices(&[index])?;
         self.map.update_bytes(index.as_bytes(), value.as_bytes(), mode)
     }
 
@@ -91,9 +89,7 @@ impl<V: Plain> Array<V> {
     /// Sets `values[i]` at `indices[i]` for every `i`, many per call
     /// (`BPF_MAP_UPDATE_BATCH`).
     pub fn update_batch(&self, indices: &[u32], values: &[V]) -> Result<()> {
-        if let Some(bad) = indices.iter().find(|i| **i >= self.len()) {
-            return Err(self.out_of_range(*bad));
-        }
+        self.map.check_indices(indices)?;
         batch::update(&self.map, indices, values)
     }
 
@@ -110,17 +106,6 @@ impl<V: Plain> Array<V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
-    }
-
-    fn out_of_range(&self, index: u32) -> Error {
-        Error::InvalidArgument {
-            what: "array index",
-            why: format!(
-                "{index} is out of range for {:?} of {} elements",
-                self.map.name(),
-                self.len()
-            ),
-        }
     }
 }
 

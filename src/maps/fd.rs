@@ -112,6 +112,25 @@ impl MapFd {
         Ok(MapInfo::from_raw(&raw))
     }
 
+    /// Fails on the first of `indices` past the end of an array map.
+    pub(crate) fn check_indices(&self, indices: &[u32]) -> Result<()> {
+        match indices.iter().find(|i| **i >= self.0.def.max_entries) {
+            Some(bad) => Err(self.index_out_of_range(*bad)),
+            None => Ok(()),
+        }
+    }
+
+    /// `index` is past the end of this array map.
+    pub(crate) fn index_out_of_range(&self, index: u32) -> Error {
+        Error::InvalidArgument {
+            what: "array index",
+            why: format!(
+                "{index} is out of range for {:?} of {} elements",
+                self.0.name, self.0.def.max_entries
+            ),
+        }
+    }
+
     pub(crate) fn op_error(&self, cmd: Cmd, errno: Errno) -> Error {
         Error::MapOp { cmd, map: self.0.name.clone(), errno }
     }

@@ -62,14 +62,12 @@ impl<V: Plain> PerCpuArray<V> {
 
     /// The values at `index`, one per possible CPU.
     pub fn get(&self, index: u32) -> Result<Vec<V>> {
-        lookup(&self.map, index.as_bytes())?.ok_or_else(|| self.out_of_range(index))
+        lookup(&self.map, index.as_bytes())?.ok_or_else(|| self.map.index_out_of_range(index))
     }
 
     /// Sets the values at `index`: `values` holds one per possible CPU.
     pub fn set(&self, index: u32, values: &[V]) -> Result<()> {
-        if index >= self.len() {
-            return Err(self.out_of_range(index));
-        }
+        self.map.check_indices(&[index])?;
         update(&self.map, index.as_bytes(), values, UpdateMode::Any)
     }
 
@@ -92,9 +90,7 @@ impl<V: Plain> PerCpuArray<V> {
     /// Sets the elements at `indices` (`BPF_MAP_UPDATE_BATCH`): `values`
     /// holds one value per possible CPU for each index, index by index.
     pub fn update_batch(&self, indices: &[u32], values: &[V]) -> Result<()> {
-        if let Some(bad) = indices.iter().find(|i| **i >= self.len()) {
-            return Err(self.out_of_range(*bad));
-        }
+        self.map.check_indices(indices)?;
         batch::update(&self.map, indices, values)
     }
 
@@ -108,17 +104,6 @@ impl<V: Plain> PerCpuArray<V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
-    }
-
-    fn out_of_range(&self, index: u32) -> Error {
-        Error::InvalidArgument {
-            what: "array index",
-            why: format!(
-                "{index} is out of range for {:?} of {} elements",
-                self.map.name(),
-                self.len()
-            ),
-        }
     }
 }
 
