@@ -12,7 +12,7 @@
 //! default) the kernel also detaches if the process is killed.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::net::UdpSocket;
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -68,13 +68,12 @@ impl Args {
                     other => return Err(format!("unknown attach method {other:?}")),
                 },
                 "--duration" => {
+                    // Whole seconds: parsing floats would link their tables.
                     let v = value("--duration")?;
-                    let secs: f64 =
-                        v.parse().map_err(|_| format!("--duration takes seconds, not {v:?}"))?;
-                    out.duration = Some(
-                        Duration::try_from_secs_f64(secs)
-                            .map_err(|e| format!("--duration {v}: {e}"))?,
-                    );
+                    let secs: u64 = v
+                        .parse()
+                        .map_err(|_| format!("--duration takes whole seconds, not {v:?}"))?;
+                    out.duration = Some(Duration::from_secs(secs));
                 }
                 "--no-traffic" => out.traffic = false,
                 "-h" | "--help" => return Err(String::new()),
@@ -160,9 +159,12 @@ struct Traffic {
 
 impl Traffic {
     fn new() -> std::io::Result<Traffic> {
-        let rx = UdpSocket::bind("127.0.0.1:0")?;
+        // Addresses as values, not strings: resolving a string would link
+        // the C library's resolver into a static binary.
+        let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let rx = UdpSocket::bind(loopback)?;
         rx.set_nonblocking(true)?;
-        let tx = UdpSocket::bind("127.0.0.1:0")?;
+        let tx = UdpSocket::bind(loopback)?;
         tx.connect(rx.local_addr()?)?;
         Ok(Traffic { rx, tx })
     }
