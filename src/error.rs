@@ -283,7 +283,7 @@ impl Error {
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
             | Error::Attach { errno, .. } => Some(*errno),
-            Error::Verifier(_) => Some(Errno::EACCES),
+            Error::Verifier(e) => Some(e.errno),
             Error::Io { source, .. } => source.raw_os_error().map(Errno),
             _ => None,
         }

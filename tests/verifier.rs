@@ -180,3 +180,37 @@ fn small_log_buffer_grows_to_the_whole_log() {
     assert!(e.log.len() > 4096, "log was not grown: {} bytes", e.log.len());
     assert!(e.log.contains("0: (b7) r0 = 0"), "the start of the log is missing");
 }
+
+#[test]
+fn statistics_only_logging_still_names_the_failing_line() {
+    require_kernel!();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 2);
+    let bad = line!() + 1;
+    b.add64(R0, R3);
+    b.exit();
+    let insns = b.assemble().unwrap();
+    let err = ProgramSpec::new(ProgType::XDP, &insns)
+        .name("stats_fail")
+        .log_on_success(LogLevel::STATS)
+        .load()
+        .unwrap_err();
+    let Error::Verifier(e) = err else { panic!("{err}") };
+    assert_points_at(&e, 1, bad, "R3 !read_ok");
+}
+
+#[test]
+fn malformed_program_reports_the_kernels_errno() {
+    require_kernel!();
+    use bpfkit::Errno;
+    use bpfkit::asm::RawInsn;
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 2);
+    let bad = line!() + 1;
+    b.raw(RawInsn::new(0xff, 0, 0, 0, 0)); // no such opcode
+    b.exit();
+    let e = reject(&b);
+    assert_eq!(e.errno, Errno::EINVAL);
+    assert_eq!(Error::Verifier(Box::new(e.clone())).errno(), Some(Errno::EINVAL));
+    assert_points_at(&e, 1, bad, "unknown opcode ff");
+}

@@ -332,8 +332,29 @@ impl Assembled {
         &self.maps
     }
 
+    /// Binds every reference to the map named `name` (made with
+    /// [`ProgramBuilder::ld_map_by_name`], or `r1 = NAME ll` in text) to
+    /// `map`: its fd goes into those instructions, and the program keeps the
+    /// map open. Returns how many instructions referred to `name`.
+    pub fn bind_map(&mut self, name: &str, map: &impl AsRef<MapFd>) -> usize {
+        let map = map.as_ref();
+        let mut bound = 0;
+        self.named.retain(|(slot, n)| {
+            if n != name {
+                return true;
+            }
+            self.insns[*slot].imm = map.raw_fd();
+            bound += 1;
+            false
+        });
+        if bound > 0 && !self.maps.iter().any(|m| m.raw_fd() == map.raw_fd()) {
+            self.maps.push(map.clone());
+        }
+        bound
+    }
+
     /// Names of maps the program refers to by name only, with their slots;
-    /// such a program needs them bound before it loads.
+    /// such a program needs them bound ([`bind_map`](Self::bind_map)) before it loads.
     pub fn named_maps(&self) -> impl Iterator<Item = (usize, &str)> {
         self.named.iter().map(|(slot, name)| (*slot, name.as_str()))
     }

@@ -22,8 +22,15 @@ pub struct Netlink {
 
 impl Netlink {
     /// Opens a connection. Must be called inside a tokio runtime: the
-    /// connection's task is spawned on it.
+    /// connection's task is spawned on it (outside one this is an error;
+    /// use [`BlockingNetlink`] there).
     pub fn new() -> Result<Netlink> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::InvalidArgument {
+                what: "netlink context",
+                why: "Netlink::new needs a tokio runtime; without one, use BlockingNetlink".into(),
+            });
+        }
         let io = |what: &str, source| Error::Io { what: what.to_string(), source };
         let (mut conn, handle, _) =
             rtnetlink::new_connection().map_err(|e| io("opening a netlink socket", e))?;
@@ -183,9 +190,26 @@ pub struct BlockingNetlink {
     inner: Netlink,
 }
 
+/// A blocking call from inside an async runtime would panic in tokio.
+fn outside_runtime() -> Result<()> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::InvalidArgument {
+            what: "netlink context",
+            why: "BlockingNetlink cannot run inside an async runtime; use Netlink there".into(),
+        });
+    }
+    Ok(())
+}
+
 impl BlockingNetlink {
+    fn run<T>(&self, request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        outside_runtime()?;
+        self.runtime.block_on(request)
+    }
+
     /// Starts the private runtime and opens the connection.
     pub fn new() -> Result<BlockingNetlink> {
+        outside_runtime()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()
@@ -201,7 +225,7 @@ impl BlockingNetlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.runtime.block_on(self.inner.attach_xdp(iface, prog, mode))
+        self.run(self.inner.attach_xdp(iface, prog, mode))
     }
 
     /// See [`Netlink::overwrite_xdp`].
@@ -211,7 +235,7 @@ impl BlockingNetlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.runtime.block_on(self.inner.overwrite_xdp(iface, prog, mode))
+        self.run(self.inner.overwrite_xdp(iface, prog, mode))
     }
 
     /// See [`Netlink::replace_xdp`].
@@ -222,12 +246,12 @@ impl BlockingNetlink {
         new: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.runtime.block_on(self.inner.replace_xdp(iface, old, new, mode))
+        self.run(self.inner.replace_xdp(iface, old, new, mode))
     }
 
     /// See [`Netlink::detach_xdp`].
     pub fn detach_xdp(&self, iface: impl Into<Interface>) -> Result<()> {
-        self.runtime.block_on(self.inner.detach_xdp(iface))
+        self.run(self.inner.detach_xdp(iface))
     }
 
     /// See [`Netlink::detach_xdp_expected`].
@@ -237,11 +261,29 @@ impl BlockingNetlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.runtime.block_on(self.inner.detach_xdp_expected(iface, prog, mode))
+        self.run(self.inner.detach_xdp_expected(iface, prog, mode))
     }
 
     /// See [`Netlink::query_xdp`].
     pub fn query_xdp(&self, iface: impl Into<Interface>) -> Result<XdpStatus> {
-        self.runtime.block_on(self.inner.query_xdp(iface))
+        self.run(self.inner.query_xdp(iface))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn async_client_outside_a_runtime_is_an_error_not_a_panic() {
+        let err = Netlink::new().unwrap_err();
+        assert!(err.to_string().contains("BlockingNetlink"), "{err}");
+    }
+
+    #[test]
+    fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let err = rt.block_on(async { BlockingNetlink::new() }).unwrap_err();
+        assert!(err.to_string().contains("use Netlink"), "{err}");
     }
 }

@@ -184,7 +184,8 @@ impl<'a> ProgramSpec<'a> {
             return Err(Error::InvalidArgument {
                 what: "program",
                 why: format!(
-                    "instruction {slot} refers to map {name:?} by name only; bind it to a map first"
+                    "instruction {slot} refers to map {name:?} by name only; bind it to a map \
+                     first with Assembled::bind_map"
                 ),
             });
         }
@@ -217,16 +218,22 @@ impl<'a> ProgramSpec<'a> {
 
         if let Some(level) = self.log_on_success {
             let mut buf = vec![0u8; self.log_size];
-            let (fd, log) = self.load_logged(&attempt, &mut buf, level.bits())?;
-            return Ok(self.program(fd, Some(log)));
-        }
-        let errno = match retry_eagain(|| attempt(None).0) {
-            Ok(fd) => return Ok(self.program(fd, None)),
-            Err(e) => e,
-        };
-        if errno == Errno::EPERM || errno == Errno::ENOSYS {
-            // Refused before verification: there is no log to read.
-            return Err(Error::ProgLoad { name: self.name.to_string(), errno });
+            match self.load_logged(&attempt, &mut buf, level.bits()) {
+                Ok((fd, log)) => return Ok(self.program(fd, Some(log))),
+                // Statistics alone do not say where it failed: fall through
+                // to the reload at the verbose level.
+                Err(Error::Verifier(_)) if !level.contains(LogLevel::VERBOSE) => {}
+                Err(e) => return Err(e),
+            }
+        } else {
+            let errno = match retry_eagain(|| attempt(None).0) {
+                Ok(fd) => return Ok(self.program(fd, None)),
+                Err(e) => e,
+            };
+            if errno == Errno::EPERM || errno == Errno::ENOSYS {
+                // Refused before verification: there is no log to read.
+                return Err(Error::ProgLoad { name: self.name.to_string(), errno });
+            }
         }
         let mut buf = vec![0u8; self.log_size];
         let level = LogLevel::VERBOSE.bits() | self.log_on_success.map_or(0, |l| l.bits());
@@ -275,10 +282,8 @@ impl<'a> ProgramSpec<'a> {
     fn verifier_error(&self, errno: Errno, log: String) -> VerifierError {
         let mut parsed = parse_log(&log);
         // "last insn is not an exit or jmp" names no index: it is the last one.
-        if parsed.index.is_none()
-            && parsed.message.first().is_some_and(|m| m.starts_with("last insn"))
-        {
-            parsed.index = self.insns.len().checked_sub(1);
+        if parsed.index.is_none() {
+            parsed.index = self.unnamed_index(parsed.message.first().map_or("", String::as_str));
         }
         let mut message = parsed.message.into_iter();
         let headline = message.next().unwrap_or_else(|| format!("{errno}"));
@@ -292,6 +297,27 @@ impl<'a> ProgramSpec<'a> {
             details: message.collect(),
             log,
         }
+    }
+
+    /// The instruction a message without an index is about: the last one
+    /// for "last insn is not an exit or jmp", the first with the opcode
+    /// for "unknown opcode XX".
+    fn unnamed_index(&self, message: &str) -> Option<usize> {
+        if message.starts_with("last insn") {
+            return self.insns.len().checked_sub(1);
+        }
+        let code = message.strip_prefix("unknown opcode ")?;
+        let code = u8::from_str_radix(code.trim(), 16).ok()?;
+        // Look at first slots only: the second slot of an LD_IMM64 has code 0.
+        let mut slot = 0;
+        let slots = self.insns.insns();
+        while let Some(insn) = slots.get(slot) {
+            if insn.code == code {
+                return Some(slot);
+            }
+            slot += if insn.code == 0x18 { 2 } else { 1 };
+        }
+        None
     }
 
     fn program(&self, fd: OwnedFd, log: Option<String>) -> Program {

@@ -25,7 +25,10 @@ pub fn kernel_available() -> bool {
             {
                 panic!("BPFKIT_REQUIRE_KERNEL is set but bpf(2) is not usable here: {why}");
             }
-            eprintln!(
+            // Straight to stderr: libtest captures eprintln! of passing tests.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED: bpf(2) is not usable here ({why}); run as root to test in the kernel"
             );
             false
@@ -261,5 +264,23 @@ impl VethPair {
             }
         });
         self.b.packets(VETH_B, "tx") - before
+    }
+}
+
+/// `ip`'s XDP mode numbers in `ip -j link show`.
+pub const XDP_MODE_DRV: u32 = 1;
+pub const XDP_MODE_SKB: u32 = 2;
+
+impl Netns {
+    /// The XDP program attached to `dev` as `ip -j link show` reports it:
+    /// (mode, program id).
+    pub fn xdp_attached(&self, dev: &str) -> Option<(u32, u32)> {
+        let json = self.ip(&["-j", "link", "show", dev]);
+        let xdp = &json[json.find("\"xdp\":{")?..];
+        let number = |key: &str| -> Option<u32> {
+            let at = xdp.find(key)? + key.len();
+            xdp[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+        };
+        Some((number("\"mode\":")?, number("\"id\":")?))
     }
 }
