@@ -116,9 +116,15 @@ impl Attachment {
             {
                 let nl = bpfkit::netlink::BlockingNetlink::new()?;
                 nl.attach_xdp(args.iface.as_str(), &prog, args.mode)?;
-                // The kernel chose the mode for `auto`: detach in that one.
-                let mode = nl.query_xdp(args.iface.as_str())?.mode.unwrap_or(args.mode);
-                return Ok(Attachment::Netlink(nl, args.iface.clone(), mode, prog));
+                // From here on, dropping the attachment detaches.
+                let mut attachment = Attachment::Netlink(nl, args.iface.clone(), args.mode, prog);
+                if let Attachment::Netlink(nl, iface, mode, _) = &mut attachment {
+                    // For `auto` the kernel chose the mode: detach in that one.
+                    if let Some(chosen) = nl.query_xdp(iface.as_str())?.mode {
+                        *mode = chosen;
+                    }
+                }
+                return Ok(attachment);
             }
         }
         Ok(Attachment::Link(XdpLink::attach(&prog, args.iface.as_str(), args.mode)?))
@@ -126,15 +132,16 @@ impl Attachment {
 }
 
 impl Attachment {
-    /// How the program is attached, for the header line.
-    fn describe(&self) -> String {
+    /// How the program is attached, for the header line: the mode (the
+    /// kernel's choice, when netlink reports it) and the method.
+    fn describe(&self, requested: XdpMode) -> String {
         match self {
             Attachment::Link(link) => match link.info() {
-                Ok(info) => format!("bpf_link id {}", info.id),
-                Err(_) => "bpf_link".to_string(),
+                Ok(info) => format!("{requested} mode, via bpf_link id {}", info.id),
+                Err(_) => format!("{requested} mode, via bpf_link"),
             },
             #[cfg(feature = "netlink")]
-            Attachment::Netlink(..) => "netlink".to_string(),
+            Attachment::Netlink(_, _, mode, _) => format!("{mode} mode, via netlink"),
         }
     }
 }
@@ -189,15 +196,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let prog = ProgramSpec::new(ProgType::XDP, &insns).name("xdp_counter").load()?;
     let attachment = Attachment::new(args, prog)?;
     println!(
-        "counting packets on {} ({} mode, via {}); Ctrl-C to stop",
+        "counting packets on {} ({}); Ctrl-C to stop",
         args.iface,
-        args.mode,
-        attachment.describe()
+        attachment.describe(args.mode)
     );
     let traffic = if args.traffic { Some(Traffic::new()?) } else { None };
 
     let start = Instant::now();
-    let mut last = 0u64;
+    let (mut last, mut last_at) = (0u64, start);
     let mut tick = start;
     while !STOP.load(Ordering::Relaxed) && args.duration.is_none_or(|d| start.elapsed() < d) {
         if let Some(t) = &traffic {
@@ -210,12 +216,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         let total = counts.get(0)?;
-        println!(
-            "{:>4}s  {total:>10} packets  {:>8} pkt/s",
-            start.elapsed().as_secs(),
-            total - last
-        );
-        last = total;
+        // The rate over the time that really passed: the last interval is
+        // shorter when Ctrl-C or --duration ends it.
+        let now = Instant::now();
+        let millis = now.duration_since(last_at).as_millis().max(1) as u64;
+        let rate = (total - last) * 1000 / millis;
+        println!("{:>4}s  {total:>10} packets  {rate:>8} pkt/s", start.elapsed().as_secs());
+        (last, last_at) = (total, now);
     }
     drop(attachment);
     println!("detached from {}; {last} packets counted", args.iface);

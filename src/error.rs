@@ -138,7 +138,8 @@ pub enum Error {
     /// Creating a map failed.
     #[error(
         "creating {map_type} map {name:?} (key {key_size} B, value {value_size} B, \
-         {max_entries} entries) failed: {errno}{}",
+         {max_entries} {}) failed: {errno}{}",
+        if *max_entries == 1 { "entry" } else { "entries" },
         map_create_advice(*errno)
     )]
     MapCreate {
@@ -208,7 +209,11 @@ pub enum Error {
     },
 
     /// A program failed to load for a reason other than the verifier.
-    #[error("loading program {name:?} failed: {errno}{}", advice_suffix(Cmd::ProgLoad, *errno))]
+    #[error(
+        "loading program {} failed: {errno}{}",
+        if name.is_empty() { "(unnamed)".to_string() } else { format!("{name:?}") },
+        advice_suffix(Cmd::ProgLoad, *errno)
+    )]
     ProgLoad {
         /// The program's name.
         name: String,
@@ -318,15 +323,35 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
                   against what this kernel supports"
             }
         },
-        Errno::E2BIG => "an argument is larger than this kernel accepts",
+        Errno::E2BIG => match cmd {
+            Cmd::MapUpdateElem | Cmd::MapUpdateBatch => {
+                "the map is full (max_entries reached): delete elements or create it larger \
+                 (an LRU map evicts instead)"
+            }
+            _ => "an argument is larger than this kernel accepts",
+        },
         Errno::ENOMEM => {
             "the kernel could not allocate memory: reduce the size or check the memory cgroup limits"
         }
         Errno::ENOENT => match cmd {
-            Cmd::MapLookupElem | Cmd::MapDeleteElem | Cmd::MapGetNextKey => "no such key",
+            Cmd::MapLookupElem
+            | Cmd::MapDeleteElem
+            | Cmd::MapGetNextKey
+            | Cmd::MapLookupAndDeleteElem => "no such key",
+            Cmd::MapUpdateElem => "no such key, and UpdateMode::Exist was asked",
             _ => "no such object",
         },
-        Errno::EEXIST => "the key already exists (NoExist was asked)",
+        Errno::EEXIST => match cmd {
+            Cmd::MapUpdateElem => "the key already exists, and UpdateMode::NoExist was asked",
+            _ => "it already exists",
+        },
+        Errno::ENOSPC if cmd == Cmd::ProgTestRun => {
+            "the output is larger than the buffer given for it: give a larger data_out or ctx_out"
+        }
+        Errno::ENOTSUPP | Errno::EOPNOTSUPP => match cmd {
+            Cmd::ProgTestRun => "this program type has no BPF_PROG_TEST_RUN support",
+            _ => "this kernel does not support it for this kind of object",
+        },
         Errno::EBADF => "a file descriptor is not valid or not of the expected kind",
         Errno::ENOSYS => "the kernel has no bpf(2) system call (CONFIG_BPF_SYSCALL is off)",
         Errno::EBUSY => "the target is busy: another program is attached",
@@ -381,5 +406,55 @@ fn pin_advice(errno: Errno) -> &'static str {
         Errno::EPERM => ": the path is not on a bpf filesystem, or the caller lacks CAP_BPF",
         Errno::EINVAL => ": the path is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(cmd: Cmd, errno: Errno) -> String {
+        Error::MapOp { cmd, map: "m".into(), errno }.to_string()
+    }
+
+    #[test]
+    fn advice_fits_the_command() {
+        assert!(op(Cmd::MapUpdateElem, Errno::E2BIG).contains("the map is full"));
+        assert!(op(Cmd::MapUpdateElem, Errno::ENOENT).contains("UpdateMode::Exist"));
+        assert!(op(Cmd::MapUpdateElem, Errno::EEXIST).contains("UpdateMode::NoExist"));
+        assert!(op(Cmd::MapLookupElem, Errno::ENOENT).contains("no such key"));
+        assert!(!op(Cmd::MapFreeze, Errno::EEXIST).contains("NoExist"));
+        let run = Error::syscall(Cmd::ProgTestRun, Errno::ENOTSUPP).to_string();
+        assert!(run.contains("no BPF_PROG_TEST_RUN support"), "{run}");
+        let perm = Error::syscall(Cmd::MapCreate, Errno::EPERM).to_string();
+        assert!(perm.contains("CAP_BPF"), "{perm}");
+        let load = Error::ProgLoad { name: String::new(), errno: Errno::EPERM }.to_string();
+        assert!(load.starts_with("loading program (unnamed) failed: EPERM"), "{load}");
+        assert!(load.contains("CAP_NET_ADMIN"), "{load}");
+    }
+
+    #[test]
+    fn map_creation_names_the_map_and_its_size() {
+        let e = Error::MapCreate {
+            name: "flows".into(),
+            map_type: MapType::HASH,
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1,
+            errno: Errno::ENOMEM,
+        };
+        let text = e.to_string();
+        assert!(
+            text.starts_with("creating hash map \"flows\" (key 4 B, value 8 B, 1 entry)"),
+            "{text}"
+        );
+        assert!(text.contains("reduce max_entries"), "{text}");
+    }
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(Errno::EPERM.to_string(), "EPERM (Operation not permitted)");
+        assert_eq!(Errno(524).to_string(), "ENOTSUPP (Operation not supported by this kernel)");
+        assert_eq!(format!("{:?}", Errno(4242)), "Errno(4242)");
     }
 }

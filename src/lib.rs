@@ -44,5 +44,10 @@ pub mod programs;
 mod sys;
 
 pub use error::{Errno, Error, Result};
+
+/// The README's code, compiled with the doctests so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use sys::Cmd;
 pub use zerocopy;

@@ -1,6 +1,6 @@
 //! Link introspection.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::AsFd;
 
 use crate::error::{Error, Result};
 use crate::sys::{self, Cmd};
@@ -24,7 +24,8 @@ pub struct LinkInfo {
 
 impl LinkInfo {
     /// The info of the link behind `fd`.
-    pub fn of(fd: BorrowedFd<'_>) -> Result<LinkInfo> {
+    pub fn of(fd: impl AsFd) -> Result<LinkInfo> {
+        let fd = fd.as_fd();
         let raw = sys::obj::link_info(fd).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
         Ok(LinkInfo {
             id: raw.id,

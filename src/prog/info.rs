@@ -1,6 +1,6 @@
 //! Program introspection: info by fd, and the ids of every loaded program.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use super::types::ProgType;
@@ -44,7 +44,8 @@ pub struct ProgramInfo {
 
 impl ProgramInfo {
     /// The info of the program behind `fd`.
-    pub fn of(fd: BorrowedFd<'_>) -> Result<ProgramInfo> {
+    pub fn of(fd: impl AsFd) -> Result<ProgramInfo> {
+        let fd = fd.as_fd();
         let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
         let mut ids = vec![0u32; 16];
         let mut raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;
