@@ -13,6 +13,8 @@
 use std::fmt;
 use std::panic::Location;
 
+use super::assemble::Chunked;
+
 /// A jump or call target inside one program.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Label {
@@ -54,13 +56,103 @@ impl From<i32> for Target {
     }
 }
 
+type Loc = &'static Location<'static>;
+
 /// What the builder knows of one label.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct LabelState {
-    /// The instruction index it is bound to.
-    pub bound_to: Option<usize>,
-    pub created_at: &'static Location<'static>,
-    pub bound_at: Option<&'static Location<'static>>,
-    /// A name for listings and errors (`.L3` when none).
-    pub name: Option<String>,
+    /// Where it was made.
+    pub created_at: Loc,
+    /// The slot it is bound to, and the line that bound it.
+    pub bound: Option<(usize, Loc)>,
+}
+
+/// The labels of one program, by index.
+///
+/// Names live apart from the states: most labels have none, and a large
+/// program makes a label every few instructions.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Labels {
+    states: Chunked<LabelState>,
+    /// (label index, name), by index.
+    names: Vec<(u32, Box<str>)>,
+}
+
+impl Labels {
+    /// Records a new, unbound label and returns its index.
+    pub fn add(&mut self, created_at: Loc, name: Option<String>) -> u32 {
+        let index = self.states.len() as u32;
+        self.states.push(LabelState { created_at, bound: None });
+        if let Some(name) = name {
+            self.names.push((index, name.into_boxed_str()));
+        }
+        index
+    }
+
+    /// The state of label `index`.
+    pub fn get(&self, index: u32) -> Option<&LabelState> {
+        self.states.get(index as usize)
+    }
+
+    /// The state of label `index`, to bind it.
+    pub fn get_mut(&mut self, index: u32) -> Option<&mut LabelState> {
+        self.states.get_mut(index as usize)
+    }
+
+    /// The name for listings and errors (`.L3` when it has none).
+    pub fn name(&self, index: u32) -> String {
+        match self.names.binary_search_by_key(&index, |(i, _)| *i) {
+            Ok(k) => self.names[k].1.to_string(),
+            Err(_) => format!(".L{index}"),
+        }
+    }
+}
+
+/// A slot whose target is a label, for the assembler to patch: 8 bytes, as
+/// a large program has one every few instructions.
+///
+/// Slots are counted in 32 bits, as the kernel counts them
+/// ([`assemble`](super::ProgramBuilder::assemble) refuses longer programs).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fixup {
+    /// The slot of the jump, call or function load.
+    slot: u32,
+    /// The label's index, with [`WIDE`] set for an `imm` field.
+    label: u32,
+}
+
+/// The bit of [`Fixup::label`] that says the target goes in `imm`.
+const WIDE: u32 = 1 << 31;
+
+impl Fixup {
+    /// `None` past 2^32 slots or 2^31 labels, which no program reaches.
+    pub fn new(slot: usize, label: u32, field: Field) -> Option<Fixup> {
+        let slot = u32::try_from(slot).ok()?;
+        let wide = if field == Field::Imm { WIDE } else { 0 };
+        (label & WIDE == 0).then_some(Fixup { slot, label: label | wide })
+    }
+
+    /// The slot of the jump.
+    pub fn slot(self) -> usize {
+        self.slot as usize
+    }
+
+    /// The index of the label it jumps to.
+    pub fn label(self) -> u32 {
+        self.label & !WIDE
+    }
+
+    /// The field the offset goes in.
+    pub fn field(self) -> Field {
+        if self.label & WIDE != 0 { Field::Imm } else { Field::Off }
+    }
+}
+
+/// Which field of a slot holds a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// The signed 16-bit `off` (jumps, `goto`, `may_goto`).
+    Off,
+    /// The signed 32-bit `imm` (`gotol`, local calls, function loads).
+    Imm,
 }

@@ -1,13 +1,23 @@
 //! `ProgramBuilder`: the DSL. Each call records one instruction and the Rust
 //! source line that made it.
+//!
+//! The builder keeps the program already encoded: one 8-byte slot per
+//! instruction (two for `LD_IMM64`) and small side tables for what encoding
+//! cannot settle yet — jumps to labels (their field stays 0 until
+//! [`assemble`](ProgramBuilder::assemble) patches it), maps, and instructions
+//! that do not encode (reported by `assemble`, in slot order). Assembling is
+//! then a patch and a copy, and a large program costs about as much memory
+//! as its bytecode.
 
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::assemble::{Chunked, SourceMap};
+use super::encode::{EncodeError, encode};
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn, MapRef};
-use super::label::{Label, LabelState, Target};
+use super::label::{Field, Fixup, Label, Labels, Target};
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
 use super::reg::{AnyReg, Reg, Src};
 use crate::maps::MapFd;
@@ -39,9 +49,22 @@ use crate::maps::MapFd;
 #[derive(Debug)]
 pub struct ProgramBuilder {
     pub(crate) id: u32,
-    pub(crate) insns: Vec<Insn>,
-    pub(crate) locations: Vec<&'static Location<'static>>,
-    pub(crate) labels: Vec<LabelState>,
+    /// The encoded slots; a jump to a label holds 0 until assembled.
+    pub(crate) slots: Chunked<RawInsn>,
+    /// The Rust line of each slot.
+    pub(crate) lines: SourceMap,
+    /// How many instructions were recorded (`LD_IMM64` counts once).
+    pub(crate) count: usize,
+    /// Slots whose target is a label of this program, by slot.
+    pub(crate) fixups: Chunked<Fixup>,
+    /// Live maps referred to, once each, in order of first use.
+    pub(crate) maps: Vec<MapFd>,
+    /// Maps referred to by name only: (slot, name), by slot.
+    pub(crate) named: Vec<(usize, String)>,
+    /// Instructions that do not encode, kept whole for `assemble` to report:
+    /// (first slot, instruction), by slot. Their slots hold zeros.
+    pub(crate) rejected: Vec<(usize, Insn)>,
+    pub(crate) labels: Labels,
     /// Labels bound twice: (label index, second binding).
     pub(crate) rebinds: Vec<(u32, &'static Location<'static>)>,
     /// Labels of other programs used or bound here, with the line that did it.
@@ -101,46 +124,129 @@ macro_rules! atomics {
 
 static NEXT_PROGRAM: AtomicU32 = AtomicU32::new(1);
 
+type Loc = &'static Location<'static>;
+
+/// [`encode`], appending nothing when it fails.
+#[inline]
+fn encode_onto(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
+    let len = out.len();
+    let encoded = encode(insn, out);
+    if encoded.is_err() {
+        out.truncate(len);
+    }
+    encoded
+}
+
 impl ProgramBuilder {
     /// An empty program.
     pub fn new() -> ProgramBuilder {
         ProgramBuilder {
             id: NEXT_PROGRAM.fetch_add(1, Ordering::Relaxed),
             // Most programs are small: start big enough to skip the first regrowths.
-            insns: Vec::with_capacity(32),
-            locations: Vec::with_capacity(32),
-            labels: Vec::new(),
+            slots: Chunked::with_capacity(32),
+            lines: SourceMap::with_capacity(32),
+            count: 0,
+            fixups: Chunked::default(),
+            maps: Vec::new(),
+            named: Vec::new(),
+            rejected: Vec::new(),
+            labels: Labels::default(),
             rebinds: Vec::new(),
             foreign: Vec::new(),
         }
     }
 
     /// Appends any instruction.
+    #[inline]
     #[track_caller]
     pub fn push(&mut self, insn: Insn) -> &mut Self {
-        if let Some(Target::Label(l)) = insn.target() {
-            if l.program != self.id {
-                self.foreign.push((Location::caller(), l));
-            }
+        let at = Location::caller();
+        // The DSL methods know the variant: this test folds away in them.
+        if insn.target().is_some() || matches!(insn, Insn::LdImm64 { .. }) {
+            self.push_linked(insn, at);
+        } else {
+            self.push_plain(&insn, at);
         }
-        self.insns.push(insn);
-        self.locations.push(Location::caller());
         self
     }
 
-    /// The instructions recorded so far.
-    pub fn insns(&self) -> &[Insn] {
-        &self.insns
+    /// Appends an instruction of one slot that refers to no label or map.
+    fn push_plain(&mut self, insn: &Insn, at: Loc) {
+        self.count += 1;
+        if self.slots.append(|tail| encode_onto(insn, tail)).is_ok() {
+            self.lines.push(at);
+        } else {
+            self.reject(insn.clone(), at);
+        }
+    }
+
+    /// Appends an instruction with a target or a 64-bit immediate: records
+    /// its label and map in the side tables.
+    fn push_linked(&mut self, mut insn: Insn, at: Loc) {
+        self.count += 1;
+        let slot = self.slots.len();
+        if let Some(Target::Label(label)) = insn.target() {
+            let field = if insn.offset_is_wide() { Field::Imm } else { Field::Off };
+            if label.program != self.id {
+                self.foreign.push((at, label));
+            } else if let Some(fixup) = Fixup::new(slot, label.index, field) {
+                self.fixups.push(fixup);
+                if let Some(target) = insn.target_mut() {
+                    *target = Target::Offset(0);
+                }
+            }
+            // Otherwise the label stays, and the instruction is rejected below.
+        }
+        if self.slots.append(|tail| encode_onto(&insn, tail)).is_err() {
+            return self.reject(insn, at);
+        }
+        self.record(at, self.slots.len() - slot);
+        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
+            match map {
+                MapRef::Map(m) if !self.maps.iter().any(|known| known.raw_fd() == m.raw_fd()) => {
+                    self.maps.push(m)
+                }
+                MapRef::Name(name) => self.named.push((slot, name)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Keeps an instruction that does not encode, with zeros in its slots,
+    /// for [`assemble`](Self::assemble) to report in turn.
+    #[cold]
+    fn reject(&mut self, insn: Insn, at: Loc) {
+        let slot = self.slots.len();
+        for _ in 0..insn.slots() {
+            self.slots.push(RawInsn::default());
+        }
+        self.record(at, insn.slots());
+        self.rejected.push((slot, insn));
+    }
+
+    /// Records the line of an instruction of `slots` slots.
+    fn record(&mut self, at: Loc, slots: usize) {
+        self.lines.push(at);
+        if slots == 2 {
+            self.lines.push_second(at);
+        }
+    }
+
+    /// The instructions recorded so far, decoded from their slots. Labels
+    /// and maps show as they were given; an [`Insn::Raw`] word that encodes
+    /// an instruction shows as that instruction.
+    pub fn insns(&self) -> impl Iterator<Item = Insn> + '_ {
+        self.lines.starts().map(|slot| self.recorded(slot))
     }
 
     /// The number of instructions recorded so far (`LD_IMM64` counts once).
     pub fn len(&self) -> usize {
-        self.insns.len()
+        self.count
     }
 
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.insns.is_empty()
+        self.count == 0
     }
 
     // ---- labels ----
@@ -161,13 +267,7 @@ impl ProgramBuilder {
 
     #[track_caller]
     fn new_label(&mut self, name: Option<String>) -> Label {
-        let index = self.labels.len() as u32;
-        self.labels.push(LabelState {
-            bound_to: None,
-            created_at: Location::caller(),
-            bound_at: None,
-            name,
-        });
+        let index = self.labels.add(Location::caller(), name);
         Label { program: self.id, index }
     }
 
@@ -176,14 +276,13 @@ impl ProgramBuilder {
     #[track_caller]
     pub fn bind(&mut self, label: Label) -> &mut Self {
         let at = Location::caller();
-        let next = self.insns.len();
-        match self.labels.get_mut(label.index as usize) {
+        let next = self.slots.len();
+        match self.labels.get_mut(label.index) {
             Some(state) if label.program == self.id => {
-                if state.bound_to.is_some() {
+                if state.bound.is_some() {
                     self.rebinds.push((label.index, at));
                 } else {
-                    state.bound_to = Some(next);
-                    state.bound_at = Some(at);
+                    state.bound = Some((next, at));
                 }
             }
             _ => self.foreign.push((at, label)),
