@@ -10,22 +10,7 @@ use std::io::BufRead;
 use bpfkit::Errno;
 use bpfkit::Error;
 use bpfkit::link::{XdpLink, XdpMode};
-use bpfkit::maps::{Array, MapFlags};
-use bpfkit::prog::{ProgType, Program, ProgramSpec};
-use bpfkit::programs::{XdpAction, packet_counter};
-use common::{VETH_A, VethPair, XDP_MODE_SKB};
-
-/// A counter program and its map.
-fn counter(name: &str) -> (Program, Array<u64>) {
-    let counts = Array::<u64>::create(name, 1, MapFlags::empty()).unwrap();
-    let insns = packet_counter(&counts, XdpAction::Pass).assemble().unwrap();
-    let prog = ProgramSpec::new(ProgType::XDP, &insns).name(name).load().unwrap();
-    (prog, counts)
-}
-
-fn id(prog: &Program) -> u32 {
-    prog.info().unwrap().id
-}
+use common::{VETH_A, VethPair, XDP_MODE_SKB, counter, id};
 
 #[test]
 fn bpf_link_counts_every_packet_and_detaches_on_drop() {

@@ -6,24 +6,9 @@
 mod common;
 
 use bpfkit::link::{Interface, XdpLink, XdpMode};
-use bpfkit::maps::{Array, MapFlags};
 use bpfkit::netlink::BlockingNetlink;
-use bpfkit::prog::{ProgType, Program, ProgramSpec};
-use bpfkit::programs::{XdpAction, packet_counter};
 use bpfkit::{Errno, Error};
-use common::{VETH_A, VethPair};
-
-/// A counter program and its map.
-fn counter(name: &str) -> (Program, Array<u64>) {
-    let counts = Array::<u64>::create(name, 1, MapFlags::empty()).unwrap();
-    let insns = packet_counter(&counts, XdpAction::Pass).assemble().unwrap();
-    let prog = ProgramSpec::new(ProgType::XDP, &insns).name(name).load().unwrap();
-    (prog, counts)
-}
-
-fn id(prog: &Program) -> u32 {
-    prog.info().unwrap().id
-}
+use common::{VETH_A, VethPair, counter, id};
 
 /// Attaches over netlink in `mode`, counts, checks query, detaches.
 fn netlink_counts_exactly(mode: XdpMode, expect_mode: XdpMode) {
