@@ -7,9 +7,9 @@ use std::path::Path;
 use super::Interface;
 use super::info::LinkInfo;
 use crate::error::{Errno, Error, Result};
-use crate::maps::c_path;
+use crate::maps::{get_pinned, pin_fd};
 use crate::prog::{AttachType, Program};
-use crate::sys::{self, Cmd};
+use crate::sys;
 
 /// Where the kernel runs an XDP program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -110,24 +110,14 @@ impl XdpLink {
     /// Pins the link at `path` on a bpf filesystem: the program then stays
     /// attached after this process exits, until the pin is removed.
     pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        sys::obj::pin(self.fd(), &c_path(path)?).map_err(|errno| Error::Pin {
-            cmd: Cmd::ObjPin,
-            path: path.to_path_buf(),
-            errno,
-        })
+        pin_fd(self.fd(), path.as_ref())
     }
 
     /// Opens a link pinned at `path`. The kernel knows the link's interface
     /// by index only; it is named as the calling thread's network namespace
     /// sees that index.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
-        let path = path.as_ref();
-        let fd = sys::obj::get(&c_path(path)?, 0).map_err(|errno| Error::Pin {
-            cmd: Cmd::ObjGet,
-            path: path.to_path_buf(),
-            errno,
-        })?;
+        let fd = get_pinned(path.as_ref())?;
         let info = LinkInfo::of(fd.as_fd())?;
         let iface =
             info.ifindex.map_or_else(|| "?".to_string(), |i| Interface::Index(i).to_string());

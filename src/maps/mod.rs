@@ -48,7 +48,7 @@ pub use spec::{MapDef, MapSpec};
 pub use types::{MapFlags, MapType, UpdateMode};
 
 pub(crate) use fd::c_name;
-pub(crate) use pin::c_path;
+pub(crate) use pin::{get as get_pinned, pin as pin_fd};
 pub(crate) use spec::object_name;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};

@@ -1,7 +1,7 @@
-//! Pinning maps to bpffs and opening pinned maps.
+//! Pinning bpf objects (maps, programs, links) to bpffs and opening them.
 
 use std::ffi::CString;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -26,14 +26,19 @@ pub(crate) fn pin(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
     })
 }
 
-/// Opens the map pinned at `path`.
-pub(crate) fn open(path: &Path) -> Result<MapFd> {
+/// Opens any bpf object pinned at `path`.
+pub(crate) fn get(path: &Path) -> Result<OwnedFd> {
     let c = c_path(path)?;
-    let fd = sys::obj::get(&c, 0).map_err(|errno| Error::Pin {
+    sys::obj::get(&c, 0).map_err(|errno| Error::Pin {
         cmd: Cmd::ObjGet,
         path: path.to_path_buf(),
         errno,
-    })?;
+    })
+}
+
+/// Opens the map pinned at `path`.
+pub(crate) fn open(path: &Path) -> Result<MapFd> {
+    let fd = get(path)?;
     // A pinned program or link opens too; only a map has map info.
     MapFd::from_fd(fd).map_err(|e| match e.errno() {
         Some(errno) if errno == crate::Errno::EINVAL => Error::InvalidArgument {

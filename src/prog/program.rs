@@ -6,7 +6,7 @@ use std::path::Path;
 use super::info::ProgramInfo;
 use super::types::ProgType;
 use crate::error::{Error, Result};
-use crate::maps::c_path;
+use crate::maps::{get_pinned, pin_fd};
 use crate::sys::{self, Cmd};
 
 /// A loaded program. Dropping it closes its fd; the kernel frees the program
@@ -44,23 +44,12 @@ impl Program {
 
     /// Opens the program pinned at `path`.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<Program> {
-        let path = path.as_ref();
-        let fd = sys::obj::get(&c_path(path)?, 0).map_err(|errno| Error::Pin {
-            cmd: Cmd::ObjGet,
-            path: path.to_path_buf(),
-            errno,
-        })?;
-        Program::from_fd(fd)
+        Program::from_fd(get_pinned(path.as_ref())?)
     }
 
     /// Pins the program at `path` on a bpf filesystem, so it outlives the process.
     pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        sys::obj::pin(self.fd(), &c_path(path)?).map_err(|errno| Error::Pin {
-            cmd: Cmd::ObjPin,
-            path: path.to_path_buf(),
-            errno,
-        })
+        pin_fd(self.fd(), path.as_ref())
     }
 
     /// The program's file descriptor.
