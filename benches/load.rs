@@ -5,14 +5,16 @@
 //! the library (DSL, assemble, `Array::create`, `ProgramSpec::load`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
+mod common;
+
 use std::hint::black_box;
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::time::{Duration, Instant};
 
 use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R3, R4, R10, Size};
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
+use common::paired;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// The counter, as 11 hand-encoded slots; slot 3 takes the map fd.
@@ -109,40 +111,17 @@ fn kernel_available() -> bool {
 }
 
 fn load_cycle(c: &mut Criterion) {
+    common::pin_to_one_cpu();
     if !kernel_available() {
         return;
     }
     let mut group = c.benchmark_group("load_cycle");
     group.throughput(Throughput::Elements(1));
     // The kernel frees maps and programs in the background (RCU, workqueues):
-    // whichever function ran second would pay for the first one's garbage.
-    // So every timed cycle of one follows an untimed cycle of the other, and
-    // both run against the same background.
-    let mut insns = COUNTER;
-    group.bench_function("raw", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                bpfkit_cycle();
-                let start = Instant::now();
-                raw_cycle(&mut insns);
-                total += start.elapsed();
-            }
-            total
-        })
-    });
-    group.bench_function("bpfkit", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                raw_cycle(&mut insns);
-                let start = Instant::now();
-                bpfkit_cycle();
-                total += start.elapsed();
-            }
-            total
-        })
-    });
+    // whichever function ran alone would pay for the other one's garbage.
+    // `paired` alternates them, so both run against the same background.
+    let insns = std::cell::RefCell::new(COUNTER);
+    paired(&mut group, "load_cycle", || raw_cycle(&mut insns.borrow_mut()), bpfkit_cycle);
     group.finish();
 }
 

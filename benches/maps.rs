@@ -5,12 +5,14 @@
 //! typed maps. Every value read is checked against what was written.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
+mod common;
+
 use std::hint::black_box;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use bpfkit::maps::{Array, HashMap, MapFlags, PerCpuArray, UpdateMode, possible_cpus};
+use common::paired;
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
@@ -85,24 +87,6 @@ fn group<'a>(c: &'a mut Criterion, name: &str, elements: u64) -> BenchmarkGroup<
     g
 }
 
-/// Registers `raw` and `bpfkit` in `g`. Each timed iteration of one follows
-/// an untimed iteration of the other, so whatever drifts on the machine
-/// (other load, frequency, the kernel's deferred work) weighs on both alike.
-fn paired(g: &mut BenchmarkGroup<'_, WallTime>, mut raw: impl FnMut(), mut bpfkit: impl FnMut()) {
-    let timed = |first: &mut dyn FnMut(), second: &mut dyn FnMut(), iters: u64| {
-        let mut total = Duration::ZERO;
-        for _ in 0..iters {
-            first();
-            let start = Instant::now();
-            second();
-            total += start.elapsed();
-        }
-        total
-    };
-    g.bench_function("raw", |b| b.iter_custom(|iters| timed(&mut bpfkit, &mut raw, iters)));
-    g.bench_function("bpfkit", |b| b.iter_custom(|iters| timed(&mut raw, &mut bpfkit, iters)));
-}
-
 fn array_lookup(c: &mut Criterion) {
     let map = Array::<u64>::create("one", 1, MapFlags::empty()).unwrap();
     map.set(0, &value_of(0)).unwrap();
@@ -112,6 +96,7 @@ fn array_lookup(c: &mut Criterion) {
     let mut value = 0u64;
     paired(
         &mut g,
+        "array_lookup",
         || {
             let rc = raw_elem(
                 MAP_LOOKUP_ELEM,
@@ -139,6 +124,7 @@ fn hash_lookup(c: &mut Criterion, map: &HashMap<u32, u64>) {
     let mut g = group(c, "hash_lookup", u64::from(ENTRIES));
     paired(
         &mut g,
+        "hash_lookup",
         || {
             let mut value = 0u64;
             for key in 0..ENTRIES {
@@ -165,6 +151,7 @@ fn hash_iter(c: &mut Criterion, map: &HashMap<u32, u64>) {
     let mut g = group(c, "hash_iter", u64::from(ENTRIES));
     paired(
         &mut g,
+        "hash_iter",
         || {
             let (mut key, mut value) = (0u32, 0u64);
             let mut has_key = false;
@@ -209,6 +196,7 @@ fn hash_batch_lookup(c: &mut Criterion, map: &HashMap<u32, u64>) {
     let (mut keys, mut values) = (vec![0u32; CHUNK], vec![0u64; CHUNK]);
     paired(
         &mut g,
+        "hash_batch_lookup",
         || {
             let (mut token_in, mut token_out) = (0u64, 0u64);
             let mut first = true;
@@ -258,6 +246,7 @@ fn hash_update(c: &mut Criterion, map: &HashMap<u32, u64>) {
     let mut g = group(c, "hash_update", u64::from(ENTRIES));
     paired(
         &mut g,
+        "hash_update",
         || {
             for key in 0..ENTRIES {
                 let mut value = value_of(key);
@@ -312,6 +301,7 @@ fn mmap_read(c: &mut Criterion) {
     let mut g = group(c, "mmap_read", u64::from(ENTRIES));
     paired(
         &mut g,
+        "mmap_read",
         || {
             let p = raw.0.cast::<u64>();
             let mut sum = 0u64;
@@ -341,8 +331,10 @@ fn percpu_array_lookup(c: &mut Criterion) {
     let mut g = group(c, "percpu_array_lookup", 1);
     let key = 0u32;
     let mut values = vec![0u64; cpus];
+    let mut into = vec![0u64; cpus];
     paired(
         &mut g,
+        "percpu_array_lookup",
         || {
             let rc = raw_elem(
                 MAP_LOOKUP_ELEM,
@@ -352,12 +344,16 @@ fn percpu_array_lookup(c: &mut Criterion) {
             );
             assert!(rc == 0 && values == per_cpu);
         },
-        || assert_eq!(map.get(black_box(0)).unwrap(), per_cpu),
+        || {
+            map.get_into(black_box(0), &mut into).unwrap();
+            assert_eq!(into, per_cpu);
+        },
     );
     g.finish();
 }
 
 fn maps(c: &mut Criterion) {
+    common::pin_to_one_cpu();
     if !kernel_available() {
         return;
     }

@@ -190,6 +190,17 @@ fn per_cpu_array_round_trips_one_value_per_possible_cpu() {
         assert!(err.to_string().contains(&format!("pass {n} values, got {wrong}")), "{err}");
     }
     assert!(matches!(wide.get(4), Err(Error::InvalidArgument { .. })));
+
+    // get_into reads the same values without allocating, dense or padded.
+    let mut out = vec![0u64; n];
+    wide.get_into(3, &mut out).unwrap();
+    assert_eq!(out, wide.get(3).unwrap());
+    let mut out = vec![triple(0, 0); n];
+    padded.get_into(1, &mut out).unwrap();
+    assert_eq!(out, values);
+    let err = wide.get_into(0, &mut vec![0; n + 1]).unwrap_err();
+    assert!(err.to_string().contains(&format!("pass {n} values, got {}", n + 1)), "{err}");
+    assert!(matches!(wide.get_into(4, &mut vec![0; n]), Err(Error::InvalidArgument { .. })));
 }
 
 fn per_cpu_hash_round_trip(map: &PerCpuHashMap<FlowKey, Triple>) {
@@ -204,6 +215,11 @@ fn per_cpu_hash_round_trip(map: &PerCpuHashMap<FlowKey, Triple>) {
         assert_eq!(got, values(i));
     }
     assert_eq!(map.get(&key(20)).unwrap(), None);
+    let mut out = vec![triple(0, 0); n];
+    assert!(map.get_into(&key(7), &mut out).unwrap());
+    assert_eq!(out, values(7));
+    assert!(!map.get_into(&key(20), &mut out).unwrap());
+    assert_eq!(out, values(7), "a missing key leaves the buffer as it was");
     let all: BTreeMap<FlowKey, Vec<Triple>> = map.iter().map(Result::unwrap).collect();
     assert_eq!(all, (0..20).map(|i| (key(i), values(i))).collect());
     let err = map.insert(&key(1), &values(1)[1..], UpdateMode::Any).unwrap_err();

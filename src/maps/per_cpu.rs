@@ -65,6 +65,16 @@ impl<V: Plain> PerCpuArray<V> {
         lookup(&self.map, index.as_bytes())?.ok_or_else(|| self.map.index_out_of_range(index))
     }
 
+    /// Like [`get`](Self::get), into `out`, which holds one value per
+    /// possible CPU: no allocation, for polling loops.
+    pub fn get_into(&self, index: u32, out: &mut [V]) -> Result<()> {
+        if lookup_into(&self.map, index.as_bytes(), out)? {
+            Ok(())
+        } else {
+            Err(self.map.index_out_of_range(index))
+        }
+    }
+
     /// Sets the values at `index`: `values` holds one per possible CPU.
     pub fn set(&self, index: u32, values: &[V]) -> Result<()> {
         self.map.check_indices(&[index])?;
@@ -177,6 +187,13 @@ impl<K: Plain, V: Plain> PerCpuHashMap<K, V> {
     /// The values of `key`, one per possible CPU; `None` if there is no such key.
     pub fn get(&self, key: &K) -> Result<Option<Vec<V>>> {
         lookup(&self.map, key.as_bytes())
+    }
+
+    /// Like [`get`](Self::get), into `out`, which holds one value per
+    /// possible CPU: no allocation, for polling loops. `false` if there is
+    /// no such key (`out` is then unchanged).
+    pub fn get_into(&self, key: &K, out: &mut [V]) -> Result<bool> {
+        lookup_into(&self.map, key.as_bytes(), out)
     }
 
     /// Sets the values of `key` under `mode`: `values` holds one per
@@ -330,24 +347,47 @@ fn lookup<V: Plain>(map: &MapFd, key: &[u8]) -> Result<Option<Vec<V>>> {
 }
 
 thread_local! {
-    /// The padded value buffer of per-CPU updates, reused on each thread.
+    /// The padded value buffer of per-CPU reads and updates, reused on each
+    /// thread.
     static PACKED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The values of `key` in `map` into `out`; `false` if there is no such key.
+fn lookup_into<V: Plain>(map: &MapFd, key: &[u8], out: &mut [V]) -> Result<bool> {
+    let layout = Layout::of::<V>(map);
+    check_count(map, layout, out.len())?;
+    if layout.is_dense() {
+        return map.lookup_bytes(key, out.as_mut_bytes());
+    }
+    let mut buf = PACKED.take();
+    buf.resize(map.dims().value, 0);
+    let found = map.lookup_bytes(key, &mut buf);
+    if let Ok(true) = found {
+        layout.unpack(&buf, out);
+    }
+    PACKED.set(buf);
+    found
+}
+
+/// `got` values were passed where `map` holds one per possible CPU.
+fn check_count(map: &MapFd, layout: Layout, got: usize) -> Result<()> {
+    if got == layout.per_key {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument {
+        what: "per-CPU values",
+        why: format!(
+            "map {:?} holds one value per possible CPU: pass {} values, got {got}",
+            map.name(),
+            layout.per_key,
+        ),
+    })
 }
 
 /// Writes one value per CPU at `key`.
 fn update<V: Plain>(map: &MapFd, key: &[u8], values: &[V], mode: UpdateMode) -> Result<()> {
     let layout = Layout::of::<V>(map);
-    if values.len() != layout.per_key {
-        return Err(Error::InvalidArgument {
-            what: "per-CPU values",
-            why: format!(
-                "map {:?} holds one value per possible CPU: pass {} values, got {}",
-                map.name(),
-                layout.per_key,
-                values.len()
-            ),
-        });
-    }
+    check_count(map, layout, values.len())?;
     if layout.is_dense() {
         return map.update_bytes(key, values.as_bytes(), mode);
     }

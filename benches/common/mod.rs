@@ -1,0 +1,109 @@
+//! What the benches share: pinning to one CPU, and the paired measurement
+//! of `raw` and `bpfkit` that the ratio targets are judged by.
+//!
+//! On the VM these run on, the speed of one syscall drifts by 10–15% from
+//! one second to the next, while criterion measures `raw` and `bpfkit` in
+//! windows seconds apart. So each timed iteration of one function follows an
+//! iteration of the other that is timed too: the pairs, taken in the same
+//! moments, give a ratio the drift cannot move.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkGroup, measurement::WallTime};
+
+/// Pins the calling thread (criterion measures on it) to the last online
+/// CPU, so no sample straddles a migration between cores.
+pub fn pin_to_one_cpu() {
+    // SAFETY: sysconf has no preconditions.
+    #[allow(unsafe_code)]
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    let Ok(last) = usize::try_from(cpus - 1) else { return };
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET writes inside it.
+    #[allow(unsafe_code)]
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(last, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0
+    };
+    if !ok {
+        eprintln!("benches: could not pin to CPU {last}; numbers will be noisier");
+    }
+}
+
+/// Registers `raw` and `bpfkit` in `g` (named `group`), each timed iteration
+/// of one next to a timed iteration of the other, then reports the paired
+/// ratio.
+pub fn paired(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    group: &str,
+    mut raw: impl FnMut(),
+    mut bpfkit: impl FnMut(),
+) {
+    // (raw, bpfkit) time of every criterion sample, both functions' runs.
+    let samples = RefCell::new(Vec::<(Duration, Duration)>::new());
+    let mut run = |iters: u64, raw_first: bool| {
+        let (mut raw_total, mut bpfkit_total) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..iters {
+            let time = |f: &mut dyn FnMut()| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            };
+            if raw_first {
+                raw_total += time(&mut raw);
+                bpfkit_total += time(&mut bpfkit);
+            } else {
+                bpfkit_total += time(&mut bpfkit);
+                raw_total += time(&mut raw);
+            }
+        }
+        samples.borrow_mut().push((raw_total, bpfkit_total));
+        (raw_total, bpfkit_total)
+    };
+    // Each function's timed iteration comes second, after its partner's.
+    g.bench_function("raw", |b| b.iter_custom(|iters| run(iters, false).0));
+    g.bench_function("bpfkit", |b| b.iter_custom(|iters| run(iters, true).1));
+    report(group, &samples.into_inner());
+}
+
+/// Prints the median of the per-sample ratios bpfkit/raw and writes it to
+/// `<criterion dir>/<group>/paired.json` beside criterion's own estimates.
+fn report(group: &str, samples: &[(Duration, Duration)]) {
+    let mut ratios: Vec<f64> = samples
+        .iter()
+        .filter(|(raw, _)| !raw.is_zero())
+        .map(|(raw, bpfkit)| bpfkit.as_secs_f64() / raw.as_secs_f64())
+        .collect();
+    if ratios.is_empty() {
+        return; // filtered out, or skipped
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    let (low, high) = (ratios[ratios.len() / 10], ratios[ratios.len() * 9 / 10]);
+    eprintln!(
+        "{group}: paired bpfkit/raw = {median:.3} (median of {} samples; 10–90%: {low:.3}–{high:.3})",
+        ratios.len()
+    );
+    let dir = criterion_dir().join(group);
+    let json = format!(
+        "{{\"ratio_median\":{median},\"ratio_p10\":{low},\"ratio_p90\":{high},\"samples\":{}}}\n",
+        ratios.len()
+    );
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join("paired.json"), json))
+    {
+        eprintln!("{group}: could not write paired.json: {e}");
+    }
+}
+
+/// Where criterion writes: `$CRITERION_HOME`, else `<target>/criterion`.
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    target.join("criterion")
+}

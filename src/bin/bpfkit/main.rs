@@ -1,0 +1,109 @@
+//! `bpfkit`: a bpftool-like inspector, a text assembler and disassembler in
+//! LLVM's BPF syntax, and a verifier playground, in one static binary.
+//!
+//! ```text
+//! bpfkit [-j|--json] [-p|--pretty] COMMAND ...
+//! ```
+//!
+//! The global flags may also come after the command, as bpftool allows.
+
+// Until every command is in, some shared pieces are unused.
+#![allow(dead_code)]
+
+mod args;
+mod json;
+mod out;
+
+use std::process::ExitCode;
+
+use args::{Args, pick};
+use out::{CliError, Output};
+
+const USAGE: &str = "\
+Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
+
+Commands:
+  help                    this text
+  version                 the version of bpfkit
+";
+
+/// The commands, in the order that abbreviations are matched.
+const COMMANDS: &[&str] = &["help", "version"];
+
+fn main() -> ExitCode {
+    let (output, words) = split_flags(std::env::args().skip(1));
+    let mut args = Args::new(words);
+    match run(&mut args, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output.report(&err);
+            ExitCode::from(err.status)
+        }
+    }
+}
+
+/// Takes the global flags out of the command line, wherever they are;
+/// everything after `--` is left as it is.
+fn split_flags(argv: impl Iterator<Item = String>) -> (Output, Vec<String>) {
+    let mut output = Output::default();
+    let mut words = Vec::new();
+    let mut literal = false;
+    for word in argv {
+        match word.as_str() {
+            _ if literal => words.push(word),
+            "--" => literal = true,
+            "-j" | "--json" => output.json = true,
+            "-p" | "--pretty" => {
+                output.json = true;
+                output.pretty = true;
+            }
+            "-jp" | "-pj" => {
+                output.json = true;
+                output.pretty = true;
+            }
+            _ => words.push(word),
+        }
+    }
+    (output, words)
+}
+
+fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
+    let Some(word) = args.next() else {
+        output.print(USAGE);
+        return Err(CliError::usage("no command given"));
+    };
+    match pick(&word, COMMANDS) {
+        Some("help") => {
+            output.print(USAGE);
+            Ok(())
+        }
+        Some("version") => {
+            if output.json {
+                let mut w = output.writer();
+                w.start_object().string_field("version", env!("CARGO_PKG_VERSION")).end_object();
+                output.print(&w.finish());
+            } else {
+                output.print(&format!("bpfkit v{}\n", env!("CARGO_PKG_VERSION")));
+            }
+            Ok(())
+        }
+        _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_flags;
+
+    #[test]
+    fn global_flags_are_taken_from_anywhere() {
+        let argv = ["prog", "-j", "show", "--pretty", "id", "3"].map(String::from);
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(output.json && output.pretty);
+        assert_eq!(words, ["prog", "show", "id", "3"]);
+        let argv = ["asm", "--", "-j"].map(String::from);
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(!output.json);
+        assert_eq!(words, ["asm", "-j"]);
+    }
+}
