@@ -300,3 +300,85 @@ pub fn counter(name: &str) -> (bpfkit::prog::Program, bpfkit::maps::Array<u64>) 
 pub fn id(prog: &bpfkit::prog::Program) -> u32 {
     prog.info().unwrap().id
 }
+
+/// What a spawned command printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit status (`None` if killed by a signal).
+    pub status: Option<i32>,
+    /// Standard output, as text.
+    pub stdout: String,
+    /// Standard error, as text.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output parsed as JSON; panics with both streams if it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    /// Panics with both streams unless the command exited 0.
+    pub fn success(self) -> Run {
+        assert_eq!(
+            self.status,
+            Some(0),
+            "failed:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the `bpfkit` binary built with the tests.
+pub fn bpfkit(args: &[&str]) -> Run {
+    spawn(env!("CARGO_BIN_EXE_bpfkit"), args, None)
+}
+
+/// Runs the `bpfkit` binary with `input` on its standard input.
+pub fn bpfkit_with_input(args: &[&str], input: &[u8]) -> Run {
+    spawn(env!("CARGO_BIN_EXE_bpfkit"), args, Some(input))
+}
+
+/// Runs Debian's `bpftool`, the reference the inspector is compared with.
+/// Without it the test skips, unless `BPFKIT_REQUIRE_BPFTOOL=1`.
+pub fn bpftool(args: &[&str]) -> Option<Run> {
+    let found = std::process::Command::new("bpftool")
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var_os("BPFKIT_REQUIRE_BPFTOOL").is_some_and(|v| v != "0" && !v.is_empty()) {
+            panic!("BPFKIT_REQUIRE_BPFTOOL is set but bpftool is not installed");
+        }
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED: bpftool is not installed");
+        return None;
+    }
+    Some(spawn("bpftool", args, None))
+}
