@@ -95,6 +95,10 @@ fn program_info_and_lookup_by_id() {
     assert!(info.gpl_compatible);
     assert_eq!(info.tag_hex().len(), 16);
     assert_ne!(info.tag, [0; 8]);
+    // Charged at least a page; the same figure bpftool prints.
+    assert!(info.memlock >= 4096, "{info:?}");
+    let map_info = counts.map().info().unwrap();
+    assert!(map_info.memlock > 0 && !map_info.frozen, "{map_info:?}");
     assert!(program_ids().any(|id| id.unwrap() == info.id));
     let again = Program::from_id(info.id).unwrap();
     assert_eq!(again.info().unwrap().tag, info.tag);

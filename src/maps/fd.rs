@@ -42,6 +42,12 @@ pub struct MapInfo {
     pub map_extra: u64,
     /// Interface index of an offloaded map, 0 otherwise.
     pub ifindex: u32,
+    /// Bytes of memory charged to the map (fdinfo's `memlock`; bpftool's
+    /// `bytes_memlock`), 0 where the kernel does not say.
+    pub memlock: u64,
+    /// Whether the map was frozen (`BPF_MAP_FREEZE`): no more writes from
+    /// user space.
+    pub frozen: bool,
 }
 
 impl MapFd {
@@ -109,7 +115,13 @@ impl MapFd {
     pub fn info(&self) -> Result<MapInfo> {
         let raw =
             sys::obj::map_info(self.fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
-        Ok(MapInfo::from_raw(&raw))
+        let mut info = MapInfo::from_raw(&raw);
+        // fdinfo is procfs: absent in some sandboxes, where these stay 0.
+        if let Ok(fdinfo) = sys::fdinfo::FdInfo::of(self.fd()) {
+            info.memlock = fdinfo.number("memlock").unwrap_or(0);
+            info.frozen = fdinfo.number("frozen").is_some_and(|f| f != 0);
+        }
+        Ok(info)
     }
 
     /// Fails on the first of `indices` past the end of an array map.
@@ -229,6 +241,8 @@ impl MapInfo {
             btf_id: raw.btf_id,
             map_extra: raw.map_extra,
             ifindex: raw.ifindex,
+            memlock: 0,
+            frozen: false,
         }
     }
 }

@@ -40,6 +40,9 @@ pub struct ProgramInfo {
     pub run_time: Duration,
     /// Number of runs, with `kernel.bpf_stats_enabled`.
     pub run_count: u64,
+    /// Bytes of memory charged to the program (fdinfo's `memlock`;
+    /// bpftool's `bytes_memlock`), 0 where the kernel does not say.
+    pub memlock: u64,
 }
 
 impl ProgramInfo {
@@ -69,6 +72,9 @@ impl ProgramInfo {
             btf_id: raw.btf_id,
             run_time: Duration::from_nanos(raw.run_time_ns),
             run_count: raw.run_cnt,
+            // fdinfo is procfs: absent in some sandboxes, where this stays 0.
+            memlock: sys::fdinfo::FdInfo::of(fd)
+                .map_or(0, |info| info.number("memlock").unwrap_or(0)),
         })
     }
 

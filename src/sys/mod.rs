@@ -9,6 +9,7 @@
 mod attr;
 mod cmd;
 mod fd;
+pub(crate) mod fdinfo;
 pub(crate) mod info;
 pub(crate) mod link;
 pub(crate) mod map;
