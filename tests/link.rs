@@ -10,6 +10,7 @@ use std::io::BufRead;
 use bpfkit::Errno;
 use bpfkit::Error;
 use bpfkit::link::{XdpLink, XdpMode};
+use bpfkit::pinned::{ObjectKind, pinned_objects, pinned_objects_under};
 use common::{VETH_A, VethPair, XDP_MODE_SKB, counter, id};
 
 #[test]
@@ -125,6 +126,27 @@ fn a_pinned_link_outlives_its_handle_until_detached() {
     // Interface indexes are per namespace: open it where the link is.
     let link = pair.a.run(|| XdpLink::open_pinned(&path).unwrap());
     assert_eq!(link.info().unwrap().prog_id, prog_id);
+
+    // The walk of bpffs finds the link, and a program and map pinned beside it.
+    let again = bpfkit::prog::Program::from_id(prog_id).unwrap();
+    again.pin(pins.path("prog")).unwrap();
+    counts.map().pin(pins.path("map")).unwrap();
+    let map_id = counts.map().info().unwrap().id;
+    let found: Vec<_> = pinned_objects_under(pins.path(""))
+        .into_iter()
+        .map(|o| (o.path.file_name().unwrap().to_str().unwrap().to_owned(), o.kind, o.id))
+        .collect();
+    let link_id = link.info().unwrap().id;
+    assert_eq!(
+        found,
+        [
+            ("map".to_owned(), ObjectKind::Map, map_id),
+            ("prog".to_owned(), ObjectKind::Program, prog_id),
+            ("xdp_link".to_owned(), ObjectKind::Link, link_id),
+        ]
+    );
+    let everywhere = pinned_objects().unwrap();
+    assert!(everywhere.iter().any(|o| o.path == path && o.id == link_id), "{everywhere:?}");
     assert_eq!(link.interface(), VETH_A);
     link.detach().unwrap();
     assert!(!pair.a.shows_xdp(VETH_A));

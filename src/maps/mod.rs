@@ -33,7 +33,7 @@ mod fd;
 mod hash;
 mod mmap;
 mod per_cpu;
-mod pin;
+pub(crate) mod pin;
 mod spec;
 mod types;
 

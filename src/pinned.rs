@@ -1,0 +1,153 @@
+//! The bpf objects pinned on the bpf filesystems, found by walking them.
+//!
+//! bpftool lists, for each program, map and link, the paths it is pinned
+//! at; this module gives the same answer: every bpffs mount in
+//! `/proc/mounts` is walked, each file opened with `BPF_OBJ_GET` and
+//! identified by its fdinfo (`prog_id`, `map_id` or `link_id`).
+//!
+//! ```no_run
+//! use bpfkit::pinned::{ObjectKind, pinned_objects};
+//!
+//! for obj in pinned_objects()?.iter().filter(|o| o.kind == ObjectKind::Map) {
+//!     println!("map {} at {}", obj.id, obj.path.display());
+//! }
+//! # Ok::<(), bpfkit::Error>(())
+//! ```
+
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::maps::pin;
+use crate::sys::fdinfo::FdInfo;
+
+/// What kind of bpf object a pinned file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    /// A program (`BPF_PROG_LOAD`).
+    Program,
+    /// A map (`BPF_MAP_CREATE`).
+    Map,
+    /// A link (`BPF_LINK_CREATE`).
+    Link,
+}
+
+/// One pinned object: where, what, and its kernel id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinnedObject {
+    /// The pinned path.
+    pub path: PathBuf,
+    /// Program, map or link.
+    pub kind: ObjectKind,
+    /// The object's kernel id.
+    pub id: u32,
+}
+
+/// Every object pinned on every mounted bpf filesystem, in path order.
+///
+/// Files that cannot be opened (another user's, or removed during the walk)
+/// are skipped, as bpftool skips them.
+pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
+    let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| Error::Io {
+        what: "reading /proc/mounts to find the bpf filesystems".into(),
+        source: e,
+    })?;
+    let mut found = Vec::new();
+    for root in bpffs_mounts(&mounts) {
+        walk(&root, &mut found);
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.dedup_by(|a, b| a.path == b.path);
+    Ok(found)
+}
+
+/// The objects pinned under `root` (a directory on a bpf filesystem).
+pub fn pinned_objects_under(root: impl AsRef<Path>) -> Vec<PinnedObject> {
+    let mut found = Vec::new();
+    walk(root.as_ref(), &mut found);
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+/// The mount points of type `bpf` in `/proc/mounts` text.
+fn bpffs_mounts(mounts: &str) -> Vec<PathBuf> {
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (_, point, fstype) = (fields.next()?, fields.next()?, fields.next()?);
+            (fstype == "bpf").then(|| PathBuf::from(unescape(point)))
+        })
+        .collect()
+}
+
+/// Undoes the octal escapes of `/proc/mounts` (`\040` for a space).
+fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes.get(i + 1..i + 4).and_then(|d| {
+            let d = std::str::from_utf8(d).ok()?;
+            u8::from_str_radix(d, 8).ok()
+        });
+        match (bytes[i], octal) {
+            (b'\\', Some(byte)) => {
+                out.push(byte);
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn walk(dir: &Path, found: &mut Vec<PinnedObject>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, found),
+            Ok(t) if t.is_file() => {
+                if let Some(obj) = identify(&path) {
+                    found.push(obj);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn identify(path: &Path) -> Option<PinnedObject> {
+    let fd = pin::get(path).ok()?;
+    let info = FdInfo::of(fd.as_fd()).ok()?;
+    // A link's fdinfo also names its program: look for the link first.
+    let (kind, id) = if let Some(id) = info.number("link_id") {
+        (ObjectKind::Link, id)
+    } else if let Some(id) = info.number("map_id") {
+        (ObjectKind::Map, id)
+    } else {
+        (ObjectKind::Program, info.number("prog_id")?)
+    };
+    Some(PinnedObject { path: path.to_path_buf(), kind, id: u32::try_from(id).ok()? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_bpffs_mounts_with_escapes() {
+        let mounts = "sysfs /sys sysfs rw 0 0\n\
+                      bpf /sys/fs/bpf bpf rw,nosuid 0 0\n\
+                      bpf /run/my\\040pins bpf rw 0 0\n\
+                      tmpfs /tmp tmpfs rw 0 0\n";
+        assert_eq!(
+            bpffs_mounts(mounts),
+            [PathBuf::from("/sys/fs/bpf"), PathBuf::from("/run/my pins")]
+        );
+    }
+}
