@@ -25,7 +25,6 @@ use crate::link::Interface;
 /// [`Netlink::attachments`](super::Netlink::attachments) or
 /// [`BlockingNetlink::attachments`](super::BlockingNetlink::attachments).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct NetAttachments {
     /// The interfaces with an XDP program, in the kernel's dump order.
     pub xdp: Vec<XdpAttachment>,
@@ -43,7 +42,6 @@ pub struct NetAttachments {
 
 /// A tc dump that failed for one device.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TcDumpFailure {
     /// The interface index.
     pub ifindex: u32,

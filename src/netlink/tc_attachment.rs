@@ -113,7 +113,6 @@ impl fmt::Display for TcHook {
 
 /// A tc filter of kind `bpf`, as `bpftool net show` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TcAttachment {
     /// The interface index.
     pub ifindex: u32,
@@ -141,7 +140,6 @@ pub struct TcAttachment {
 
 /// A `bpf` action (act_bpf) of a filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TcBpfAction {
     /// The action's name (`TCA_ACT_BPF_NAME`).
     pub name: Option<String>,

@@ -7,7 +7,6 @@ use crate::link::XdpMode;
 
 /// The XDP attachment of one interface, as `bpftool net show` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct XdpAttachment {
     /// The interface index.
     pub ifindex: u32,

@@ -110,6 +110,8 @@ pub(crate) fn test_run(prog: BorrowedFd<'_>, args: TestRunArgs<'_>) -> Result<Te
 }
 
 /// What `BPF_PROG_QUERY` reports back.
+// Only the flow dissector listing (feature `netlink`) queries so far.
+#[cfg_attr(not(feature = "netlink"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct QueryOut {
     /// The `BPF_F_ALLOW_*` flags of the attach point.
@@ -120,6 +122,7 @@ pub(crate) struct QueryOut {
 
 /// `BPF_PROG_QUERY`: the ids of the programs attached to `target` (a cgroup
 /// or netns fd) at `attach_type`, written into `ids`.
+#[cfg_attr(not(feature = "netlink"), allow(dead_code))]
 pub(crate) fn query(
     target: BorrowedFd<'_>,
     attach_type: u32,
