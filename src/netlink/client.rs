@@ -125,7 +125,9 @@ impl Netlink {
     ///
     /// A `dev` that names no interface is [`Error::NoSuchInterface`]. The
     /// flow dissector query needs `CAP_NET_ADMIN` (run as root); the dumps
-    /// need no privilege.
+    /// need no privilege. The interfaces are those of the namespace this
+    /// connection was opened in; the flow dissector is that of the thread
+    /// the query runs on (the same one under [`BlockingNetlink`]).
     pub async fn attachments(&self, dev: Option<Interface>) -> Result<NetAttachments> {
         collect(&self.handle, dev).await
     }
