@@ -311,6 +311,10 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
                 "attaching needs CAP_NET_ADMIN for network hooks (CAP_BPF and CAP_PERFMON for \
                  tracing); run as root or grant them"
             }
+            Cmd::ProgQuery => {
+                "querying attached programs needs CAP_NET_ADMIN (or CAP_SYS_ADMIN); run as root \
+                 or grant it"
+            }
             _ => "bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN); run as root or grant CAP_BPF",
         },
         Errno::EINVAL => match cmd {

@@ -6,6 +6,7 @@ use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkUnspec};
 
+use super::attachments::{NetAttachments, collect};
 use super::message::{Request, extack_message, xdp_attribute};
 use super::query::XdpStatus;
 use crate::error::{Errno, Error, Result};
@@ -116,6 +117,19 @@ impl Netlink {
             message,
         })?;
         Ok(XdpStatus::from_message(&msg))
+    }
+
+    /// Every XDP program, tc BPF filter and flow dissector attached in the
+    /// caller's network namespace, as `bpftool net show` lists them; with
+    /// `dev`, only that interface's XDP programs and filters.
+    ///
+    /// A `dev` that names no interface is [`Error::NoSuchInterface`]. The
+    /// flow dissector query needs `CAP_NET_ADMIN` (run as root); the dumps
+    /// need no privilege. The interfaces are those of the namespace this
+    /// connection was opened in; the flow dissector is that of the thread
+    /// the query runs on (the same one under [`BlockingNetlink`]).
+    pub async fn attachments(&self, dev: Option<Interface>) -> Result<NetAttachments> {
+        collect(&self.handle, dev).await
     }
 
     async fn get_link(
@@ -267,6 +281,11 @@ impl BlockingNetlink {
     /// See [`Netlink::query_xdp`].
     pub fn query_xdp(&self, iface: impl Into<Interface>) -> Result<XdpStatus> {
         self.run(self.inner.query_xdp(iface))
+    }
+
+    /// See [`Netlink::attachments`].
+    pub fn attachments(&self, dev: Option<Interface>) -> Result<NetAttachments> {
+        self.run(self.inner.attachments(dev))
     }
 }
 

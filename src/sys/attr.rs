@@ -233,3 +233,31 @@ pub(crate) struct LinkDetachAttr<'a> {
     pub _lifetime: std::marker::PhantomData<&'a ()>,
 }
 attr!(LinkDetachAttr, size 4, { link_fd @ 0 });
+
+/// `BPF_PROG_QUERY`. Through `revision` (6.6+): the kernel writes some
+/// output fields (e.g. `revision` for tcx) whatever size it is given, so the
+/// struct covers them all.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgQueryAttr<'a> {
+    /// `target_fd` or `target_ifindex`.
+    pub target: u32,
+    pub attach_type: u32,
+    pub query_flags: u32,
+    /// Written by the kernel.
+    pub attach_flags: u32,
+    pub prog_ids: UserPtr<'a>,
+    /// `prog_cnt` (`count`): the capacity of `prog_ids` in, the number
+    /// attached out.
+    pub prog_cnt: u32,
+    pub _pad: u32,
+    pub prog_attach_flags: UserPtr<'a>,
+    pub link_ids: UserPtr<'a>,
+    pub link_attach_flags: UserPtr<'a>,
+    /// Written by the kernel for multi-program attach points (6.6+).
+    pub revision: u64,
+}
+attr!(ProgQueryAttr, size 64, {
+    target @ 0, attach_type @ 4, query_flags @ 8, attach_flags @ 12, prog_ids @ 16,
+    prog_cnt @ 24, prog_attach_flags @ 32, link_ids @ 40, link_attach_flags @ 48, revision @ 56,
+});

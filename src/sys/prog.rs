@@ -1,9 +1,9 @@
-//! Program commands: `BPF_PROG_LOAD` and `BPF_PROG_TEST_RUN`.
+//! Program commands: `BPF_PROG_LOAD`, `BPF_PROG_TEST_RUN` and `BPF_PROG_QUERY`.
 
 use std::ffi::CStr;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
-use super::attr::{ProgLoadAttr, TestRunAttr};
+use super::attr::{ProgLoadAttr, ProgQueryAttr, TestRunAttr};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 use crate::error::Errno;
@@ -107,4 +107,34 @@ pub(crate) fn test_run(prog: BorrowedFd<'_>, args: TestRunArgs<'_>) -> Result<Te
         data_size_out: attr.data_size_out,
         ctx_size_out: attr.ctx_size_out,
     })
+}
+
+/// What `BPF_PROG_QUERY` reports back.
+// Only the flow dissector listing (feature `netlink`) queries so far.
+#[cfg_attr(not(feature = "netlink"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct QueryOut {
+    /// The `BPF_F_ALLOW_*` flags of the attach point.
+    pub attach_flags: u32,
+    /// How many programs are attached: may exceed the ids written.
+    pub count: u32,
+}
+
+/// `BPF_PROG_QUERY`: the ids of the programs attached to `target` (a cgroup
+/// or netns fd) at `attach_type`, written into `ids`.
+#[cfg_attr(not(feature = "netlink"), allow(dead_code))]
+pub(crate) fn query(
+    target: BorrowedFd<'_>,
+    attach_type: u32,
+    ids: &mut [u32],
+) -> Result<QueryOut, Errno> {
+    let mut attr = ProgQueryAttr {
+        target: raw(target),
+        attach_type,
+        prog_cnt: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        prog_ids: UserPtr::from_mut(ids),
+        ..Default::default()
+    };
+    bpf(Cmd::ProgQuery, &mut attr)?;
+    Ok(QueryOut { attach_flags: attr.attach_flags, count: attr.prog_cnt })
 }

@@ -12,6 +12,7 @@
 
 mod args;
 mod json;
+mod net;
 mod out;
 
 use std::process::ExitCode;
@@ -24,11 +25,13 @@ Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
 
 Commands:
   help                    this text
+  net { show | list } [dev IFNAME]
+                          XDP, tc and flow dissector attachments (bpftool net show)
   version                 the version of bpfkit
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version"];
+const COMMANDS: &[&str] = &["help", "net", "version"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -77,6 +80,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             output.print(USAGE);
             Ok(())
         }
+        Some("net") => net::run(args, output),
         Some("version") => {
             if output.json {
                 let mut w = output.writer();
