@@ -12,6 +12,7 @@
 
 mod args;
 mod json;
+mod map;
 mod out;
 
 use std::process::ExitCode;
@@ -25,10 +26,12 @@ Usage: bpfkit [-j|--json] [-p|--pretty] [-f|--bpffs] COMMAND ...
 Commands:
   help                    this text
   version                 the version of bpfkit
+  map show|dump|lookup|getnext|update|delete ...
+                          maps, as bpftool's 'map' (see 'bpfkit map help')
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version"];
+const COMMANDS: &[&str] = &["help", "version", "map"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -105,6 +108,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("map") => map::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
