@@ -16,7 +16,7 @@ use super::elem::{self, Grammar};
 use super::entry::{self, Shape};
 use super::errno;
 use super::select;
-use super::show::{header_json, header_text, info, type_name};
+use super::show::{header_json, header_text, info};
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 
@@ -124,21 +124,25 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
 fn cannot_walk(info: &MapInfo, err: &bpfkit::Error, first: bool) -> CliError {
     let Some(e) = errno::of(err) else { return CliError::new(err.to_string()) };
     let map_type = info.def.map_type;
-    let name = type_name(map_type).map_or_else(|| format!("type {}", map_type.0), str::to_owned);
     let why = match map_type {
         _ if !first => None,
         MapType::QUEUE | MapType::STACK => Some(format!(
-            "a {name} map has no keys to walk; read the element at its head with 'map lookup'"
+            "a {map_type} map has no keys to walk; read the element at its head with 'map lookup'"
         )),
         MapType::RINGBUF | MapType::USER_RINGBUF => Some(format!(
-            "a {name} map is a stream of records, not keys and values, and cannot be dumped"
+            "a {map_type} map is a stream of records, not keys and values, and cannot be dumped"
         )),
         MapType::BLOOM_FILTER => {
-            Some(format!("a {name} map keeps only hashes of its values and cannot be dumped"))
+            Some(format!("a {map_type} map keeps only hashes of its values and cannot be dumped"))
         }
-        MapType::STRUCT_OPS | MapType::ARENA => {
-            Some(format!("the kernel does not walk the keys of a {name} map"))
-        }
+        MapType::ARENA => Some(
+            "an arena map is memory shared with its programs, not keys and values, \
+             and cannot be dumped"
+                .to_owned(),
+        ),
+        _ if matches!(e, libc::EINVAL | libc::EOPNOTSUPP | 524) => Some(format!(
+            "the kernel does not walk the keys of a {map_type} map; it cannot be dumped"
+        )),
         _ => None,
     };
     let mut err = errno::failed("can't get next key", e);

@@ -171,15 +171,21 @@ fn kind_name(kind: Option<ObjectKind>) -> &'static str {
 }
 
 /// bpftool's "bpf obj get (PATH): ..." and its one hint: a path refused
-/// outside bpffs names the directory that is not on bpffs.
+/// outside bpffs is "directory not in bpf file system". On `EACCES` bpftool
+/// 7.1 names the directory rather than the path (its `dirname` call cuts
+/// the path it then prints), and so does this.
 fn pinned_error(path: &str, err: &bpfkit::Error) -> CliError {
     let Some(e) = errno::of(err) else { return CliError::new(err.to_string()) };
-    let dir = dirname(path);
-    if e == libc::EACCES && !on_bpffs(&dir) {
-        CliError::new(format!("bpf obj get ({dir}): directory not in bpf file system (bpffs)"))
-    } else {
-        CliError::new(format!("bpf obj get ({path}): {}", errno::strerror(e)))
+    if e != libc::EACCES {
+        return CliError::new(format!("bpf obj get ({path}): {}", errno::strerror(e)));
     }
+    let dir = dirname(path);
+    let why = if on_bpffs(&dir) {
+        errno::strerror(e)
+    } else {
+        "directory not in bpf file system (bpffs)".to_owned()
+    };
+    CliError::new(format!("bpf obj get ({dir}): {why}"))
 }
 
 /// POSIX `dirname`.
