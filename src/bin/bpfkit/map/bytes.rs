@@ -80,11 +80,6 @@ impl<'a> Words<'a> {
         self.words.get(self.at).map(String::as_str)
     }
 
-    /// The word `n` places ahead, if any.
-    pub fn peek_at(&self, n: usize) -> Option<&'a str> {
-        self.words.get(self.at + n).map(String::as_str)
-    }
-
     /// Consumes and returns the next word.
     pub fn next(&mut self) -> Option<&'a str> {
         let word = self.peek();

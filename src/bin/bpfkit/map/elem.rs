@@ -62,13 +62,10 @@ pub struct Elem {
     pub value: Vec<u8>,
     /// `any`, `exist` or `noexist`.
     pub mode: UpdateMode,
-    /// The map or program whose fd is the value, open until the update.
-    _held: Option<Held>,
-}
-
-enum Held {
-    Map(MapFd),
-    Program(Program),
+    /// The inner map whose fd is the value, open until the update.
+    _inner_map: Option<MapFd>,
+    /// The program whose fd is the value, open until the update.
+    _program: Option<Program>,
 }
 
 /// Reads the parts `grammar` takes from `words`, with bpftool's errors;
@@ -84,7 +81,8 @@ pub fn parse(
         key: vec![0; key_size],
         value: vec![0; map.value_buffer_len()],
         mode: UpdateMode::Any,
-        _held: None,
+        _inner_map: None,
+        _program: None,
     };
     let (mut want_key, mut want_value, mut flags) = (grammar.key, grammar.value, grammar.flags);
     while let Some(word) = words.peek() {
@@ -161,7 +159,7 @@ fn parse_value(
         if words.len() < 2 {
             return Err(CliError::new(format!("not enough value arguments for {what}")));
         }
-        let (fd, held) = if def.map_type == MapType::PROG_ARRAY {
+        let fd = if def.map_type == MapType::PROG_ARRAY {
             if warn && words.peek().is_some_and(|w| abbreviates(w, "id")) {
                 // bpftool's warning, on standard error as its p_info.
                 let _ = writeln!(
@@ -170,13 +168,16 @@ fn parse_value(
                 );
             }
             let prog = select::program(words)?;
-            (prog.fd().as_raw_fd(), Held::Program(prog))
+            let fd = prog.fd().as_raw_fd();
+            elem._program = Some(prog);
+            fd
         } else {
             let inner = select::map(words)?;
-            (inner.raw_fd(), Held::Map(inner))
+            let fd = inner.raw_fd();
+            elem._inner_map = Some(inner);
+            fd
         };
         elem.value = (fd as u32).to_ne_bytes().to_vec();
-        elem._held = Some(held);
         return Ok(());
     }
     let one = parse_bytes(words, "value", value_size).map_err(CliError::new)?;
