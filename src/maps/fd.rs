@@ -8,6 +8,7 @@ use super::cpus::possible_cpus;
 use super::spec::MapDef;
 use super::types::{MapFlags, MapType, UpdateMode};
 use crate::error::{Errno, Error, Result};
+use crate::prog::ProgType;
 use crate::sys::{self, Cmd, map::Dims};
 
 /// An open map of any type.
@@ -48,6 +49,19 @@ pub struct MapInfo {
     /// Whether the map was frozen (`BPF_MAP_FREEZE`): no more writes from
     /// user space.
     pub frozen: bool,
+    /// For a program array, the type of program that owns it (fdinfo's
+    /// `owner_prog_type`): the first program loaded with a reference to the
+    /// array fixes which programs it may hold. `None` until then, and for
+    /// other map types.
+    pub owner_prog_type: Option<ProgType>,
+    /// For an owned program array, whether its owner was JIT-compiled
+    /// (fdinfo's `owner_jited`).
+    pub owner_jited: Option<bool>,
+    /// Device number of the network namespace of an offloaded map's
+    /// interface ([`ifindex`](Self::ifindex)), 0 otherwise.
+    pub netns_dev: u64,
+    /// Inode number of that network namespace, 0 otherwise.
+    pub netns_ino: u64,
 }
 
 impl MapFd {
@@ -120,6 +134,13 @@ impl MapFd {
         if let Ok(fdinfo) = sys::fdinfo::FdInfo::of(self.fd()) {
             info.memlock = fdinfo.number("memlock").unwrap_or(0);
             info.frozen = fdinfo.number("frozen").is_some_and(|f| f != 0);
+            if info.def.map_type == MapType::PROG_ARRAY {
+                info.owner_prog_type = fdinfo
+                    .number("owner_prog_type")
+                    .and_then(|t| u32::try_from(t).ok())
+                    .map(ProgType);
+                info.owner_jited = fdinfo.number("owner_jited").map(|j| j != 0);
+            }
         }
         Ok(info)
     }
@@ -243,6 +264,10 @@ impl MapInfo {
             ifindex: raw.ifindex,
             memlock: 0,
             frozen: false,
+            owner_prog_type: None,
+            owner_jited: None,
+            netns_dev: raw.netns_dev,
+            netns_ino: raw.netns_ino,
         }
     }
 }

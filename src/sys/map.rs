@@ -61,6 +61,13 @@ pub(crate) fn create(args: &CreateArgs<'_>) -> Result<OwnedFd, Errno> {
     bpf_fd(Cmd::MapCreate, &mut attr)
 }
 
+/// The key pointer for an element command: NULL for maps without keys
+/// (queue, stack, bloom filter), whose key pointer the kernel requires to be
+/// NULL (`EINVAL` otherwise), else the key's bytes.
+fn key_ptr(dims: Dims, key: &[u8]) -> UserPtr<'_> {
+    if dims.key == 0 { UserPtr::NULL } else { UserPtr::from_slice(key) }
+}
+
 /// `BPF_MAP_LOOKUP_ELEM`: copies the value of `key` into `value`.
 pub(crate) fn lookup(
     fd: BorrowedFd<'_>,
@@ -73,7 +80,7 @@ pub(crate) fn lookup(
     dims.check_value(value)?;
     let mut attr = MapElemAttr {
         map_fd: raw(fd),
-        key: UserPtr::from_slice(key),
+        key: key_ptr(dims, key),
         value: UserPtr::from_mut(value),
         flags,
         ..Default::default()
@@ -93,7 +100,7 @@ pub(crate) fn lookup_and_delete(
     dims.check_value(value)?;
     let mut attr = MapElemAttr {
         map_fd: raw(fd),
-        key: if dims.key == 0 { UserPtr::NULL } else { UserPtr::from_slice(key) },
+        key: key_ptr(dims, key),
         value: UserPtr::from_mut(value),
         ..Default::default()
     };
@@ -112,7 +119,7 @@ pub(crate) fn update(
     dims.check_value(value)?;
     let mut attr = MapElemAttr {
         map_fd: raw(fd),
-        key: UserPtr::from_slice(key),
+        key: key_ptr(dims, key),
         value: UserPtr::from_slice(value),
         flags,
         ..Default::default()
@@ -123,8 +130,7 @@ pub(crate) fn update(
 /// `BPF_MAP_DELETE_ELEM`.
 pub(crate) fn delete(fd: BorrowedFd<'_>, dims: Dims, key: &[u8]) -> Result<(), Errno> {
     dims.check_key(key)?;
-    let mut attr =
-        MapElemAttr { map_fd: raw(fd), key: UserPtr::from_slice(key), ..Default::default() };
+    let mut attr = MapElemAttr { map_fd: raw(fd), key: key_ptr(dims, key), ..Default::default() };
     bpf(Cmd::MapDeleteElem, &mut attr).map(drop)
 }
 

@@ -2,7 +2,7 @@
 //! LLVM's BPF syntax, and a verifier playground, in one static binary.
 //!
 //! ```text
-//! bpfkit [-j|--json] [-p|--pretty] COMMAND ...
+//! bpfkit [-j|--json] [-p|--pretty] [-f|--bpffs] COMMAND ...
 //! ```
 //!
 //! The global flags may also come after the command, as bpftool allows.
@@ -12,6 +12,7 @@
 
 mod args;
 mod json;
+mod map;
 mod net;
 mod out;
 
@@ -21,17 +22,21 @@ use args::{Args, pick};
 use out::{CliError, Output};
 
 const USAGE: &str = "\
-Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
+Usage: bpfkit [-j|--json] [-p|--pretty] [-f|--bpffs] COMMAND ...
 
 Commands:
   help                    this text
   net { show | list } [dev IFNAME]
                           XDP, tc and flow dissector attachments (bpftool net show)
   version                 the version of bpfkit
+  map show|dump|lookup|getnext|update|delete ...
+                          maps, as bpftool's 'map' (see 'bpfkit map help')
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "net", "version"];
+/// bpftool's order, so that its abbreviations mean the same here (`p` is
+/// `prog`, `v` is `version`); our own commands come after its.
+const COMMANDS: &[&str] = &["help", "map", "net", "version"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -55,19 +60,37 @@ fn split_flags(argv: impl Iterator<Item = String>) -> (Output, Vec<String>) {
         match word.as_str() {
             _ if literal => words.push(word),
             "--" => literal = true,
-            "-j" | "--json" => output.json = true,
-            "-p" | "--pretty" => {
+            "--json" => output.json = true,
+            "--pretty" => {
                 output.json = true;
                 output.pretty = true;
             }
-            "-jp" | "-pj" => {
-                output.json = true;
-                output.pretty = true;
+            "--bpffs" => output.bpffs = true,
+            // Short flags, alone or together as getopt takes them (`-jpf`).
+            short if is_short_flags(short) => {
+                for flag in short.chars().skip(1) {
+                    match flag {
+                        'j' => output.json = true,
+                        'p' => {
+                            output.json = true;
+                            output.pretty = true;
+                        }
+                        _ => output.bpffs = true,
+                    }
+                }
             }
             _ => words.push(word),
         }
     }
     (output, words)
+}
+
+/// Whether `word` is one or more of the short global flags: `-j`, `-p`,
+/// `-f`, `-jp`, `-pjf`, ...
+fn is_short_flags(word: &str) -> bool {
+    word.len() > 1
+        && word.starts_with('-')
+        && word.chars().skip(1).all(|c| matches!(c, 'j' | 'p' | 'f'))
 }
 
 fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
@@ -91,6 +114,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("map") => map::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
@@ -105,6 +129,10 @@ mod tests {
         let (output, words) = split_flags(argv.into_iter());
         assert!(output.json && output.pretty);
         assert_eq!(words, ["prog", "show", "id", "3"]);
+        let argv = ["map", "-fj", "show"].map(String::from);
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(output.json && output.bpffs && !output.pretty);
+        assert_eq!(words, ["map", "show"]);
         let argv = ["asm", "--", "-j"].map(String::from);
         let (output, words) = split_flags(argv.into_iter());
         assert!(!output.json);

@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn json_nests_multi_attachments_and_actions() {
-        let json = render::json(&sample(), Output { json: true, pretty: false });
+        let json = render::json(&sample(), Output { json: true, ..Output::default() });
         assert_eq!(
             json,
             "[{\"xdp\":[{\"devname\":\"nsim0\",\"ifindex\":4,\"multi_attachments\":[\
@@ -305,7 +305,7 @@ mod tests {
     #[test]
     fn the_flow_dissector_id_sits_inside_its_array_as_in_bpftool() {
         let found = NetAttachments { flow_dissector: Some(9), ..sample() };
-        let json = render::json(&found, Output { json: true, pretty: false });
+        let json = render::json(&found, Output { json: true, ..Output::default() });
         assert!(json.ends_with("\"flow_dissector\":[\"id\":9]}]\n"), "{json}");
         assert!(render::text(&found).ends_with("flow_dissector:\nid 9\n"));
     }

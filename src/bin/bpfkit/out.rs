@@ -14,6 +14,9 @@ pub struct Output {
     pub json: bool,
     /// JSON laid out for people.
     pub pretty: bool,
+    /// `-f`/`--bpffs`: list the paths objects are pinned at, as bpftool
+    /// does only when asked.
+    pub bpffs: bool,
 }
 
 impl Output {
@@ -30,8 +33,12 @@ impl Output {
     }
 
     /// Reports `err`: a JSON error object on standard output in JSON mode
-    /// (bpftool's `{"error": "..."}`), else `Error: ...` on standard error.
+    /// (bpftool's `{"error": "..."}`), else `Error: ...` on standard error;
+    /// nothing for a [`CliError::quiet`] failure.
     pub fn report(&self, err: &CliError) {
+        if err.message.is_empty() {
+            return;
+        }
         if self.json {
             let mut w = self.writer();
             w.start_object().string_field("error", &err.message).end_object();
@@ -64,6 +71,12 @@ impl CliError {
     /// A command line that does not parse.
     pub fn usage(message: impl Into<String>) -> CliError {
         CliError::new(message)
+    }
+
+    /// A failure that has already said what it had to (bpftool's `map
+    /// lookup` prints "Not found" and exits 254): nothing more is reported.
+    pub fn quiet(status: u8) -> CliError {
+        CliError { message: String::new(), status }
     }
 
     /// The same error with another exit status.

@@ -1,0 +1,340 @@
+//! `map show|list [MAP]`: one record per map, in bpftool's text and JSON.
+//!
+//! ```text
+//! 7: hash  name flows  flags 0x0
+//!         key 4B  value 8B  max_entries 1024  memlock 82368B
+//!         pinned /sys/fs/bpf/flows
+//!         btf_id 12  frozen
+//! ```
+//!
+//! (The indent of the lines after the first is one tab.)
+//!
+//! The names of types are those bpftool 7.1 knows (through `user_ringbuf`);
+//! newer types print as numbers there, and so here. Pinned paths are listed
+//! with `-f`/`--bpffs` only, as bpftool lists them.
+
+use std::collections::{HashMap, VecDeque};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use bpfkit::maps::{MapFd, MapInfo, MapType, map_ids};
+use bpfkit::pinned::{ObjectKind, PinnedObject, pinned_objects};
+use bpfkit::prog::ProgType;
+
+use super::errno;
+use crate::json::JsonWriter;
+use crate::out::{CliError, Output};
+
+/// The last map type bpftool 7.1 (libbpf 1.1) has a name for.
+const LAST_NAMED_MAP_TYPE: MapType = MapType::USER_RINGBUF;
+/// The last program type bpftool 7.1 has a name for.
+const LAST_NAMED_PROG_TYPE: ProgType = ProgType::SYSCALL;
+
+/// A map type's name as bpftool 7.1 prints it, `None` for a number.
+pub fn type_name(map_type: MapType) -> Option<&'static str> {
+    if map_type <= LAST_NAMED_MAP_TYPE { map_type.name() } else { None }
+}
+
+fn prog_type_name(prog_type: ProgType) -> Option<&'static str> {
+    if prog_type <= LAST_NAMED_PROG_TYPE { prog_type.name() } else { None }
+}
+
+/// The paths each map is pinned at, when `-f` asks for them.
+pub struct Pins {
+    /// Whether any map is pinned anywhere: bpftool prints `"pinned": []`
+    /// for unpinned maps then, and no `pinned` at all otherwise.
+    any: bool,
+    by_id: HashMap<u32, Vec<String>>,
+}
+
+impl Pins {
+    /// Walks the bpf filesystems if `output` asks for pinned paths.
+    pub fn find(output: Output) -> Result<Option<Pins>, CliError> {
+        if !output.bpffs {
+            return Ok(None);
+        }
+        let mut found: Vec<_> =
+            pinned_objects()?.into_iter().filter(|o| o.kind == ObjectKind::Map).collect();
+        let rank = walk_order();
+        found.sort_by_key(|o| rank.get(&o.path).copied().unwrap_or(usize::MAX));
+        Ok(Some(Pins { any: !found.is_empty(), by_id: bpftool_order(found) }))
+    }
+
+    fn of(&self, id: u32) -> &[String] {
+        self.by_id.get(&id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Each map's paths in the order bpftool 7.1 prints them.
+///
+/// bpftool puts the pins it meets (in `found`'s order) into libbpf's hash
+/// map, whose buckets are lists that each insertion enters at the head and
+/// that each doubling of the table (at 3/4 full, from 4 buckets) rebuilds
+/// the same way: every insertion and every doubling reverses the order of
+/// the paths gathered so far for one map. This replays those steps.
+fn bpftool_order(found: Vec<PinnedObject>) -> HashMap<u32, Vec<String>> {
+    let mut lists: HashMap<u32, VecDeque<String>> = HashMap::new();
+    let (mut capacity, mut size) = (0usize, 0usize);
+    for obj in found {
+        if capacity == 0 || (size + 1) * 4 / 3 > capacity {
+            capacity = (capacity * 2).max(4);
+            for list in lists.values_mut() {
+                list.make_contiguous().reverse();
+            }
+        }
+        lists.entry(obj.id).or_default().push_front(obj.path.display().to_string());
+        size += 1;
+    }
+    lists.into_iter().map(|(id, list)| (id, list.into())).collect()
+}
+
+/// The files on every bpf filesystem, numbered in the order bpftool's walk
+/// (`nftw`) meets them: mounts as `/proc/mounts` lists them, entries in
+/// directory order, each directory's contents where the directory is.
+fn walk_order() -> HashMap<PathBuf, usize> {
+    fn walk(dir: &Path, order: &mut HashMap<PathBuf, usize>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => walk(&entry.path(), order),
+                Ok(t) if t.is_file() => {
+                    let n = order.len();
+                    order.entry(entry.path()).or_insert(n);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut order = HashMap::new();
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    for line in mounts.lines() {
+        let mut fields = line.split_whitespace();
+        if let (Some(_), Some(point), Some("bpf")) = (fields.next(), fields.next(), fields.next()) {
+            walk(Path::new(&point.replace("\\040", " ")), &mut order);
+        }
+    }
+    order
+}
+
+/// Every map, in id order. A map that goes away meanwhile is skipped.
+pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
+    let mut maps = Vec::new();
+    for id in map_ids() {
+        let id = id.map_err(|e| match errno::of(&e) {
+            Some(n) => CliError::new(format!("can't get next map: {}", errno::strerror(n))),
+            None => CliError::new(e.to_string()),
+        })?;
+        match MapFd::from_id(id) {
+            Ok(map) => maps.push(map),
+            Err(e) if errno::of(&e) == Some(libc::ENOENT) => {}
+            Err(e) => {
+                let why = errno::of(&e).map_or_else(|| e.to_string(), errno::strerror);
+                return Err(CliError::new(format!("can't get map by id ({id}): {why}")));
+            }
+        }
+    }
+    Ok(maps)
+}
+
+/// The info bpftool prints, or its error.
+pub fn info(map: &MapFd) -> Result<MapInfo, CliError> {
+    map.info().map_err(|e| {
+        let why = errno::of(&e).map_or_else(|| e.to_string(), errno::strerror);
+        CliError::new(format!("can't get map info: {why}"))
+    })
+}
+
+/// `map show`: the maps, as a JSON array when `listing` (every map, or
+/// several that a name selects), else as one object.
+pub fn show(maps: &[MapFd], listing: bool, output: Output) -> Result<(), CliError> {
+    let pins = Pins::find(output)?;
+    let infos = maps.iter().map(info).collect::<Result<Vec<_>, _>>()?;
+    if output.json {
+        let mut w = output.writer();
+        if listing {
+            w.start_array();
+        }
+        for info in &infos {
+            record_json(&mut w, info, pins.as_ref());
+        }
+        if listing {
+            w.end_array();
+        }
+        output.print(&w.finish());
+    } else {
+        let mut out = String::new();
+        for info in &infos {
+            record_text(&mut out, info, pins.as_ref());
+        }
+        output.print(&out);
+    }
+    Ok(())
+}
+
+/// `7: hash  name flows  flags 0x0`, ended by a new line.
+pub fn header_text(out: &mut String, info: &MapInfo) {
+    out.push_str(&format!("{}: ", info.id));
+    match type_name(info.def.map_type) {
+        Some(name) => out.push_str(&format!("{name}  ")),
+        None => out.push_str(&format!("type {}  ", info.def.map_type.0)),
+    }
+    if !info.name.is_empty() {
+        out.push_str(&format!("name {}  ", info.name));
+    }
+    out.push_str(&format!("flags 0x{:x}", info.def.flags.bits()));
+    if let Some(dev) = Device::of(info) {
+        out.push_str("  offloaded_to ");
+        match &dev.name {
+            Some(name) => out.push_str(name),
+            None => out.push_str(&format!(
+                "ifindex {} ns_dev {} ns_ino {}",
+                dev.ifindex, dev.ns_dev, dev.ns_ino
+            )),
+        }
+    }
+    out.push('\n');
+}
+
+/// `"id"`, `"type"`, `"name"` (when it has one) and `"flags"`.
+pub fn header_json(w: &mut JsonWriter, info: &MapInfo) {
+    w.raw_field("id", info.id);
+    match type_name(info.def.map_type) {
+        Some(name) => w.string_field("type", name),
+        None => w.raw_field("type", info.def.map_type.0),
+    };
+    if !info.name.is_empty() {
+        w.string_field("name", &info.name);
+    }
+    // bpftool prints the flags with "%d".
+    w.raw_field("flags", info.def.flags.bits() as i32);
+}
+
+fn record_text(out: &mut String, info: &MapInfo, pins: Option<&Pins>) {
+    header_text(out, info);
+    out.push_str(&format!(
+        "\tkey {}B  value {}B  max_entries {}  memlock {}B",
+        info.def.key_size, info.def.value_size, info.def.max_entries, info.memlock
+    ));
+    if info.owner_prog_type.is_some() || info.owner_jited.is_some() {
+        out.push_str("\n\t");
+        if let Some(t) = info.owner_prog_type {
+            match prog_type_name(t) {
+                Some(name) => out.push_str(&format!("owner_prog_type {name}  ")),
+                None => out.push_str(&format!("owner_prog_type {}  ", t.0)),
+            }
+        }
+        if let Some(jited) = info.owner_jited {
+            out.push_str(if jited { "owner jited" } else { "owner not jited" });
+        }
+    }
+    if let Some(pins) = pins {
+        for path in pins.of(info.id) {
+            out.push_str(&format!("\n\tpinned {path}"));
+        }
+    }
+    if info.btf_id != 0 || info.frozen {
+        out.push_str("\n\t");
+    }
+    if info.btf_id != 0 {
+        out.push_str(&format!("btf_id {}", info.btf_id));
+    }
+    if info.frozen {
+        out.push_str(if info.btf_id != 0 { "  frozen" } else { "frozen" });
+    }
+    out.push('\n');
+}
+
+fn record_json(w: &mut JsonWriter, info: &MapInfo, pins: Option<&Pins>) {
+    w.start_object();
+    header_json(w, info);
+    if let Some(dev) = Device::of(info) {
+        w.name("dev").start_object();
+        w.raw_field("ifindex", dev.ifindex)
+            .raw_field("ns_dev", dev.ns_dev)
+            .raw_field("ns_inode", dev.ns_ino);
+        if let Some(name) = &dev.name {
+            w.string_field("ifname", name);
+        }
+        w.end_object();
+    }
+    w.raw_field("bytes_key", info.def.key_size)
+        .raw_field("bytes_value", info.def.value_size)
+        .raw_field("max_entries", info.def.max_entries)
+        .raw_field("bytes_memlock", info.memlock);
+    if let Some(t) = info.owner_prog_type {
+        match prog_type_name(t) {
+            Some(name) => w.string_field("owner_prog_type", name),
+            None => w.raw_field("owner_prog_type", t.0),
+        };
+    }
+    if let Some(jited) = info.owner_jited {
+        w.bool_field("owner_jited", jited);
+    }
+    w.raw_field("frozen", u8::from(info.frozen));
+    if info.btf_id != 0 {
+        w.raw_field("btf_id", info.btf_id);
+    }
+    if let Some(pins) = pins.filter(|p| p.any) {
+        w.name("pinned").start_array();
+        for path in pins.of(info.id) {
+            w.string(path);
+        }
+        w.end_array();
+    }
+    w.end_object();
+}
+
+/// The interface an offloaded map lives on.
+struct Device {
+    ifindex: u32,
+    ns_dev: u64,
+    ns_ino: u64,
+    /// The interface's name, when it is in this process's namespace.
+    name: Option<String>,
+}
+
+impl Device {
+    fn of(info: &MapInfo) -> Option<Device> {
+        if info.ifindex == 0 {
+            return None;
+        }
+        let here = std::fs::metadata("/proc/self/ns/net").ok();
+        let same_ns = here.is_some_and(|m| m.dev() == info.netns_dev && m.ino() == info.netns_ino);
+        Some(Device {
+            ifindex: info.ifindex,
+            ns_dev: info.netns_dev,
+            ns_ino: info.netns_ino,
+            name: if same_ns { interface_name(info.ifindex) } else { None },
+        })
+    }
+}
+
+/// The name of the interface with index `ifindex`, from sysfs.
+fn interface_name(ifindex: u32) -> Option<String> {
+    std::fs::read_dir("/sys/class/net").ok()?.flatten().find_map(|entry| {
+        let index = std::fs::read_to_string(entry.path().join("ifindex")).ok()?;
+        (index.trim().parse::<u32>().ok()? == ifindex)
+            .then(|| entry.file_name().to_string_lossy().into_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin(id: u32, path: &str) -> PinnedObject {
+        PinnedObject { path: PathBuf::from(path), kind: ObjectKind::Map, id }
+    }
+
+    #[test]
+    fn paths_come_out_in_bpftools_hash_map_order() {
+        // Each insertion reverses a map's paths, and so does the doubling
+        // of the table before the 4th, 7th, 13th, ... insertion.
+        let found = ["/a", "/b", "/c", "/d"].map(|p| pin(1, p)).to_vec();
+        assert_eq!(bpftool_order(found)[&1], ["/d", "/a", "/b", "/c"]);
+        let found = vec![pin(1, "/a"), pin(2, "/x"), pin(1, "/b"), pin(2, "/y"), pin(1, "/c")];
+        let order = bpftool_order(found);
+        assert_eq!(order[&1], ["/c", "/a", "/b"]);
+        assert_eq!(order[&2], ["/y", "/x"]);
+    }
+}
