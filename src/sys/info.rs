@@ -101,7 +101,15 @@ pub(crate) struct LinkInfoRaw {
     pub id: u32,
     pub prog_id: u32,
     pub _pad: u32,
-    /// For XDP links, the first `u32` is the ifindex.
+    /// The per-type union, as 32-bit words in host order (a `u64` member
+    /// takes two): XDP `ifindex` at word 0; netns `netns_ino`, `attach_type`
+    /// at 0, 1; tracing `attach_type`, `target_obj_id`, `target_btf_id` at
+    /// 0, 1, 2; cgroup `cgroup_id` at 0-1 and `attach_type` at 2; raw
+    /// tracepoint and iterator: name pointer at 0-1, its length at 2, and an
+    /// iterator's `map_id` at 3.
     pub data: [u32; 8],
 }
-const _: () = assert!(size_of::<LinkInfoRaw>() == 48);
+const _: () = {
+    assert!(size_of::<LinkInfoRaw>() == 48);
+    assert!(offset_of!(LinkInfoRaw, data) == 16);
+};
