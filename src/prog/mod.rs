@@ -13,6 +13,7 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
+mod clock;
 mod info;
 mod load;
 mod program;
@@ -20,6 +21,7 @@ mod test_run;
 mod types;
 mod verifier;
 
+pub use clock::WallClock;
 pub(crate) use info::ids;
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
