@@ -12,7 +12,12 @@
 
 mod args;
 mod json;
+mod link;
 mod out;
+mod pins;
+mod prog;
+mod select;
+mod xlated;
 
 use std::process::ExitCode;
 
@@ -25,10 +30,13 @@ Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
 Commands:
   help                    this text
   version                 the version of bpfkit
+  prog show [PROG]        loaded programs, as bpftool prints them
+  prog dump xlated PROG   a program's translated instructions, disassembled
+  link show [LINK]        links, as bpftool prints them
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version"];
+const COMMANDS: &[&str] = &["help", "version", "prog", "link"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -57,9 +65,15 @@ fn split_flags(argv: impl Iterator<Item = String>) -> (Output, Vec<String>) {
                 output.json = true;
                 output.pretty = true;
             }
-            "-jp" | "-pj" => {
-                output.json = true;
-                output.pretty = true;
+            "-f" | "--bpffs" => output.bpffs = true,
+            // Short flags run together, as getopt takes them: `-jpf`.
+            w if w.len() > 2
+                && w.starts_with('-')
+                && w[1..].chars().all(|c| matches!(c, 'j' | 'p' | 'f')) =>
+            {
+                output.json |= w.contains('j') || w.contains('p');
+                output.pretty |= w.contains('p');
+                output.bpffs |= w.contains('f');
             }
             _ => words.push(word),
         }
@@ -87,6 +101,8 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("prog") => prog::run(args, output),
+        Some("link") => link::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
@@ -101,6 +117,10 @@ mod tests {
         let (output, words) = split_flags(argv.into_iter());
         assert!(output.json && output.pretty);
         assert_eq!(words, ["prog", "show", "id", "3"]);
+        let argv = ["-jf", "link", "list"].map(String::from);
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(output.json && output.bpffs && !output.pretty);
+        assert_eq!(words, ["link", "list"]);
         let argv = ["asm", "--", "-j"].map(String::from);
         let (output, words) = split_flags(argv.into_iter());
         assert!(!output.json);

@@ -14,6 +14,8 @@ pub struct Output {
     pub json: bool,
     /// JSON laid out for people.
     pub pretty: bool,
+    /// `-f`/`--bpffs`: list the paths objects are pinned at, as bpftool does.
+    pub bpffs: bool,
 }
 
 impl Output {
