@@ -372,3 +372,25 @@ fn errors_have_bpftools_shape_and_status() {
     assert_same_error(&["prog", "show", "name", &unique("nx")], false);
     assert_same_error(&["prog", "show", "tag", "0011223344556677"], false);
 }
+
+#[test]
+fn helper_calls_name_the_kernel_function_as_bpftool_does() {
+    require_kernel!();
+    use bpfkit::asm::Helper;
+    let mut b = ProgramBuilder::new();
+    b.call(Helper::KtimeGetNs).call(Helper::GetPrandomU32).mov64(R0, 0).exit();
+    let insns = b.assemble().unwrap();
+    let prog =
+        ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name(&unique("ck")).load().unwrap();
+    let n = id(&prog).to_string();
+    let ours = dump_lines(&bpfkit(&["prog", "dump", "xlated", "id", &n]).success().stdout);
+    assert_eq!(ours[0].1, "call bpf_ktime_get_ns");
+    let Some(theirs) = bpftool(&["prog", "dump", "xlated", "id", &n]) else { return };
+    // bpftool: `(85) call bpf_ktime_get_ns#269488`.
+    let theirs = dump_lines(&theirs.success().stdout);
+    for ((at, text), (their_at, their_text)) in ours.iter().zip(&theirs).take(2) {
+        assert_eq!(at, their_at);
+        let name = their_text.strip_prefix("(85) ").unwrap().split('#').next().unwrap();
+        assert_eq!(text, name);
+    }
+}

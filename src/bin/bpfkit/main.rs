@@ -12,6 +12,7 @@
 
 mod args;
 mod json;
+mod kallsyms;
 mod link;
 mod out;
 mod pins;

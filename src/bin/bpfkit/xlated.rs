@@ -5,7 +5,8 @@
 //! bpftool prints each instruction as `% 4d: ` and the kernel verifier's
 //! text (`(b7) r0 = 2`); here the text is bpfkit's (`r0 = 2`). Map
 //! references show the map's id, as bpftool shows them: `r1 = map[id:5] ll`
-//! and `r1 = map[id:5][0]+8 ll` for a value address.
+//! and `r1 = map[id:5][0]+8 ll` for a value address; helper calls name the
+//! kernel function (`call bpf_ktime_get_ns`, see [`crate::kallsyms`]).
 
 use std::fmt::Write as _;
 
@@ -14,12 +15,15 @@ use bpfkit::prog::Program;
 
 use crate::args::{Args, is_prefix};
 use crate::json::JsonWriter;
+use crate::kallsyms::CallSymbols;
 use crate::out::{CliError, Output};
 use crate::prog::{header_plain, write_header_json};
 use crate::select::{ProgSelector, bad_arg, looks_numeric};
 
 /// The opcode of `LD_IMM64`, the one instruction of two slots.
 const LD_IMM64: u8 = 0x18;
+/// The opcode of `call` (`BPF_JMP | BPF_CALL`).
+const CALL: u8 = 0x85;
 
 /// What to print besides each instruction.
 #[derive(Clone, Debug, Default)]
@@ -144,16 +148,29 @@ fn strip_os_error(e: &std::io::Error) -> String {
 
 /// One instruction per entry: where it starts, its text, its slots.
 fn instructions(slots: &[RawInsn]) -> Vec<(usize, String, &[RawInsn])> {
+    let calls: Vec<i32> = slots.iter().filter(|s| is_kernel_call(s)).map(|s| s.imm).collect();
+    let symbols = if calls.is_empty() { None } else { CallSymbols::load(&calls) };
     let mut out = Vec::new();
     let mut at = 0;
     while at < slots.len() {
         // As bpftool does: LD_IMM64 takes two slots whatever follows.
         let width = if slots[at].code == LD_IMM64 && at + 1 < slots.len() { 2 } else { 1 };
         let (insn, _) = decode(&slots[at..at + width]);
-        out.push((at, disasm(&insn), &slots[at..at + width]));
+        let named = symbols.as_ref().filter(|_| is_kernel_call(&slots[at]));
+        let text = match named.and_then(|s| s.name(slots[at].imm)) {
+            Some(function) => format!("call {function}"),
+            None => disasm(&insn),
+        };
+        out.push((at, text, &slots[at..at + width]));
         at += width;
     }
     out
+}
+
+/// A call of a helper or kfunc (`src_reg` 0 or 2), whose `imm` the
+/// verifier turned into the function's offset from `__bpf_call_base`.
+fn is_kernel_call(slot: &RawInsn) -> bool {
+    slot.code == CALL && matches!(slot.src(), 0 | 2)
 }
 
 /// bpfkit's text for an instruction of a translated program: map
