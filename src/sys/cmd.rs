@@ -35,6 +35,8 @@ pub enum Cmd {
     MapGetFdById = 14,
     /// `BPF_OBJ_GET_INFO_BY_FD`
     ObjGetInfoByFd = 15,
+    /// `BPF_BTF_GET_FD_BY_ID`
+    BtfGetFdById = 19,
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`
     MapLookupAndDeleteElem = 21,
     /// `BPF_MAP_FREEZE`
@@ -77,6 +79,7 @@ impl Cmd {
             Cmd::ProgGetFdById => "BPF_PROG_GET_FD_BY_ID",
             Cmd::MapGetFdById => "BPF_MAP_GET_FD_BY_ID",
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
+            Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
             Cmd::MapLookupBatch => "BPF_MAP_LOOKUP_BATCH",
