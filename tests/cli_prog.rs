@@ -394,3 +394,78 @@ fn helper_calls_name_the_kernel_function_as_bpftool_does() {
         assert_eq!(text, name);
     }
 }
+
+/// A one-function XDP object with BTF, as LLVM IR: the function's name is
+/// longer than the 15 bytes the kernel keeps.
+const LONG_NAME_IR: &str = r#"target triple = "bpf"
+@_license = dso_local global [4 x i8] c"GPL\00", section "license", align 1
+@llvm.compiler.used = appending global [1 x ptr] [ptr @_license], section "llvm.metadata"
+define dso_local i32 @FUNC(ptr %ctx) section "xdp" !dbg !10 {
+  ret i32 2, !dbg !15
+}
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!2, !3}
+!0 = distinct !DICompileUnit(language: DW_LANG_C99, file: !1, producer: "bpfkit test", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
+!1 = !DIFile(filename: "long.c", directory: "/tmp")
+!2 = !{i32 7, !"Dwarf Version", i32 5}
+!3 = !{i32 2, !"Debug Info Version", i32 3}
+!10 = distinct !DISubprogram(name: "FUNC", scope: !1, file: !1, line: 1, type: !11, scopeLine: 1, flags: DIFlagPrototyped, spFlags: DISPFlagDefinition | DISPFlagOptimized, unit: !0, retainedNodes: !16)
+!11 = !DISubroutineType(types: !12)
+!12 = !{!13, !14}
+!13 = !DIBasicType(name: "int", size: 32, encoding: DW_ATE_signed)
+!14 = !DIDerivedType(tag: DW_TAG_pointer_type, baseType: null, size: 64)
+!15 = !DILocation(line: 1, column: 1, scope: !10)
+!16 = !{!17}
+!17 = !DILocalVariable(name: "ctx", arg: 1, scope: !10, file: !1, line: 1, type: !14)
+"#;
+
+/// Compiles [`LONG_NAME_IR`] with `llc` and loads it with bpftool (bpfkit
+/// loads no BTF), pinned at `pin`. `None` when either tool is missing.
+fn load_with_btf(function: &str, pin: &std::path::Path) -> Option<()> {
+    let dir = std::env::temp_dir().join(unique("bpfkit-btf-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ir, obj) = (dir.join("long.ll"), dir.join("long.o"));
+    std::fs::write(&ir, LONG_NAME_IR.replace("FUNC", function)).unwrap();
+    let compiled = ["llc-19", "llc"].iter().any(|llc| {
+        std::process::Command::new(llc)
+            .args(["-march=bpf", "-filetype=obj", "-o"])
+            .arg(&obj)
+            .arg(&ir)
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !compiled {
+        use std::io::Write;
+        let _ =
+            writeln!(std::io::stderr(), "SKIPPED: no llc that compiles BPF with opaque pointers");
+        return None;
+    }
+    let loaded = bpftool(&["prog", "load", obj.to_str().unwrap(), pin.to_str().unwrap()])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(loaded.status, Some(0), "{loaded:?}");
+    Some(())
+}
+
+#[test]
+fn a_long_name_comes_whole_from_btf() {
+    require_kernel!();
+    let pins = PinDir::new();
+    let pin = pins.path("long");
+    let function = format!("{}_with_a_long_name", unique("f"));
+    if load_with_btf(&function, &pin).is_none() {
+        return;
+    }
+    let prog = Program::open_pinned(&pin).unwrap();
+    let info = prog.info().unwrap();
+    assert_eq!(info.name, function[..15]);
+    assert_eq!(info.full_name, function);
+    assert_ne!(info.btf_id, 0);
+    let path = pin.to_str().unwrap();
+    compare(&["prog", "show", "pinned", path]).unwrap();
+    compare(&["prog", "show", "name", &function]).unwrap();
+    let shown = bpfkit(&["-j", "prog", "show", "name", &function]).success().json();
+    assert_eq!(shown["name"], function.as_str());
+    assert_eq!(shown["id"], info.id);
+    // As in bpftool, the kernel's cut name no longer matches.
+    assert_eq!(bpfkit(&["prog", "show", "name", &function[..15]]).status, Some(255));
+}

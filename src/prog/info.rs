@@ -3,11 +3,15 @@
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use super::btf;
 use super::clock::WallClock;
 use super::types::ProgType;
 use crate::error::{Error, Result};
 use crate::maps::c_name;
 use crate::sys::{self, Cmd};
+
+/// The longest name the kernel keeps (`BPF_OBJ_NAME_LEN` less the NUL).
+const MAX_NAME: usize = 15;
 
 /// What the kernel reports about a loaded program (`struct bpf_prog_info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +21,12 @@ pub struct ProgramInfo {
     pub id: u32,
     /// The program type.
     pub prog_type: ProgType,
-    /// The program's name.
+    /// The program's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
+    /// The whole name, as bpftool prints it: when `name` fills all 15
+    /// bytes and the program has BTF, the name of its main function there;
+    /// otherwise `name`.
+    pub full_name: String,
     /// The tag: a hash of the instructions, as bpftool prints it.
     pub tag: [u8; 8],
     /// Instructions after the verifier's rewrites (`xlated_prog_len / 8`).
@@ -75,10 +83,17 @@ impl ProgramInfo {
             raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;
         }
         ids.truncate(raw.nr_map_ids as usize);
+        let name = c_name(&raw.name);
+        let full_name = if name.len() >= MAX_NAME && raw.btf_id != 0 && raw.nr_func_info > 0 {
+            btf::main_function_name(fd, raw.btf_id).unwrap_or_else(|| name.clone())
+        } else {
+            name.clone()
+        };
         Ok(ProgramInfo {
             id: raw.id,
             prog_type: ProgType(raw.prog_type),
-            name: c_name(&raw.name),
+            name,
+            full_name,
             tag: raw.tag,
             xlated_insns: raw.xlated_prog_len / 8,
             xlated_bytes: raw.xlated_prog_len,

@@ -13,6 +13,7 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
+mod btf;
 mod clock;
 mod info;
 mod load;

@@ -79,19 +79,25 @@ impl Program {
         })
     }
 
-    /// Every loaded program named `name` (the kernel's name, at most 15
-    /// bytes), in increasing id order: names are not unique.
+    /// Every loaded program named `name`, in increasing id order: names
+    /// are not unique. As in bpftool, a name that fills the kernel's 15
+    /// bytes is matched against the whole name from BTF
+    /// ([`ProgramInfo::full_name`]) where there is one.
     pub fn by_name(name: &str) -> Result<Vec<Program>> {
-        Program::all().filter(|p| p.as_ref().map_or(true, |p| p.name == name)).collect()
+        Program::matching(|info| info.full_name == name)
     }
 
     /// Every loaded program whose tag (the hash of its instructions) is
     /// `tag`, in increasing id order: identical code has the same tag.
     pub fn by_tag(tag: [u8; 8]) -> Result<Vec<Program>> {
+        Program::matching(|info| info.tag == tag)
+    }
+
+    fn matching(wanted: impl Fn(&ProgramInfo) -> bool) -> Result<Vec<Program>> {
         let mut found = Vec::new();
         for prog in Program::all() {
             let prog = prog?;
-            if prog.info()?.tag == tag {
+            if wanted(&prog.info()?) {
                 found.push(prog);
             }
         }

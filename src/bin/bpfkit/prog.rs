@@ -85,7 +85,7 @@ pub fn write_header_json(w: &mut JsonWriter, info: &ProgramInfo) {
         None => w.raw_field("type", info.prog_type.0),
     };
     if !info.name.is_empty() {
-        w.string_field("name", &info.name);
+        w.string_field("name", &info.full_name);
     }
     w.string_field("tag", &info.tag_hex()).bool_field("gpl_compatible", info.gpl_compatible);
     if !info.run_time.is_zero() {
@@ -150,7 +150,7 @@ pub fn header_plain(info: &ProgramInfo) -> String {
     }
     .ok();
     if !info.name.is_empty() {
-        write!(s, "name {}  ", info.name).ok();
+        write!(s, "name {}  ", info.full_name).ok();
     }
     write!(s, "tag {}", info.tag_hex()).ok();
     if info.ifindex != 0 {
