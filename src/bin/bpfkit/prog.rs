@@ -48,13 +48,20 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 /// `prog show [PROG]`: every program, or the selected ones.
 fn show(words: &[String], output: Output) -> Result<(), CliError> {
     let pins = output.bpffs.then(|| PinTable::build(ObjectKind::Program));
-    let (progs, listing) = match words {
-        [] => (Program::all().collect::<Result<Vec<_>, _>>()?, true),
-        [one] if looks_numeric(one) => (ProgSelector::take(words)?.0.open()?, false),
-        [keyword, value] => (ProgSelector::from_words(keyword, value)?.open()?, false),
+    let selected = match words {
+        [] => None,
+        [one] if looks_numeric(one) => Some(ProgSelector::take(words)?.0),
+        [keyword, value] => Some(ProgSelector::from_words(keyword, value)?),
         [first, ..] => return Err(bad_arg(first)),
     };
-    let infos = progs.iter().map(Program::info).collect::<Result<Vec<_>, _>>()?;
+    let listing = selected.is_none();
+    let infos = match selected {
+        // One program open at a time: a host may have more than fds allow.
+        None => Program::all().map(|p| p?.info()).collect::<Result<Vec<_>, _>>()?,
+        Some(selector) => {
+            selector.open()?.iter().map(Program::info).collect::<Result<Vec<_>, _>>()?
+        }
+    };
     if output.json {
         let mut w = output.writer();
         // bpftool wraps several programs, and any listing, in an array.
