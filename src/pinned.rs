@@ -14,7 +14,7 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -59,6 +59,68 @@ pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup_by(|a, b| a.path == b.path);
     Ok(found)
+}
+
+/// Every object pinned on every mounted bpf filesystem, in the order a walk
+/// meets them: mounts in `/proc/mounts` order, each directory's entries in
+/// the order the filesystem lists them (newest first on bpffs), a
+/// subdirectory's contents where it is met. This is the order bpftool's
+/// `nftw` walk sees, which decides the order it prints an object's paths
+/// in. A filesystem mounted twice is walked twice.
+pub fn pinned_objects_in_walk_order() -> Result<Vec<PinnedObject>> {
+    let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| Error::Io {
+        what: "reading /proc/mounts to find the bpf filesystems".into(),
+        source: e,
+    })?;
+    let mut found = Vec::new();
+    for root in bpffs_mounts(&mounts) {
+        walk(&root, &mut found);
+    }
+    Ok(found)
+}
+
+/// Opens the object pinned at `path` (`BPF_OBJ_GET`) and says what it is.
+///
+/// Fails with [`Error::Pin`] (carrying the kernel's errno) when nothing can
+/// be opened there, and with [`Error::InvalidArgument`] when the file opens
+/// but is no program, map or link.
+pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
+    let path = path.as_ref();
+    let fd = pin::get(path)?;
+    match identify_fd(path, fd.as_fd()) {
+        Some(obj) => Ok((obj, fd)),
+        None => Err(Error::InvalidArgument {
+            what: "pinned object",
+            why: format!("{} is not a bpf program, map or link", path.display()),
+        }),
+    }
+}
+
+impl ObjectKind {
+    /// What kind of bpf object `fd` refers to, from its fdinfo; `None` for
+    /// any other file, or where procfs is not mounted.
+    pub fn of_fd(fd: impl AsFd) -> Option<ObjectKind> {
+        let info = FdInfo::of(fd.as_fd()).ok()?;
+        kind_and_id(&info).map(|(kind, _)| kind)
+    }
+
+    /// bpftool's word for the kind: `prog`, `map` or `link`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Program => "prog",
+            ObjectKind::Map => "map",
+            ObjectKind::Link => "link",
+        }
+    }
+}
+
+/// Whether `path` is on a mounted bpf filesystem: whether it lives on the
+/// same device as one of the bpffs mount points in `/proc/mounts`.
+pub fn is_on_bpffs(path: impl AsRef<Path>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(dev) = std::fs::metadata(path.as_ref()).map(|m| m.dev()) else { return false };
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    bpffs_mounts(&mounts).iter().any(|m| std::fs::metadata(m).is_ok_and(|m| m.dev() == dev))
 }
 
 /// The objects pinned under `root` (a directory on a bpf filesystem).
@@ -123,7 +185,16 @@ fn walk(dir: &Path, found: &mut Vec<PinnedObject>) {
 
 fn identify(path: &Path) -> Option<PinnedObject> {
     let fd = pin::get(path).ok()?;
-    let info = FdInfo::of(fd.as_fd()).ok()?;
+    identify_fd(path, fd.as_fd())
+}
+
+fn identify_fd(path: &Path, fd: BorrowedFd<'_>) -> Option<PinnedObject> {
+    let info = FdInfo::of(fd).ok()?;
+    let (kind, id) = kind_and_id(&info)?;
+    Some(PinnedObject { path: path.to_path_buf(), kind, id })
+}
+
+fn kind_and_id(info: &FdInfo) -> Option<(ObjectKind, u32)> {
     // A link's fdinfo also names its program: look for the link first.
     let (kind, id) = if let Some(id) = info.number("link_id") {
         (ObjectKind::Link, id)
@@ -132,7 +203,7 @@ fn identify(path: &Path) -> Option<PinnedObject> {
     } else {
         (ObjectKind::Program, info.number("prog_id")?)
     };
-    Some(PinnedObject { path: path.to_path_buf(), kind, id: u32::try_from(id).ok()? })
+    Some((kind, u32::try_from(id).ok()?))
 }
 
 #[cfg(test)]

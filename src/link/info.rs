@@ -1,12 +1,124 @@
-//! Link introspection.
+//! Link introspection: what a link is, what it attaches, and to what.
 
+use std::fmt;
 use std::os::fd::AsFd;
 
 use crate::error::{Error, Result};
+use crate::prog::AttachType;
 use crate::sys::{self, Cmd};
 
-/// The kernel's link type numbers (`enum bpf_link_type`).
-const LINK_TYPE_XDP: u32 = 6;
+/// A link type (`enum bpf_link_type`); unknown kernel values are kept.
+///
+/// ```
+/// use bpfkit::link::LinkType;
+/// assert_eq!(LinkType::XDP.0, 6);
+/// assert_eq!(LinkType::TCX.to_string(), "tcx");
+/// assert_eq!(LinkType(99).name(), None);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkType(pub u32);
+
+macro_rules! link_types {
+    ($($name:ident = $n:literal, $text:literal;)*) => {
+        impl LinkType {
+            $(
+                #[doc = concat!("`BPF_LINK_TYPE_", stringify!($name), "`.")]
+                pub const $name: LinkType = LinkType($n);
+            )*
+
+            /// The lower-case name bpftool and libbpf print (`"xdp"`,
+            /// `"netns"`, `"tcx"`), if known.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 { $($n => Some($text),)* _ => None }
+            }
+        }
+    };
+}
+
+link_types! {
+    UNSPEC = 0, "unspec";
+    RAW_TRACEPOINT = 1, "raw_tracepoint";
+    TRACING = 2, "tracing";
+    CGROUP = 3, "cgroup";
+    ITER = 4, "iter";
+    NETNS = 5, "netns";
+    XDP = 6, "xdp";
+    PERF_EVENT = 7, "perf_event";
+    KPROBE_MULTI = 8, "kprobe_multi";
+    STRUCT_OPS = 9, "struct_ops";
+    NETFILTER = 10, "netfilter";
+    TCX = 11, "tcx";
+    UPROBE_MULTI = 12, "uprobe_multi";
+    NETKIT = 13, "netkit";
+    SOCKMAP = 14, "sockmap";
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "type {}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "LinkType({name})"),
+            None => write!(f, "LinkType({})", self.0),
+        }
+    }
+}
+
+/// What a link attaches its program to: the type-specific part of
+/// `struct bpf_link_info`, for the types whose fields bpftool prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkTarget {
+    /// A raw tracepoint, by name.
+    RawTracepoint {
+        /// The tracepoint's name.
+        tp_name: String,
+    },
+    /// A tracing program (fentry, fexit, freplace, ...).
+    Tracing {
+        /// How it attaches.
+        attach_type: AttachType,
+        /// The target program's id (freplace) or BTF object's id.
+        target_obj_id: u32,
+        /// The target's BTF type id in that object.
+        target_btf_id: u32,
+    },
+    /// A cgroup.
+    Cgroup {
+        /// The cgroup's id (its kernfs inode number).
+        cgroup_id: u64,
+        /// Which cgroup hook.
+        attach_type: AttachType,
+    },
+    /// A bpf iterator.
+    Iter {
+        /// The iterator target (`bpf_map_elem`, `task`, ...).
+        target_name: String,
+        /// The map iterated over, for map-element targets.
+        map_id: Option<u32>,
+    },
+    /// A network namespace (flow dissector, sk_lookup).
+    Netns {
+        /// The namespace's inode number.
+        netns_ino: u32,
+        /// Which hook.
+        attach_type: AttachType,
+    },
+    /// An interface's XDP hook.
+    Xdp {
+        /// The interface index (0 once the interface is gone).
+        ifindex: u32,
+    },
+    /// A type whose fields are not decoded here.
+    Other,
+}
 
 /// What the kernel reports about a link (`struct bpf_link_info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,27 +128,97 @@ pub struct LinkInfo {
     pub id: u32,
     /// The id of the attached program.
     pub prog_id: u32,
-    /// `enum bpf_link_type` (6 for XDP).
-    pub link_type: u32,
+    /// The link type.
+    pub link_type: LinkType,
     /// For an XDP link, the interface index (0 once the interface is gone).
     pub ifindex: Option<u32>,
+    /// The type-specific fields.
+    pub target: LinkTarget,
 }
+
+/// Map-element iterator targets: their links name the map.
+const MAP_ITER_TARGETS: [&str; 2] = ["bpf_map_elem", "bpf_sk_storage_map"];
 
 impl LinkInfo {
     /// The info of the link behind `fd`.
     pub fn of(fd: impl AsFd) -> Result<LinkInfo> {
         let fd = fd.as_fd();
-        let raw = sys::obj::link_info(fd).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
+        let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
+        let mut raw = sys::obj::link_info(fd).map_err(err)?;
+        let link_type = LinkType(raw.link_type);
+        let mut name = String::new();
+        if matches!(link_type, LinkType::RAW_TRACEPOINT | LinkType::ITER) {
+            // The same bytes as bpftool's buffer: longer names are cut.
+            let mut buf = [0u8; 256];
+            raw = sys::obj::link_info_named(fd, &mut buf).map_err(err)?;
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            name = String::from_utf8_lossy(&buf[..end]).into_owned();
+        }
+        let d = raw.data;
+        let target = match link_type {
+            LinkType::RAW_TRACEPOINT => LinkTarget::RawTracepoint { tp_name: name },
+            LinkType::TRACING => LinkTarget::Tracing {
+                attach_type: AttachType(d[0]),
+                target_obj_id: d[1],
+                target_btf_id: d[2],
+            },
+            LinkType::CGROUP => {
+                LinkTarget::Cgroup { cgroup_id: u64_at(&d, 0), attach_type: AttachType(d[2]) }
+            }
+            LinkType::ITER => {
+                let map_id = MAP_ITER_TARGETS.contains(&name.as_str()).then_some(d[3]);
+                LinkTarget::Iter { target_name: name, map_id }
+            }
+            LinkType::NETNS => LinkTarget::Netns { netns_ino: d[0], attach_type: AttachType(d[1]) },
+            LinkType::XDP => LinkTarget::Xdp { ifindex: d[0] },
+            _ => LinkTarget::Other,
+        };
         Ok(LinkInfo {
             id: raw.id,
             prog_id: raw.prog_id,
-            link_type: raw.link_type,
-            ifindex: (raw.link_type == LINK_TYPE_XDP).then_some(raw.data[0]),
+            link_type,
+            ifindex: (link_type == LinkType::XDP).then_some(d[0]),
+            target,
         })
     }
+
+    /// The info of the link with kernel id `id` (`BPF_LINK_GET_FD_BY_ID`).
+    pub fn by_id(id: u32) -> Result<LinkInfo> {
+        let fd = sys::obj::fd_by_id(Cmd::LinkGetFdById, id)
+            .map_err(|e| Error::syscall(Cmd::LinkGetFdById, e))?;
+        LinkInfo::of(fd)
+    }
+}
+
+/// The `u64` union member that starts at 32-bit word `at`.
+fn u64_at(words: &[u32; 8], at: usize) -> u64 {
+    let (a, b) = (words[at].to_ne_bytes(), words[at + 1].to_ne_bytes());
+    u64::from_ne_bytes([a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]])
 }
 
 /// The ids of every link, in increasing order.
 pub fn link_ids() -> impl Iterator<Item = Result<u32>> {
     crate::prog::ids(Cmd::LinkGetNextId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u64_members_read_in_host_order() {
+        let v: u64 = 0x0102_0304_0506_0708;
+        let b = v.to_ne_bytes();
+        let mut words = [0u32; 8];
+        words[2] = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+        words[3] = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
+        assert_eq!(u64_at(&words, 2), v);
+    }
+
+    #[test]
+    fn names_match_bpftool() {
+        assert_eq!(LinkType::NETNS.name(), Some("netns"));
+        assert_eq!(LinkType::KPROBE_MULTI.to_string(), "kprobe_multi");
+        assert_eq!(LinkType(200).to_string(), "type 200");
+    }
 }

@@ -6,5 +6,5 @@ mod info;
 mod xdp;
 
 pub use iface::Interface;
-pub use info::{LinkInfo, link_ids};
+pub use info::{LinkInfo, LinkTarget, LinkType, link_ids};
 pub use xdp::{XdpLink, XdpMode};

@@ -3,10 +3,15 @@
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use super::btf;
+use super::clock::WallClock;
 use super::types::ProgType;
 use crate::error::{Error, Result};
 use crate::maps::c_name;
 use crate::sys::{self, Cmd};
+
+/// The longest name the kernel keeps (`BPF_OBJ_NAME_LEN` less the NUL).
+const MAX_NAME: usize = 15;
 
 /// What the kernel reports about a loaded program (`struct bpf_prog_info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,19 +21,28 @@ pub struct ProgramInfo {
     pub id: u32,
     /// The program type.
     pub prog_type: ProgType,
-    /// The program's name.
+    /// The program's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
+    /// The whole name, as bpftool prints it: when `name` fills all 15
+    /// bytes and the program has BTF, the name of its main function there;
+    /// otherwise `name`.
+    pub full_name: String,
     /// The tag: a hash of the instructions, as bpftool prints it.
     pub tag: [u8; 8],
     /// Instructions after the verifier's rewrites (`xlated_prog_len / 8`).
     pub xlated_insns: u32,
+    /// Bytes of instructions after the verifier's rewrites
+    /// (`xlated_prog_len`; bpftool's `bytes_xlated`). 0 when the caller may
+    /// not read them (`kernel.kptr_restrict`, no `CAP_SYS_ADMIN`).
+    pub xlated_bytes: u32,
     /// Bytes of JIT-compiled code (0 when not JITed).
     pub jited_bytes: u32,
     /// Instructions the verifier processed (6.0+; 0 before).
     pub verified_insns: u32,
     /// Ids of the maps the program uses.
     pub map_ids: Vec<u32>,
-    /// Load time, since boot.
+    /// Load time, on the boot clock (`CLOCK_BOOTTIME`); see
+    /// [`loaded_at`](Self::loaded_at) for the date.
     pub load_time: Duration,
     /// The uid of the loading process.
     pub created_by_uid: u32,
@@ -40,6 +54,18 @@ pub struct ProgramInfo {
     pub run_time: Duration,
     /// Number of runs, with `kernel.bpf_stats_enabled`.
     pub run_count: u64,
+    /// Times the program was not run because it was already running on
+    /// the same CPU (5.12+).
+    pub recursion_misses: u64,
+    /// For a program offloaded to a device, the device's interface index
+    /// (0 otherwise), in the network namespace named by `netns_dev` and
+    /// `netns_ino`.
+    pub ifindex: u32,
+    /// Device number of the offload device's network namespace (its nsfs
+    /// inode's `st_dev`).
+    pub netns_dev: u64,
+    /// Inode number of the offload device's network namespace.
+    pub netns_ino: u64,
     /// Bytes of memory charged to the program (fdinfo's `memlock`;
     /// bpftool's `bytes_memlock`), 0 where the kernel does not say.
     pub memlock: u64,
@@ -57,12 +83,20 @@ impl ProgramInfo {
             raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;
         }
         ids.truncate(raw.nr_map_ids as usize);
+        let name = c_name(&raw.name);
+        let full_name = if name.len() >= MAX_NAME && raw.btf_id != 0 && raw.nr_func_info > 0 {
+            btf::main_function_name(fd, raw.btf_id).unwrap_or_else(|| name.clone())
+        } else {
+            name.clone()
+        };
         Ok(ProgramInfo {
             id: raw.id,
             prog_type: ProgType(raw.prog_type),
-            name: c_name(&raw.name),
+            name,
+            full_name,
             tag: raw.tag,
             xlated_insns: raw.xlated_prog_len / 8,
+            xlated_bytes: raw.xlated_prog_len,
             jited_bytes: raw.jited_prog_len,
             verified_insns: raw.verified_insns,
             map_ids: ids,
@@ -72,6 +106,10 @@ impl ProgramInfo {
             btf_id: raw.btf_id,
             run_time: Duration::from_nanos(raw.run_time_ns),
             run_count: raw.run_cnt,
+            recursion_misses: raw.recursion_misses,
+            ifindex: raw.ifindex,
+            netns_dev: raw.netns_dev,
+            netns_ino: raw.netns_ino,
             // fdinfo is procfs: absent in some sandboxes, where this stays 0.
             memlock: sys::fdinfo::FdInfo::of(fd)
                 .map_or(0, |info| info.number("memlock").unwrap_or(0)),
@@ -81,6 +119,16 @@ impl ProgramInfo {
     /// The tag as bpftool prints it: 16 lower-case hex digits.
     pub fn tag_hex(&self) -> String {
         self.tag.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// When the program was loaded, on the wall clock, as bpftool derives
+    /// it from the boot clock. `None` when the kernel recorded no load time
+    /// or the clocks cannot be read.
+    pub fn loaded_at(&self) -> Option<WallClock> {
+        if self.load_time.is_zero() {
+            return None;
+        }
+        WallClock::from_boot_time(self.load_time)
     }
 }
 

@@ -13,6 +13,8 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
+mod btf;
+mod clock;
 mod info;
 mod load;
 mod program;
@@ -20,6 +22,7 @@ mod test_run;
 mod types;
 mod verifier;
 
+pub use clock::WallClock;
 pub(crate) use info::ids;
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};

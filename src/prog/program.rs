@@ -3,10 +3,12 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use super::info::ProgramInfo;
+use super::info::{ProgramInfo, program_ids};
 use super::types::ProgType;
-use crate::error::{Error, Result};
-use crate::maps::{get_pinned, pin_fd};
+use crate::asm::RawInsn;
+use crate::error::{Errno, Error, Result};
+use crate::maps::pin_fd;
+use crate::pinned::{self, ObjectKind};
 use crate::sys::{self, Cmd};
 
 /// A loaded program. Dropping it closes its fd; the kernel frees the program
@@ -30,7 +32,19 @@ impl Program {
     }
 
     /// Wraps an fd that refers to a program, reading its type and name.
+    ///
+    /// An fd of a map or a link is refused: the kernel would answer the
+    /// info query for it with that object's own info.
     pub fn from_fd(fd: OwnedFd) -> Result<Program> {
+        match ObjectKind::of_fd(fd.as_fd()) {
+            Some(ObjectKind::Program) | None => {}
+            Some(other) => {
+                return Err(Error::InvalidArgument {
+                    what: "file descriptor",
+                    why: format!("it refers to a {}, not a program", other.name()),
+                });
+            }
+        }
         let info = ProgramInfo::of(fd.as_fd())?;
         Ok(Program { fd, prog_type: info.prog_type, name: info.name, log: None })
     }
@@ -42,9 +56,52 @@ impl Program {
         Program::from_fd(fd)
     }
 
-    /// Opens the program pinned at `path`.
+    /// Opens the program pinned at `path`. A pinned map or link there is
+    /// an [`Error::InvalidArgument`] naming what it is.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<Program> {
-        Program::from_fd(get_pinned(path.as_ref())?)
+        let path = path.as_ref();
+        let (obj, fd) = pinned::open_pinned(path)?;
+        if obj.kind != ObjectKind::Program {
+            return Err(Error::InvalidArgument {
+                what: "pinned object",
+                why: format!("{} is a {}, not a program", path.display(), obj.kind.name()),
+            });
+        }
+        Program::from_fd(fd)
+    }
+
+    /// Every loaded program, in increasing id order. Programs unloaded
+    /// during the walk are skipped.
+    pub fn all() -> impl Iterator<Item = Result<Program>> {
+        program_ids().filter_map(|id| match id.and_then(Program::from_id) {
+            Err(e) if e.errno() == Some(Errno::ENOENT) => None,
+            other => Some(other),
+        })
+    }
+
+    /// Every loaded program named `name`, in increasing id order: names
+    /// are not unique. As in bpftool, a name that fills the kernel's 15
+    /// bytes is matched against the whole name from BTF
+    /// ([`ProgramInfo::full_name`]) where there is one.
+    pub fn by_name(name: &str) -> Result<Vec<Program>> {
+        Program::matching(|info| info.full_name == name)
+    }
+
+    /// Every loaded program whose tag (the hash of its instructions) is
+    /// `tag`, in increasing id order: identical code has the same tag.
+    pub fn by_tag(tag: [u8; 8]) -> Result<Vec<Program>> {
+        Program::matching(|info| info.tag == tag)
+    }
+
+    fn matching(wanted: impl Fn(&ProgramInfo) -> bool) -> Result<Vec<Program>> {
+        let mut found = Vec::new();
+        for prog in Program::all() {
+            let prog = prog?;
+            if wanted(&prog.info()?) {
+                found.push(prog);
+            }
+        }
+        Ok(found)
     }
 
     /// Pins the program at `path` on a bpf filesystem, so it outlives the process.
@@ -76,5 +133,28 @@ impl Program {
     /// Asks the kernel for the program's info (id, tag, sizes, maps).
     pub fn info(&self) -> Result<ProgramInfo> {
         ProgramInfo::of(self.fd())
+    }
+
+    /// The program's instructions as the kernel runs them, after the
+    /// verifier's rewrites (`xlated_prog_insns`), one slot per element.
+    ///
+    /// The kernel shows map references as map ids: an `LD_IMM64` with
+    /// `src_reg` 1 (`BPF_PSEUDO_MAP_FD`) or 2 (`BPF_PSEUDO_MAP_VALUE`)
+    /// carries the map's id in `imm` (and the value offset in the second
+    /// slot's `imm`). Helper calls carry the kernel's offset of the helper
+    /// function, not its id. Empty when the kernel withholds the
+    /// instructions from the caller (no `CAP_SYS_ADMIN`/`CAP_BPF`).
+    pub fn xlated_insns(&self) -> Result<Vec<RawInsn>> {
+        let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
+        let len = sys::obj::prog_info(self.fd(), &mut [], &mut []).map_err(err)?.xlated_prog_len;
+        let mut bytes = vec![0u8; len as usize];
+        if !bytes.is_empty() {
+            let got = sys::obj::prog_info(self.fd(), &mut [], &mut bytes).map_err(err)?;
+            bytes.truncate((got.xlated_prog_len as usize).min(len as usize));
+        }
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| RawInsn::from_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
     }
 }

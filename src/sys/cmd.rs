@@ -37,6 +37,8 @@ pub enum Cmd {
     ObjGetInfoByFd = 15,
     /// `BPF_PROG_QUERY`
     ProgQuery = 16,
+    /// `BPF_BTF_GET_FD_BY_ID`
+    BtfGetFdById = 19,
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`
     MapLookupAndDeleteElem = 21,
     /// `BPF_MAP_FREEZE`
@@ -80,6 +82,7 @@ impl Cmd {
             Cmd::MapGetFdById => "BPF_MAP_GET_FD_BY_ID",
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
             Cmd::ProgQuery => "BPF_PROG_QUERY",
+            Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
             Cmd::MapLookupBatch => "BPF_MAP_LOOKUP_BATCH",

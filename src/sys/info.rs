@@ -101,7 +101,42 @@ pub(crate) struct LinkInfoRaw {
     pub id: u32,
     pub prog_id: u32,
     pub _pad: u32,
-    /// For XDP links, the first `u32` is the ifindex.
+    /// The per-type union, as 32-bit words in host order (a `u64` member
+    /// takes two): XDP `ifindex` at word 0; netns `netns_ino`, `attach_type`
+    /// at 0, 1; tracing `attach_type`, `target_obj_id`, `target_btf_id` at
+    /// 0, 1, 2; cgroup `cgroup_id` at 0-1 and `attach_type` at 2; raw
+    /// tracepoint and iterator: name pointer at 0-1, its length at 2, and an
+    /// iterator's `map_id` at 3.
     pub data: [u32; 8],
 }
-const _: () = assert!(size_of::<LinkInfoRaw>() == 48);
+const _: () = {
+    assert!(size_of::<LinkInfoRaw>() == 48);
+    assert!(offset_of!(LinkInfoRaw, data) == 16);
+};
+
+/// `struct bpf_btf_info`: where to copy a BTF object's raw bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct BtfInfoRaw {
+    pub btf: u64,
+    pub btf_size: u32,
+    pub id: u32,
+    pub name: u64,
+    pub name_len: u32,
+    pub kernel_btf: u32,
+}
+const _: () = {
+    assert!(size_of::<BtfInfoRaw>() == 32);
+    assert!(offset_of!(BtfInfoRaw, id) == 12);
+    assert!(offset_of!(BtfInfoRaw, name) == 16);
+    assert!(offset_of!(BtfInfoRaw, kernel_btf) == 28);
+};
+
+/// `struct bpf_func_info`: where a function starts and its BTF type.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct FuncInfoRaw {
+    pub insn_off: u32,
+    pub type_id: u32,
+}
+const _: () = assert!(size_of::<FuncInfoRaw>() == 8);

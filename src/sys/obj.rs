@@ -1,12 +1,13 @@
 //! Object commands shared by maps, programs and links: pin, get, ids, info.
 
 use std::ffi::CStr;
+use std::mem::size_of;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
 use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
 use super::attr::{IdAttr, InfoAttr, ObjAttr};
-use super::info::{LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
+use super::info::{BtfInfoRaw, FuncInfoRaw, LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 use crate::error::Errno;
@@ -64,6 +65,23 @@ pub(crate) fn link_info(fd: BorrowedFd<'_>) -> Result<LinkInfoRaw, Errno> {
     info_zeroed(fd)
 }
 
+/// `struct bpf_link_info` of a link fd, with the name a raw tracepoint or
+/// iterator link has (`tp_name` / `target_name`, both a pointer and a
+/// length at the start of the union) copied into `name`, NUL-terminated.
+pub(crate) fn link_info_named(fd: BorrowedFd<'_>, name: &mut [u8]) -> Result<LinkInfoRaw, Errno> {
+    let mut info = LinkInfoRaw::new_zeroed();
+    // The union's first member is an 8-byte-aligned u64 pointer: its bytes
+    // in host order fill the first two u32 words.
+    let ptr = (name.as_mut_ptr() as u64).to_ne_bytes();
+    info.data[0] = u32::from_ne_bytes([ptr[0], ptr[1], ptr[2], ptr[3]]);
+    info.data[1] = u32::from_ne_bytes([ptr[4], ptr[5], ptr[6], ptr[7]]);
+    info.data[2] = name.len() as u32;
+    // The kernel writes at most `name.len()` bytes through the pointer set
+    // above; `name` is exclusively borrowed for this whole function.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info)
+}
+
 /// `struct bpf_prog_info` of a program fd. The kernel also fills up to
 /// `map_ids.len()` map ids and `xlated.len()` bytes of translated
 /// instructions; the returned counts say how many exist in all.
@@ -86,4 +104,34 @@ pub(crate) fn prog_info(
     // ones declared.
     info_into(fd, info.as_mut_bytes())?;
     Ok(info)
+}
+
+/// The first `struct bpf_func_info` record of a program (its main
+/// function); `None` when the program has none (no BTF).
+pub(crate) fn prog_main_func_info(fd: BorrowedFd<'_>) -> Result<Option<FuncInfoRaw>, Errno> {
+    let mut record = FuncInfoRaw::default();
+    let mut info = ProgInfoRaw::new_zeroed();
+    // The kernel takes only its own record size here.
+    info.func_info_rec_size = size_of::<FuncInfoRaw>() as u32;
+    info.nr_func_info = 1;
+    info.func_info = record.as_mut_bytes().as_mut_ptr() as u64;
+    // The kernel writes at most one record (the count asked for) through
+    // the pointer above; `record` outlives the call.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok((info.nr_func_info > 0).then_some(record))
+}
+
+/// The raw bytes of the BTF object behind `fd` (`struct bpf_btf_info`),
+/// copied into `buf`; returns the object's full size, which may be more
+/// than `buf` holds.
+pub(crate) fn btf_data(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<u32, Errno> {
+    let mut info = BtfInfoRaw::new_zeroed();
+    if !buf.is_empty() {
+        info.btf = buf.as_mut_ptr() as u64;
+        info.btf_size = buf.len() as u32;
+    }
+    // The kernel writes at most `btf_size` bytes through `btf`; `buf` is
+    // exclusively borrowed for this whole function.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info.btf_size)
 }

@@ -12,9 +12,15 @@
 
 mod args;
 mod json;
+mod kallsyms;
+mod link;
 mod map;
 mod net;
 mod out;
+mod pins;
+mod prog;
+mod select;
+mod xlated;
 
 use std::process::ExitCode;
 
@@ -29,14 +35,17 @@ Commands:
   net { show | list } [dev IFNAME]
                           XDP, tc and flow dissector attachments (bpftool net show)
   version                 the version of bpfkit
+  prog show [PROG]        loaded programs, as bpftool prints them
+  prog dump xlated PROG   a program's translated instructions, disassembled
   map show|dump|lookup|getnext|update|delete ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
+  link show [LINK]        links, as bpftool prints them
 ";
 
-/// The commands, in the order that abbreviations are matched.
-/// bpftool's order, so that its abbreviations mean the same here (`p` is
-/// `prog`, `v` is `version`); our own commands come after its.
-const COMMANDS: &[&str] = &["help", "map", "net", "version"];
+/// The commands, in the order that abbreviations are matched: bpftool's
+/// order, so that its abbreviations mean the same here (`p` is `prog`,
+/// `v` is `version`); our own commands come after its.
+const COMMANDS: &[&str] = &["help", "prog", "map", "link", "net", "version"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -115,6 +124,8 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             Ok(())
         }
         Some("map") => map::run(args, output),
+        Some("prog") => prog::run(args, output),
+        Some("link") => link::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
@@ -133,6 +144,10 @@ mod tests {
         let (output, words) = split_flags(argv.into_iter());
         assert!(output.json && output.bpffs && !output.pretty);
         assert_eq!(words, ["map", "show"]);
+        let argv = ["-jf", "link", "list"].map(String::from);
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(output.json && output.bpffs && !output.pretty);
+        assert_eq!(words, ["link", "list"]);
         let argv = ["asm", "--", "-j"].map(String::from);
         let (output, words) = split_flags(argv.into_iter());
         assert!(!output.json);

@@ -13,17 +13,16 @@
 //! newer types print as numbers there, and so here. Pinned paths are listed
 //! with `-f`/`--bpffs` only, as bpftool lists them.
 
-use std::collections::{HashMap, VecDeque};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
 
 use bpfkit::maps::{MapFd, MapInfo, MapType, map_ids};
-use bpfkit::pinned::{ObjectKind, PinnedObject, pinned_objects};
+use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::ProgType;
 
 use super::errno;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
+use crate::pins::PinTable;
 
 /// The last map type bpftool 7.1 (libbpf 1.1) has a name for.
 const LAST_NAMED_MAP_TYPE: MapType = MapType::USER_RINGBUF;
@@ -40,80 +39,23 @@ fn prog_type_name(prog_type: ProgType) -> Option<&'static str> {
 }
 
 /// The paths each map is pinned at, when `-f` asks for them.
-pub struct Pins {
-    /// Whether any map is pinned anywhere: bpftool prints `"pinned": []`
-    /// for unpinned maps then, and no `pinned` at all otherwise.
-    any: bool,
-    by_id: HashMap<u32, Vec<String>>,
-}
+pub struct Pins(PinTable);
 
 impl Pins {
     /// Walks the bpf filesystems if `output` asks for pinned paths.
     pub fn find(output: Output) -> Result<Option<Pins>, CliError> {
-        if !output.bpffs {
-            return Ok(None);
-        }
-        let mut found: Vec<_> =
-            pinned_objects()?.into_iter().filter(|o| o.kind == ObjectKind::Map).collect();
-        let rank = walk_order();
-        found.sort_by_key(|o| rank.get(&o.path).copied().unwrap_or(usize::MAX));
-        Ok(Some(Pins { any: !found.is_empty(), by_id: bpftool_order(found) }))
+        Ok(output.bpffs.then(|| Pins(PinTable::build(ObjectKind::Map))))
     }
 
-    fn of(&self, id: u32) -> &[String] {
-        self.by_id.get(&id).map_or(&[], Vec::as_slice)
+    /// Whether any map is pinned anywhere: bpftool prints `"pinned": []`
+    /// for unpinned maps then, and no `pinned` at all otherwise.
+    fn any(&self) -> bool {
+        !self.0.is_empty()
     }
-}
 
-/// Each map's paths in the order bpftool 7.1 prints them.
-///
-/// bpftool puts the pins it meets (in `found`'s order) into libbpf's hash
-/// map, whose buckets are lists that each insertion enters at the head and
-/// that each doubling of the table (at 3/4 full, from 4 buckets) rebuilds
-/// the same way: every insertion and every doubling reverses the order of
-/// the paths gathered so far for one map. This replays those steps.
-fn bpftool_order(found: Vec<PinnedObject>) -> HashMap<u32, Vec<String>> {
-    let mut lists: HashMap<u32, VecDeque<String>> = HashMap::new();
-    let (mut capacity, mut size) = (0usize, 0usize);
-    for obj in found {
-        if capacity == 0 || (size + 1) * 4 / 3 > capacity {
-            capacity = (capacity * 2).max(4);
-            for list in lists.values_mut() {
-                list.make_contiguous().reverse();
-            }
-        }
-        lists.entry(obj.id).or_default().push_front(obj.path.display().to_string());
-        size += 1;
+    fn of(&self, id: u32) -> impl Iterator<Item = String> + '_ {
+        self.0.paths(id).iter().map(|p| p.display().to_string())
     }
-    lists.into_iter().map(|(id, list)| (id, list.into())).collect()
-}
-
-/// The files on every bpf filesystem, numbered in the order bpftool's walk
-/// (`nftw`) meets them: mounts as `/proc/mounts` lists them, entries in
-/// directory order, each directory's contents where the directory is.
-fn walk_order() -> HashMap<PathBuf, usize> {
-    fn walk(dir: &Path, order: &mut HashMap<PathBuf, usize>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => walk(&entry.path(), order),
-                Ok(t) if t.is_file() => {
-                    let n = order.len();
-                    order.entry(entry.path()).or_insert(n);
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut order = HashMap::new();
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    for line in mounts.lines() {
-        let mut fields = line.split_whitespace();
-        if let (Some(_), Some(point), Some("bpf")) = (fields.next(), fields.next(), fields.next()) {
-            walk(Path::new(&point.replace("\\040", " ")), &mut order);
-        }
-    }
-    order
 }
 
 /// Every map, in id order. A map that goes away meanwhile is skipped.
@@ -274,10 +216,10 @@ fn record_json(w: &mut JsonWriter, info: &MapInfo, pins: Option<&Pins>) {
     if info.btf_id != 0 {
         w.raw_field("btf_id", info.btf_id);
     }
-    if let Some(pins) = pins.filter(|p| p.any) {
+    if let Some(pins) = pins.filter(|p| p.any()) {
         w.name("pinned").start_array();
         for path in pins.of(info.id) {
-            w.string(path);
+            w.string(&path);
         }
         w.end_array();
     }
@@ -316,25 +258,4 @@ fn interface_name(ifindex: u32) -> Option<String> {
         (index.trim().parse::<u32>().ok()? == ifindex)
             .then(|| entry.file_name().to_string_lossy().into_owned())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pin(id: u32, path: &str) -> PinnedObject {
-        PinnedObject { path: PathBuf::from(path), kind: ObjectKind::Map, id }
-    }
-
-    #[test]
-    fn paths_come_out_in_bpftools_hash_map_order() {
-        // Each insertion reverses a map's paths, and so does the doubling
-        // of the table before the 4th, 7th, 13th, ... insertion.
-        let found = ["/a", "/b", "/c", "/d"].map(|p| pin(1, p)).to_vec();
-        assert_eq!(bpftool_order(found)[&1], ["/d", "/a", "/b", "/c"]);
-        let found = vec![pin(1, "/a"), pin(2, "/x"), pin(1, "/b"), pin(2, "/y"), pin(1, "/c")];
-        let order = bpftool_order(found);
-        assert_eq!(order[&1], ["/c", "/a", "/b"]);
-        assert_eq!(order[&2], ["/y", "/x"]);
-    }
 }

@@ -1,0 +1,314 @@
+//! `PROG` and `LINK` as bpftool reads them (`id N`, `pinned PATH`,
+//! `tag TAG`, `name NAME`), with bpftool's error messages, plus our short
+//! form: a bare number is an id.
+
+use std::os::fd::OwnedFd;
+
+use bpfkit::Errno;
+use bpfkit::link::LinkInfo;
+use bpfkit::pinned::{ObjectKind, is_on_bpffs, open_pinned};
+use bpfkit::prog::Program;
+
+use crate::args::is_prefix;
+use crate::out::CliError;
+
+/// bpftool's limit on a program name given with `name` (`MAX_PROG_FULL_NAME`
+/// less the NUL).
+const MAX_NAME: usize = 127;
+
+/// Which programs a command is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgSelector {
+    /// `id N`, or just `N`.
+    Id(u32),
+    /// `pinned PATH`.
+    Pinned(String),
+    /// `tag TAG`: every program with that tag.
+    Tag([u8; 8]),
+    /// `name NAME`: every program with that name.
+    Name(String),
+}
+
+impl ProgSelector {
+    /// Parses `KEYWORD VALUE`, the two words of a `PROG`.
+    pub fn from_words(keyword: &str, value: &str) -> Result<ProgSelector, CliError> {
+        if is_prefix(keyword, "id") {
+            Ok(ProgSelector::Id(parse_id(value)?))
+        } else if is_prefix(keyword, "tag") {
+            parse_tag(value).map(ProgSelector::Tag).ok_or_else(|| CliError::new("can't parse tag"))
+        } else if is_prefix(keyword, "name") {
+            if value.len() > MAX_NAME {
+                return Err(CliError::new("can't parse name"));
+            }
+            Ok(ProgSelector::Name(value.to_owned()))
+        } else if is_prefix(keyword, "pinned") {
+            Ok(ProgSelector::Pinned(value.to_owned()))
+        } else {
+            Err(CliError::new(format!(
+                "expected 'id', 'tag', 'name' or 'pinned', got: '{keyword}'?"
+            )))
+        }
+    }
+
+    /// Takes a `PROG` off the front of `words`: two words, or our short
+    /// form, one number. Returns the selector and how many words it took.
+    pub fn take(words: &[String]) -> Result<(ProgSelector, usize), CliError> {
+        match words {
+            [one, ..] if looks_numeric(one) => Ok((ProgSelector::Id(parse_id(one)?), 1)),
+            [keyword, value, ..] => Ok((ProgSelector::from_words(keyword, value)?, 2)),
+            [one] => Err(bad_arg(one)),
+            [] => Err(CliError::usage("expected a program: id, tag, name or pinned")),
+        }
+    }
+
+    /// The programs selected, in increasing id order. A name or tag no
+    /// program has is an error here (bpftool fails silently).
+    pub fn open(&self) -> Result<Vec<Program>, CliError> {
+        match self {
+            ProgSelector::Id(id) => Program::from_id(*id)
+                .map(|p| vec![p])
+                .map_err(|e| CliError::new(format!("get by id ({id}): {}", strerror_of(&e)))),
+            ProgSelector::Pinned(path) => {
+                let fd = open_pinned_as(path, ObjectKind::Program)?;
+                Ok(vec![Program::from_fd(fd)?])
+            }
+            ProgSelector::Tag(tag) => {
+                let found = Program::by_tag(*tag)?;
+                if found.is_empty() {
+                    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+                    return Err(CliError::new(format!("no program with tag {hex}")));
+                }
+                Ok(found)
+            }
+            ProgSelector::Name(name) => {
+                let found = Program::by_name(name)?;
+                if found.is_empty() {
+                    return Err(CliError::new(format!("no program named '{name}'")));
+                }
+                Ok(found)
+            }
+        }
+    }
+}
+
+/// Which link a command is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkSelector {
+    /// `id N`, or just `N`.
+    Id(u32),
+    /// `pinned PATH`.
+    Pinned(String),
+}
+
+impl LinkSelector {
+    /// Parses `KEYWORD VALUE`, the two words of a `LINK`.
+    pub fn from_words(keyword: &str, value: &str) -> Result<LinkSelector, CliError> {
+        if is_prefix(keyword, "id") {
+            Ok(LinkSelector::Id(parse_id(value)?))
+        } else if is_prefix(keyword, "pinned") {
+            Ok(LinkSelector::Pinned(value.to_owned()))
+        } else {
+            Err(CliError::new(format!("expected 'id' or 'pinned', got: '{keyword}'?")))
+        }
+    }
+
+    /// The selected link's info.
+    pub fn info(&self) -> Result<LinkInfo, CliError> {
+        match self {
+            LinkSelector::Id(id) => LinkInfo::by_id(*id).map_err(|e| {
+                // bpftool prints the id signed and exits with libbpf's
+                // negative errno (254 for ENOENT).
+                let errno = e.errno().unwrap_or(Errno::EINVAL);
+                CliError::new(format!(
+                    "failed to get link with ID {}: {}",
+                    *id as i32,
+                    strerror(errno)
+                ))
+                .with_status((256 - errno.0.rem_euclid(256)) as u8)
+            }),
+            LinkSelector::Pinned(path) => {
+                let fd = open_pinned_as(path, ObjectKind::Link)?;
+                Ok(LinkInfo::of(fd)?)
+            }
+        }
+    }
+}
+
+/// bpftool's complaint about a word it did not expect.
+pub fn bad_arg(word: &str) -> CliError {
+    CliError::usage(format!("what is '{word}'?"))
+}
+
+/// Whether `word` is meant as a number (our short form for `id N`).
+pub fn looks_numeric(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// An id as bpftool reads it: C's `strtoul(s, &end, 0)` over the whole
+/// word (decimal, `0x` hex or `0` octal), truncated to 32 bits.
+pub fn parse_id(word: &str) -> Result<u32, CliError> {
+    strtoul(word)
+        .map(|v| v as u32)
+        .ok_or_else(|| CliError::new(format!("can't parse {word} as ID")))
+}
+
+/// `strtoul(s, &end, 0)` that must consume all of `s`: leading white
+/// space, a sign (a minus negates modulo 2^64), a base prefix, digits;
+/// overflow saturates. `None` if anything is left over.
+fn strtoul(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    if t.is_empty() {
+        // No conversion: `end` is `s` itself, which ends here only if empty.
+        return s.is_empty().then_some(0);
+    }
+    let (negative, t) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let hex_digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"));
+    let (radix, digits) = match hex_digits {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_hexdigit()) => (16, rest),
+        _ if t.starts_with('0') => (8, t),
+        _ => (10, t),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let value = digits.chars().try_fold(0u64, |acc, c| {
+        acc.checked_mul(u64::from(radix))?.checked_add(u64::from(c.to_digit(radix)?))
+    });
+    Some(match value {
+        None => u64::MAX,
+        Some(v) if negative => v.wrapping_neg(),
+        Some(v) => v,
+    })
+}
+
+/// A tag as bpftool's `sscanf("%02hhx" x 8)` reads it: eight bytes of one
+/// or two hex digits each (white space before each allowed); anything
+/// after the eighth byte is ignored.
+pub fn parse_tag(word: &str) -> Option<[u8; 8]> {
+    let mut tag = [0u8; 8];
+    let mut rest = word;
+    for byte in &mut tag {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let len = rest.chars().take(2).take_while(char::is_ascii_hexdigit).count();
+        if len == 0 {
+            return None;
+        }
+        *byte = u8::from_str_radix(&rest[..len], 16).ok()?;
+        rest = &rest[len..];
+    }
+    Some(tag)
+}
+
+/// Opens the object pinned at `path`, which must be a `want`, with
+/// bpftool's messages for every way that fails.
+pub fn open_pinned_as(path: &str, want: ObjectKind) -> Result<OwnedFd, CliError> {
+    match open_pinned(path) {
+        Ok((obj, fd)) if obj.kind == want => Ok(fd),
+        Ok((obj, _)) => Err(CliError::new(format!("incorrect object type: {}", obj.kind.name()))),
+        Err(e) => match e.errno() {
+            // bpftool calls dirname() in place before printing, so on EACCES
+            // it names the directory.
+            Some(Errno::EACCES) => {
+                let dir = dirname(path);
+                let why = if is_on_bpffs(&dir) {
+                    strerror(Errno::EACCES)
+                } else {
+                    "directory not in bpf file system (bpffs)".to_owned()
+                };
+                Err(CliError::new(format!("bpf obj get ({dir}): {why}")))
+            }
+            Some(errno) => Err(CliError::new(format!("bpf obj get ({path}): {}", strerror(errno)))),
+            None => Err(CliError::new("incorrect object type: unknown")),
+        },
+    }
+}
+
+/// POSIX `dirname`: the path without its last component.
+fn dirname(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return if path.is_empty() { ".".into() } else { "/".into() };
+    }
+    match trimmed.rfind('/') {
+        None => ".".into(),
+        Some(at) => {
+            let dir = trimmed[..at].trim_end_matches('/');
+            if dir.is_empty() { "/".into() } else { dir.into() }
+        }
+    }
+}
+
+/// The C library's text for `errno`, as `strerror(3)` gives it.
+pub fn strerror(errno: Errno) -> String {
+    let full = std::io::Error::from_raw_os_error(errno.0).to_string();
+    full.split(" (os error").next().unwrap_or(&full).to_owned()
+}
+
+/// [`strerror`] of an error's errno, or the error itself without one.
+pub fn strerror_of(e: &bpfkit::Error) -> String {
+    e.errno().map_or_else(|| e.to_string(), strerror)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_like_strtoul() {
+        assert_eq!(strtoul("42"), Some(42));
+        assert_eq!(strtoul("0x10"), Some(16));
+        assert_eq!(strtoul("010"), Some(8));
+        assert_eq!(strtoul("0"), Some(0));
+        assert_eq!(strtoul(" 7"), Some(7));
+        assert_eq!(strtoul("-1"), Some(u64::MAX));
+        assert_eq!(strtoul(""), Some(0));
+        assert_eq!(strtoul("99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(strtoul("abc"), None);
+        assert_eq!(strtoul("08"), None);
+        assert_eq!(strtoul("0x"), None);
+        assert_eq!(strtoul("5 "), None);
+        assert_eq!(parse_id("4294967297").ok(), Some(1));
+        assert_eq!(
+            parse_id("x").map_err(|e| e.message).err().as_deref(),
+            Some("can't parse x as ID")
+        );
+    }
+
+    #[test]
+    fn tags_parse_like_sscanf() {
+        let want = [0x59, 0xf4, 0xa9, 0x31, 0x74, 0x4d, 0xcd, 0xc6];
+        assert_eq!(parse_tag("59f4a931744dcdc6"), Some(want));
+        assert_eq!(parse_tag("59f4a931744dcdc6xx"), Some(want));
+        assert_eq!(parse_tag("59f4a931744dcd"), None);
+        assert_eq!(parse_tag("59:f4:a9:31:74:4d:cd:c6"), None);
+    }
+
+    #[test]
+    fn dirname_is_posix() {
+        assert_eq!(dirname("/tmp"), "/");
+        assert_eq!(dirname("/sys/fs/bpf/x"), "/sys/fs/bpf");
+        assert_eq!(dirname("/sys/fs/bpf/dir/"), "/sys/fs/bpf");
+        assert_eq!(dirname("file"), ".");
+        assert_eq!(dirname("/"), "/");
+        assert_eq!(dirname("a//b"), "a");
+    }
+
+    #[test]
+    fn selectors_take_bpftool_words() {
+        let w = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(ProgSelector::take(&w(&["i", "3"])).ok(), Some((ProgSelector::Id(3), 2)));
+        assert_eq!(ProgSelector::take(&w(&["7", "opcodes"])).ok(), Some((ProgSelector::Id(7), 1)));
+        assert_eq!(
+            ProgSelector::take(&w(&["n", "x"])).ok(),
+            Some((ProgSelector::Name("x".into()), 2))
+        );
+        let err = ProgSelector::take(&w(&["bogus", "3"])).err().map(|e| e.message);
+        assert_eq!(err.as_deref(), Some("expected 'id', 'tag', 'name' or 'pinned', got: 'bogus'?"));
+        let err = LinkSelector::from_words("name", "x").err().map(|e| e.message);
+        assert_eq!(err.as_deref(), Some("expected 'id' or 'pinned', got: 'name'?"));
+    }
+}

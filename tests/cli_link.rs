@@ -1,0 +1,111 @@
+//! `bpfkit link` against bpftool 7.1 on an XDP link of the test's own, on
+//! a veth in a namespace of its own: JSON key for key (bpfkit adds the XDP
+//! `ifindex`), text line for line, errors of the same shape and status.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use bpfkit::link::{LinkType, XdpLink, XdpMode};
+use common::{PinDir, VETH_A, VethPair, bpfkit, bpftool, counter, id, unique};
+use serde_json::Value;
+
+/// Every key bpftool prints is in bpfkit's object with the same value.
+fn assert_superset(theirs: &Value, ours: &Value, what: &str) {
+    for (key, value) in theirs.as_object().unwrap() {
+        assert_eq!(ours.get(key), Some(value), "{what}: {key}\n{theirs}\n{ours}");
+    }
+}
+
+#[test]
+fn an_xdp_link_shows_as_in_bpftool() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let pins = PinDir::new();
+    let path = pins.path("link");
+    let (prog, _counts) = counter(&unique("lk"));
+    let link = pair.a.run(|| XdpLink::attach(&prog, VETH_A, XdpMode::Skb).unwrap());
+    link.pin(&path).unwrap();
+    let info = link.info().unwrap();
+    assert_eq!(info.link_type, LinkType::XDP);
+    let n = info.id.to_string();
+    let path = path.to_str().unwrap();
+
+    // What bpfkit adds: the interface index, as the link's namespace has it.
+    let ours = bpfkit(&["-j", "link", "show", "id", &n]).success().json();
+    let ifindex = pair.a.run(|| bpfkit::link::Interface::from(VETH_A).index().unwrap());
+    assert_eq!(ours["ifindex"], ifindex);
+    assert_eq!(ours["prog_id"], id(&prog));
+    assert_eq!(ours["type"], "xdp");
+    // The short form is `id N`.
+    assert_eq!(bpfkit(&["-j", "link", "show", &n]).success().json(), ours);
+
+    let selectors = [vec!["id", n.as_str()], vec!["pinned", path]];
+    for selector in &selectors {
+        for flags in [&["-j"][..], &["-p"], &["-jf"], &["-f", "-p"]] {
+            let mut args = flags.to_vec();
+            args.extend(["link", "show"]);
+            args.extend(selector);
+            let Some(theirs) = bpftool(&args) else { return };
+            let ours = bpfkit(&args).success();
+            assert_superset(&theirs.success().json(), &ours.json(), &args.join(" "));
+        }
+        for flags in [&[][..], &["-f"]] {
+            let mut args = flags.to_vec();
+            args.extend(["link", "show"]);
+            args.extend(selector);
+            let theirs = bpftool(&args).unwrap().success().stdout;
+            assert_eq!(bpfkit(&args).success().stdout, theirs, "{args:?}");
+        }
+    }
+    let text = bpfkit(&["-f", "link", "show", "id", &n]).success().stdout;
+    assert_eq!(text, format!("{n}: xdp  prog {}  \n\tpinned {path}\n", id(&prog)));
+
+    // The listing has it too, in both tools.
+    let listed = bpfkit(&["-j", "link", "list"]).success().json();
+    let mine = listed.as_array().unwrap().iter().find(|l| l["id"] == info.id).unwrap();
+    assert_eq!(mine, &ours);
+    let theirs = bpftool(&["-j", "link", "list"]).unwrap().success().json();
+    let theirs = theirs.as_array().unwrap().iter().find(|l| l["id"] == info.id).unwrap();
+    assert_superset(theirs, mine, "link list");
+    let text = bpfkit(&["link"]).success().stdout;
+    assert!(text.contains(&format!("{n}: xdp  prog {}  \n", id(&prog))), "{text}");
+    link.detach().unwrap();
+}
+
+/// Both tools fail with the same error object and exit status.
+fn assert_same_error(args: &[&str], status: i32) {
+    let mut all = vec!["-j"];
+    all.extend_from_slice(args);
+    let ours = bpfkit(&all);
+    assert_eq!(ours.status, Some(status), "{args:?}: {ours:?}");
+    let error = ours.json();
+    assert_eq!(error.as_object().unwrap().len(), 1, "{error}");
+    let text = bpfkit(args);
+    assert_eq!(text.status, Some(status));
+    assert!(text.stderr.starts_with("Error: "), "{text:?}");
+    let Some(theirs) = bpftool(&all) else { return };
+    assert_eq!(theirs.status, Some(status), "{args:?}: {theirs:?}");
+    assert_eq!(theirs.json(), error, "{args:?}");
+    assert_eq!(bpftool(args).unwrap().stderr, text.stderr, "{args:?}");
+}
+
+#[test]
+fn link_errors_have_bpftools_shape_and_status() {
+    require_kernel!();
+    let pins = PinDir::new();
+    let (prog, _) = counter(&unique("le"));
+    prog.pin(pins.path("prog")).unwrap();
+    let not_a_link = pins.path("prog");
+    let missing = pins.path("missing");
+    // bpftool exits with libbpf's -ENOENT for an unknown link id.
+    assert_same_error(&["link", "show", "id", "4000000000"], 254);
+    for args in [
+        &["link", "show", "pinned", missing.to_str().unwrap()][..],
+        &["link", "show", "pinned", not_a_link.to_str().unwrap()],
+        &["link", "show", "name", "x"],
+        &["link", "show", "id", "x1"],
+        &["link", "show", "id"],
+    ] {
+        assert_same_error(args, 255);
+    }
+}
