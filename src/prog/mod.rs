@@ -16,6 +16,7 @@
 mod info;
 mod load;
 mod program;
+mod section;
 mod test_run;
 mod types;
 mod verifier;
@@ -24,6 +25,7 @@ pub(crate) use info::ids;
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
 pub use program::Program;
+pub use section::Section;
 pub use test_run::{TestRun, TestRunFlags, TestRunResult};
 pub use types::{AttachType, ProgType};
 pub use verifier::{ParsedLog, VerifierError, parse_log};
