@@ -276,8 +276,10 @@ mod tests {
     /// sleepable, frags, needs BTF), with the numbers of
     /// `enum bpf_prog_type` and `enum bpf_attach_type` in the kernel's
     /// `include/uapi/linux/bpf.h` written out, not taken from our constants.
+    type Row = (&'static str, bool, u32, Option<u32>, bool, bool, bool);
+
     #[rustfmt::skip]
-    const EXPECTED: &[(&str, bool, u32, Option<u32>, bool, bool, bool)] = &[
+    const EXPECTED: &[Row] = &[
         ("socket", false, 1, None, false, false, false),
         ("sk_reuseport/migrate", false, 21, Some(40), false, false, false),
         ("sk_reuseport", false, 21, Some(39), false, false, false),
