@@ -39,8 +39,10 @@ mod insn;
 mod ir;
 mod label;
 mod opcode;
+mod origin;
 mod program;
 mod reg;
+mod source_map;
 
 pub use assemble::{AsmError, Assembled, MAX_INSNS};
 pub use encode::{EncodeError, decode, decode_all, encode};
@@ -48,6 +50,7 @@ pub use helper::{Helper, HelperId};
 pub use insn::{RawInsn, insns_as_bytes};
 pub use ir::{Call, Imm64, Insn, MapRef};
 pub use label::{Label, Target};
+pub use origin::Origin;
 pub use opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
 pub use program::ProgramBuilder;
 pub use reg::Reg::{R0, R1, R2, R3, R4, R5, R6, R7, R8, R9};
