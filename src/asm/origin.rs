@@ -11,12 +11,12 @@ use std::panic::Location;
 /// The source of an instruction.
 ///
 /// ```
-/// use bpfkit::asm::{ProgramBuilder, R0};
+/// use bpfkit::asm::{Origin, parse};
 ///
-/// let mut b = ProgramBuilder::new();
-/// b.mov64(R0, 0).exit();
+/// let b = parse("r0 = 0\n  exit")?;
 /// let prog = b.assemble()?;
-/// assert_eq!(prog.location(1).and_then(|at| at.file()), Some(file!()));
+/// assert_eq!(prog.location(1), Some(Origin::Text { line: 2, column: 3 }));
+/// assert_eq!(prog.location(1).unwrap().to_string(), "line 2, column 3");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
