@@ -13,6 +13,7 @@
 mod args;
 mod json;
 mod out;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -25,10 +26,15 @@ Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
 Commands:
   help                    this text
   version                 the version of bpfkit
+  verify FILE.s --type SECTION [--attach-type NAME]
+         [--map NAME=TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]... [--flag NAME]...
+         [--log-level N] [--test-run DATA_HEX | --test-run-zeroed LEN]
+                          load a text program; print 'accepted' or 'rejected',
+                          then the verifier's statistics or its reasons
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version"];
+const COMMANDS: &[&str] = &["help", "version", "verify"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -87,6 +93,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("verify") => verify::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
