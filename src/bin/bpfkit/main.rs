@@ -11,6 +11,8 @@
 #![allow(dead_code)]
 
 mod args;
+mod asm;
+mod disasm;
 mod json;
 mod out;
 
@@ -25,10 +27,13 @@ Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
 Commands:
   help                    this text
   version                 the version of bpfkit
+  asm [FILE|-] [--raw OUT]
+                          assemble LLVM BPF text; print each slot as hex
+  disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version"];
+const COMMANDS: &[&str] = &["help", "version", "asm", "disasm"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -87,6 +92,8 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("asm") => asm::run(args, output),
+        Some("disasm") => disasm::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
