@@ -12,15 +12,15 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::assemble::Chunked;
-use super::source_map::SourceMap;
 use super::encode::{EncodeError, encode};
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn, MapRef};
 use super::label::{Field, Fixup, Label, Labels, Target};
-use super::origin::Origin;
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
+use super::origin::Origin;
 use super::reg::{AnyReg, Reg, Src};
+use super::source_map::SourceMap;
 use crate::maps::MapFd;
 
 /// Builds a program instruction by instruction.

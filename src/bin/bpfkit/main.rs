@@ -11,6 +11,8 @@
 #![allow(dead_code)]
 
 mod args;
+mod asm;
+mod disasm;
 mod json;
 mod out;
 mod verify;
@@ -26,6 +28,9 @@ Usage: bpfkit [-j|--json] [-p|--pretty] COMMAND ...
 Commands:
   help                    this text
   version                 the version of bpfkit
+  asm [FILE|-] [--raw OUT]
+                          assemble LLVM BPF text; print each slot as hex
+  disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
   verify FILE.s --type SECTION [--attach-type NAME]
          [--map NAME=TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]... [--flag NAME]...
          [--log-level N] [--test-run DATA_HEX | --test-run-zeroed LEN]
@@ -34,7 +39,7 @@ Commands:
 ";
 
 /// The commands, in the order that abbreviations are matched.
-const COMMANDS: &[&str] = &["help", "version", "verify"];
+const COMMANDS: &[&str] = &["help", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -93,6 +98,8 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Some("asm") => asm::run(args, output),
+        Some("disasm") => disasm::run(args, output),
         Some("verify") => verify::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
