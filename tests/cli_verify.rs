@@ -371,6 +371,8 @@ fn a_file_that_does_not_assemble() {
     let run = src.verify(&["--type", "xdp"]);
     assert_usage_error(&run, &format!("{}:2:", src.path()));
     assert!(run.stderr.contains("r11"), "{}", run.stderr);
+    let empty = Source::new("# nothing but a comment\n");
+    assert_usage_error(&empty.verify(&["--type", "xdp"]), "the program is empty");
 }
 
 #[test]

@@ -20,7 +20,7 @@
 use std::path::Path;
 
 use bitflags::Flags;
-use bpfkit::asm::{Assembled, Origin};
+use bpfkit::asm::{AsmError, Assembled, Origin};
 use bpfkit::maps::{MapFlags, MapSpec, MapType};
 use bpfkit::prog::{
     AttachType, LogLevel, ProgFlags, ProgType, Program, ProgramSpec, Section, TestRun,
@@ -298,7 +298,23 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
 fn assemble(file: &str, source: &str) -> Result<Assembled, CliError> {
     let builder = bpfkit::asm::parse(source)
         .map_err(|e| usage(format!("{file}:{}:{}: {}", e.line, e.column, e.message)))?;
-    builder.assemble().map_err(|e| usage(format!("{file}: {e}")))
+    builder.assemble().map_err(|e| match asm_error_origin(&e) {
+        Some(Origin::Text { line, column }) => usage(format!("{file}:{line}:{column}: {e}")),
+        _ => usage(format!("{file}: {e}")),
+    })
+}
+
+/// The instruction an assembler error is about.
+fn asm_error_origin(e: &AsmError) -> Option<Origin> {
+    match e {
+        AsmError::UnboundLabel { used_at: at, .. }
+        | AsmError::LabelBoundTwice { second: at, .. }
+        | AsmError::ForeignLabel { at, .. }
+        | AsmError::TargetPastEnd { at, .. }
+        | AsmError::OffsetOutOfRange { at, .. }
+        | AsmError::InvalidInsn { at, .. } => Some(*at),
+        _ => None,
+    }
 }
 
 /// Creates each `--map` and binds it to the program's references by name
