@@ -3,18 +3,16 @@
 //! panic. Lines are captured with `line!()` on the line of the builder call.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::panic::Location;
-
 use bpfkit::asm::{
-    AsmError, EncodeError, MAX_INSNS, ProgramBuilder, R0, R1, R2, R10, Size, SxBits,
+    AsmError, EncodeError, MAX_INSNS, Origin, ProgramBuilder, R0, R1, R2, R10, Size, SxBits,
 };
 
 const FILE: &str = file!();
 
 /// `loc` is a line of this file.
 #[track_caller]
-fn assert_here(loc: &Location<'_>, line: u32) {
-    assert_eq!((loc.file(), loc.line()), (FILE, line), "location {loc}");
+fn assert_here(loc: &Origin, line: u32) {
+    assert_eq!((loc.file(), loc.line()), (Some(FILE), line), "location {loc}");
 }
 
 /// The error's message names `file:line` for every line in `lines`.
@@ -319,7 +317,7 @@ fn invalid_operand_combinations_name_the_line() {
     let AsmError::InvalidInsn { index: 1, at, .. } = b.assemble().unwrap_err() else {
         panic!("want InvalidInsn at 1");
     };
-    assert_here(at, bad);
+    assert_here(&at, bad);
 }
 
 #[test]
@@ -340,7 +338,7 @@ fn every_slot_maps_to_the_line_that_emitted_it() {
     assert_eq!(prog.len(), want.len());
     for (slot, line) in want.iter().enumerate() {
         let loc = prog.location(slot).unwrap_or_else(|| panic!("no location for slot {slot}"));
-        assert_here(loc, *line);
+        assert_here(&loc, *line);
     }
     assert_eq!(prog.location(want.len()), None);
     // The listing agrees: first slot and line of each instruction.
@@ -365,7 +363,7 @@ fn track_caller_helpers_report_their_callers_line() {
     b.mov64(R0, 0);
     let (_, line) = (emit_exit(&mut b), line!());
     let prog = b.assemble().unwrap();
-    assert_here(prog.location(1).unwrap(), line);
+    assert_here(&prog.location(1).unwrap(), line);
 }
 
 #[test]
@@ -384,8 +382,8 @@ fn a_100000_instruction_program_assembles() {
     assert_eq!(prog.len(), 125_003);
     assert_eq!(prog.insn_at(0).unwrap().to_string(), "gotol +125001");
     assert_eq!(prog.insn_at(125_001).unwrap().to_string(), "gotol -125002");
-    assert_here(prog.location(0).unwrap(), first);
-    assert_here(prog.location(125_001).unwrap(), back);
+    assert_here(&prog.location(0).unwrap(), first);
+    assert_here(&prog.location(125_001).unwrap(), back);
     for block in 0..25_000 {
         let slot = 1 + 5 * block;
         assert_eq!(prog.insns()[slot].off, 3, "jump in block {block}");

@@ -7,15 +7,14 @@
 //! and patches each fixup with the offset of its target relative to the next
 //! slot, once it has checked that the offset fits its field. Failures come in
 //! slot order, whether a label's or an instruction's that does not encode,
-//! and each names the instruction and the Rust line that emitted it.
+//! and each names the instruction and its [`Origin`]: the Rust line that
+//! emitted it, or its position in assembler text.
 //!
 //! The containers here keep a large program small: [`Chunked`] grows
-//! without reallocating, and [`SourceMap`] stores a line per slot in about
-//! two bytes.
+//! without reallocating, and [`SourceMap`] stores an origin per slot in
+//! about two bytes.
 
 use std::fmt;
-use std::panic::Location;
-use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -23,7 +22,9 @@ use super::encode::{EncodeError, decode, encode};
 use super::insn::RawInsn;
 use super::ir::{Imm64, Insn, MapRef};
 use super::label::{Field, Fixup, Label, Target};
+use super::origin::Origin;
 use super::program::ProgramBuilder;
+use super::source_map::SourceMap;
 use crate::maps::MapFd;
 
 /// The most instruction slots the kernel accepts in one program
@@ -31,9 +32,9 @@ use crate::maps::MapFd;
 /// loaders are limited to 4096).
 pub const MAX_INSNS: usize = 1_000_000;
 
-type Loc = &'static Location<'static>;
-
-/// Why a program does not assemble.
+/// Why a program does not assemble. Each error names the instruction and
+/// where it came from: the Rust line that emitted it, or its line and column
+/// in assembler text.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum AsmError {
@@ -49,13 +50,13 @@ pub enum AsmError {
         /// The label's name.
         label: String,
         /// Where it was made.
-        created_at: Loc,
+        created_at: Origin,
         /// The slot index of the jump.
         index: usize,
         /// The jump.
         insn: String,
         /// Where the jump was emitted.
-        used_at: Loc,
+        used_at: Origin,
     },
     /// A label is bound twice.
     #[error("label {label} is bound twice: at {first} and again at {second}")]
@@ -63,9 +64,9 @@ pub enum AsmError {
         /// The label's name.
         label: String,
         /// The first binding.
-        first: Loc,
+        first: Origin,
         /// The second binding.
-        second: Loc,
+        second: Origin,
     },
     /// A label of another program is used or bound.
     #[error("label {label} at {at} belongs to another program")]
@@ -73,7 +74,7 @@ pub enum AsmError {
         /// The label.
         label: String,
         /// Where it was used.
-        at: Loc,
+        at: Origin,
     },
     /// A jump targets a label bound after the last instruction.
     #[error(
@@ -84,13 +85,13 @@ pub enum AsmError {
         /// The label.
         label: String,
         /// Where it was bound.
-        bound_at: Loc,
+        bound_at: Origin,
         /// The slot index of the jump.
         index: usize,
         /// The jump.
         insn: String,
         /// Where the jump was emitted.
-        at: Loc,
+        at: Origin,
     },
     /// A jump offset does not fit its field.
     #[error("instruction {index} `{insn}` at {at}: {source}")]
@@ -100,7 +101,7 @@ pub enum AsmError {
         /// The jump.
         insn: String,
         /// Where it was emitted.
-        at: Loc,
+        at: Origin,
         /// The offset and field width.
         source: EncodeError,
     },
@@ -110,7 +111,7 @@ pub enum AsmError {
         /// The slot index.
         index: usize,
         /// Where it was emitted.
-        at: Loc,
+        at: Origin,
         /// What is wrong.
         why: String,
     },
@@ -124,15 +125,15 @@ pub enum AsmError {
     },
 }
 
-/// An assembled program: the instructions the kernel loads, the Rust line of
-/// each, and the maps it refers to (kept open for as long as it lives).
+/// An assembled program: the instructions the kernel loads, the origin of
+/// each (a Rust line or a line of text), and the maps it refers to (kept open for as long as it lives).
 ///
 /// It keeps the encoded slots, not the IR: an instruction asked for is
 /// decoded again (a map then shows as its fd, `map_fd(N)`).
 #[derive(Clone, Debug)]
 pub struct Assembled {
     insns: Vec<RawInsn>,
-    /// The Rust line of each slot, and where instructions start.
+    /// The origin of each slot, and where instructions start.
     lines: SourceMap,
     maps: Vec<MapFd>,
     /// Maps referred to by name only: (slot, name), by slot.
@@ -140,7 +141,7 @@ pub struct Assembled {
 }
 
 /// Elements per chunk of a [`Chunked`] or a [`SourceMap`].
-const CHUNK: usize = 4096;
+pub(crate) const CHUNK: usize = 4096;
 
 /// A sequence kept in chunks of [`CHUNK`] elements that never move once
 /// written. A doubling `Vec` leaves a trail of freed copies behind it, each
@@ -241,211 +242,6 @@ impl<T> Chunked<T> {
     }
 }
 
-/// The Rust line of every slot, and which slots continue an `LD_IMM64`.
-///
-/// Lines are kept in chunks of [`CHUNK`] slots. The last one grows as a
-/// plain list; a full one is sealed as 2-byte indices into a [`Palette`] of
-/// the distinct lines (a long program comes from a few loops, so it has few),
-/// which makes the map a quarter of its plain size. Sealed chunks are
-/// immutable and shared between a builder and the programs it assembles, so
-/// assembling copies at most one chunk of lines, however long the program.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SourceMap {
-    full: Vec<Lines>,
-    /// The last chunk, still growing.
-    tail: Vec<Loc>,
-    palette: Palette,
-    /// Bit `s` is set when slot `s` is the second slot of an `LD_IMM64`:
-    /// slots 0 to 63 here, so that small programs allocate nothing for it...
-    seconds: u64,
-    /// ...and bit `s % 64` of word `s / 64 - 1` for the others; words after
-    /// the last set bit are not stored.
-    more_seconds: Vec<u64>,
-}
-
-/// A sealed chunk of a [`SourceMap`].
-#[derive(Clone, Debug)]
-enum Lines {
-    /// Indices into the palette.
-    Indexed(Arc<[u16]>),
-    /// The lines themselves, when the palette has no room for them.
-    Plain(Arc<[Loc]>),
-}
-
-/// The most lines a palette holds: as many as a 2-byte index tells apart
-/// (a handful in unit tests, to reach the end).
-const PALETTE_LINES: usize = if cfg!(test) { 4 } else { 1 << 16 };
-
-/// The distinct lines of a program's sealed chunks, in order of first use.
-#[derive(Clone, Debug, Default)]
-struct Palette {
-    lines: Vec<Loc>,
-    /// Each line and its index, by address (open addressing). At most half
-    /// full; empty in an assembled program's copy.
-    table: Vec<Option<(Loc, u16)>>,
-}
-
-impl Palette {
-    /// The index of `at`, added if new; `None` when the palette is full.
-    fn intern(&mut self, at: Loc) -> Option<u16> {
-        if self.table.len() < 2 * (self.lines.len() + 1) {
-            self.rehash();
-        }
-        let mask = self.table.len() - 1;
-        let mut i = Palette::hash(at) & mask;
-        loop {
-            match self.table[i] {
-                Some((line, index)) if std::ptr::eq(line, at) => return Some(index),
-                Some(_) => i = (i + 1) & mask,
-                None => {
-                    if self.lines.len() >= PALETTE_LINES {
-                        return None;
-                    }
-                    let index = u16::try_from(self.lines.len()).ok()?;
-                    self.lines.push(at);
-                    self.table[i] = Some((at, index));
-                    return Some(index);
-                }
-            }
-        }
-    }
-
-    /// Doubles the table (at least 64 entries) and enters every line again.
-    #[cold]
-    fn rehash(&mut self) {
-        let size = (4 * (self.lines.len() + 1)).next_power_of_two().max(64);
-        let mask = size - 1;
-        self.table = vec![None; size];
-        for (index, &at) in self.lines.iter().enumerate() {
-            let mut i = Palette::hash(at) & mask;
-            while self.table[i].is_some() {
-                i = (i + 1) & mask;
-            }
-            self.table[i] = Some((at, index as u16));
-        }
-    }
-
-    /// Where in the table to start looking for `at`.
-    fn hash(at: Loc) -> usize {
-        // Fibonacci hashing of the address; its top bits are the best mixed.
-        let address = std::ptr::from_ref(at).addr() as u64;
-        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize
-    }
-}
-
-impl SourceMap {
-    pub fn with_capacity(slots: usize) -> SourceMap {
-        SourceMap { tail: Vec::with_capacity(slots.min(CHUNK)), ..SourceMap::default() }
-    }
-
-    /// A copy for an assembled program: it shares the sealed chunks, and
-    /// needs no table to add lines.
-    fn snapshot(&self) -> SourceMap {
-        SourceMap {
-            full: self.full.clone(),
-            tail: self.tail.clone(),
-            palette: Palette { lines: self.palette.lines.clone(), table: Vec::new() },
-            seconds: self.seconds,
-            more_seconds: self.more_seconds.clone(),
-        }
-    }
-
-    /// The number of slots.
-    pub fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.tail.len()
-    }
-
-    /// Adds a slot that starts an instruction.
-    #[inline]
-    pub fn push(&mut self, at: Loc) {
-        if self.tail.len() == CHUNK {
-            self.seal();
-        }
-        self.tail.push(at);
-    }
-
-    /// Adds the second slot of an `LD_IMM64`.
-    pub fn push_second(&mut self, at: Loc) {
-        let slot = self.len();
-        let bit = 1 << (slot % 64);
-        match (slot / 64).checked_sub(1) {
-            None => self.seconds |= bit,
-            Some(word) => {
-                while self.more_seconds.len() <= word {
-                    self.more_seconds.push(0);
-                }
-                if let Some(bits) = self.more_seconds.get_mut(word) {
-                    *bits |= bit;
-                }
-            }
-        }
-        self.push(at);
-    }
-
-    /// Seals the full tail, as indices if the palette has room for its lines.
-    #[cold]
-    fn seal(&mut self) {
-        let mut indices = vec![0; self.tail.len()];
-        let mut complete = true;
-        for (index, &at) in indices.iter_mut().zip(&self.tail) {
-            match self.palette.intern(at) {
-                Some(i) => *index = i,
-                None => {
-                    complete = false;
-                    break;
-                }
-            }
-        }
-        let chunk = if complete {
-            Lines::Indexed(indices.into())
-        } else {
-            Lines::Plain(self.tail.as_slice().into())
-        };
-        self.full.push(chunk);
-        self.tail.clear();
-    }
-
-    /// The line of slot `slot`.
-    pub fn get(&self, slot: usize) -> Option<Loc> {
-        match self.full.get(slot / CHUNK) {
-            Some(Lines::Indexed(chunk)) => {
-                let index = *chunk.get(slot % CHUNK)?;
-                self.palette.lines.get(usize::from(index)).copied()
-            }
-            Some(Lines::Plain(chunk)) => chunk.get(slot % CHUNK).copied(),
-            None => self.tail.get(slot - self.full.len() * CHUNK).copied(),
-        }
-    }
-
-    /// The line of slot `slot`, which must exist.
-    fn at(&self, slot: usize) -> Loc {
-        match self.full.get(slot / CHUNK) {
-            Some(Lines::Indexed(chunk)) => self.palette.lines[usize::from(chunk[slot % CHUNK])],
-            Some(Lines::Plain(chunk)) => chunk[slot % CHUNK],
-            None => self.tail[slot - self.full.len() * CHUNK],
-        }
-    }
-
-    /// Whether `slot` is the second slot of an `LD_IMM64`.
-    pub fn is_second(&self, slot: usize) -> bool {
-        let word = match (slot / 64).checked_sub(1) {
-            None => self.seconds,
-            Some(word) => self.more_seconds.get(word).copied().unwrap_or(0),
-        };
-        word >> (slot % 64) & 1 != 0
-    }
-
-    /// The first slot of the instruction occupying `slot`.
-    fn first_slot(&self, slot: usize) -> usize {
-        if self.is_second(slot) { slot - 1 } else { slot }
-    }
-
-    /// The first slot of each instruction, increasing.
-    pub fn starts(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.len()).filter(|&slot| !self.is_second(slot))
-    }
-}
-
 impl ProgramBuilder {
     /// Resolves labels, checks offsets and the instruction limit, and returns
     /// the slots the kernel loads.
@@ -460,10 +256,9 @@ impl ProgramBuilder {
             return Err(AsmError::Empty);
         }
         if let Some(&(index, second)) = self.rebinds.first() {
-            let first = self.labels.get(index).and_then(|state| state.bound);
             return Err(AsmError::LabelBoundTwice {
                 label: self.labels.name(index),
-                first: first.map_or(second, |(_, at)| at),
+                first: self.labels.bound_at(index).unwrap_or(second),
                 second,
             });
         }
@@ -557,25 +352,23 @@ impl ProgramBuilder {
     fn resolve(&self, fixup: Fixup) -> Result<i32, AsmError> {
         let index = fixup.slot();
         let label = Label { program: self.id, index: fixup.label() };
-        let Some(state) = self.labels.get(label.index) else {
-            return Err(AsmError::ForeignLabel {
-                label: label.to_string(),
-                at: self.lines.at(index),
-            });
-        };
-        let Some((bound, bound_at)) = state.bound else {
+        let used_at = || self.lines.at(index);
+        if !self.labels.exists(label.index) {
+            return Err(AsmError::ForeignLabel { label: label.to_string(), at: used_at() });
+        }
+        let Some(bound) = self.labels.bound(label.index) else {
             return Err(AsmError::UnboundLabel {
                 label: self.labels.name(label.index),
-                created_at: state.created_at,
+                created_at: self.labels.created_at(label.index).unwrap_or_else(used_at),
                 index,
                 insn: self.insn_text(index, label),
-                used_at: self.lines.at(index),
+                used_at: used_at(),
             });
         };
         if bound >= self.slots.len() {
             return Err(AsmError::TargetPastEnd {
                 label: self.labels.name(label.index),
-                bound_at,
+                bound_at: self.labels.bound_at(label.index).unwrap_or_else(used_at),
                 index,
                 insn: self.insn_text(index, label),
                 at: self.lines.at(index),
@@ -620,9 +413,10 @@ impl Assembled {
         self.insns.is_empty()
     }
 
-    /// The Rust line that emitted the instruction at slot `slot` (the kernel's
-    /// instruction index; both slots of an `LD_IMM64` map to it).
-    pub fn location(&self, slot: usize) -> Option<&'static Location<'static>> {
+    /// Where the instruction at slot `slot` came from (the kernel's
+    /// instruction index; both slots of an `LD_IMM64` map to it): the Rust
+    /// line that emitted it, or its line and column in assembler text.
+    pub fn location(&self, slot: usize) -> Option<Origin> {
         self.lines.get(slot)
     }
 
@@ -645,8 +439,8 @@ impl Assembled {
         insn
     }
 
-    /// Each instruction with its first slot and the Rust line that emitted it.
-    pub fn listing(&self) -> impl Iterator<Item = (usize, Insn, &'static Location<'static>)> + '_ {
+    /// Each instruction with its first slot and where it came from.
+    pub fn listing(&self) -> impl Iterator<Item = (usize, Insn, Origin)> + '_ {
         self.lines.starts().map(|start| (start, self.decode_at(start), self.lines.at(start)))
     }
 
@@ -698,13 +492,6 @@ mod tests {
     use super::*;
     use crate::asm::{AluOp, Cond, R0, R1, R2, SxBits, Width};
 
-    /// Six distinct lines.
-    fn sites() -> [Loc; 6] {
-        let a = [Location::caller(), Location::caller(), Location::caller()];
-        let b = [Location::caller(), Location::caller(), Location::caller()];
-        [a[0], a[1], a[2], b[0], b[1], b[2]]
-    }
-
     #[test]
     fn chunked_agrees_with_a_vec() {
         let mut chunked = Chunked::with_capacity(32);
@@ -745,71 +532,6 @@ mod tests {
             naive[i] += 1;
         }
         assert!(chunked.iter().eq(naive.iter()));
-    }
-
-    /// Checks `map` against the lines and second-slot flags it was given.
-    fn check_map(map: &SourceMap, lines: &[Loc], seconds: &[bool]) {
-        assert_eq!(map.len(), lines.len());
-        for (slot, line) in lines.iter().enumerate() {
-            assert!(map.get(slot).is_some_and(|got| std::ptr::eq(got, *line)), "slot {slot}");
-            assert!(std::ptr::eq(map.at(slot), *line), "slot {slot}");
-            assert_eq!(map.is_second(slot), seconds[slot], "slot {slot}");
-            let first = if seconds[slot] { slot - 1 } else { slot };
-            assert_eq!(map.first_slot(slot), first);
-        }
-        assert_eq!(map.get(lines.len()), None);
-        let starts: Vec<usize> = (0..lines.len()).filter(|&slot| !seconds[slot]).collect();
-        assert_eq!(map.starts().collect::<Vec<_>>(), starts);
-    }
-
-    /// Fills a map with `slots` lines from `sites`, a second slot now and then.
-    fn fill(
-        map: &mut SourceMap,
-        sites: &[Loc],
-        slots: usize,
-        lines: &mut Vec<Loc>,
-        seconds: &mut Vec<bool>,
-    ) {
-        for i in 0..slots {
-            let at = sites[i % sites.len()];
-            let second = i % 7 == 3;
-            if second {
-                map.push_second(at);
-            } else {
-                map.push(at);
-            }
-            lines.push(at);
-            seconds.push(second);
-        }
-    }
-
-    #[test]
-    fn source_map_agrees_with_plain_lines() {
-        let sites = sites();
-        let (mut lines, mut seconds) = (Vec::new(), Vec::new());
-        let mut map = SourceMap::with_capacity(32);
-        fill(&mut map, &sites[..3], 3 * CHUNK + 100, &mut lines, &mut seconds);
-        assert!(map.full.iter().all(|chunk| matches!(chunk, Lines::Indexed(_))));
-        assert_eq!(map.palette.lines.len(), 3);
-        check_map(&map, &lines, &seconds);
-        check_map(&map.snapshot(), &lines, &seconds);
-    }
-
-    #[test]
-    fn a_full_palette_keeps_plain_lines() {
-        let sites = sites();
-        let (mut lines, mut seconds) = (Vec::new(), Vec::new());
-        let mut map = SourceMap::default();
-        // Two lines; then six, more than a test palette holds; then two again.
-        fill(&mut map, &sites[..2], CHUNK, &mut lines, &mut seconds);
-        fill(&mut map, &sites, CHUNK, &mut lines, &mut seconds);
-        fill(&mut map, &sites[..2], CHUNK + 1, &mut lines, &mut seconds);
-        let kinds: Vec<bool> =
-            map.full.iter().map(|chunk| matches!(chunk, Lines::Indexed(_))).collect();
-        assert_eq!(kinds, [true, false, true]);
-        assert_eq!(map.palette.lines.len(), PALETTE_LINES);
-        check_map(&map, &lines, &seconds);
-        check_map(&map.snapshot(), &lines, &seconds);
     }
 
     #[test]

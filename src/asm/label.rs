@@ -11,9 +11,9 @@
 //! [`ProgramBuilder::here`]: super::ProgramBuilder::here
 
 use std::fmt;
-use std::panic::Location;
 
 use super::assemble::Chunked;
+use super::origin::{Loc, Origin, TEXT};
 
 /// A jump or call target inside one program.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,32 +56,35 @@ impl From<i32> for Target {
     }
 }
 
-type Loc = &'static Location<'static>;
-
-/// What the builder knows of one label.
+/// What the builder knows of one label: 24 bytes, as a large program
+/// makes a label every few instructions.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct LabelState {
-    /// Where it was made.
-    pub created_at: Loc,
-    /// The slot it is bound to, and the line that bound it.
-    pub bound: Option<(usize, Loc)>,
+struct LabelState {
+    /// Where it was made ([`TEXT`]: see [`Labels::text`]).
+    created_at: Loc,
+    /// The slot it is bound to, and where it was bound (likewise).
+    bound: Option<(usize, Loc)>,
 }
 
 /// The labels of one program, by index.
 ///
-/// Names live apart from the states: most labels have none, and a large
-/// program makes a label every few instructions.
+/// Names live apart from the states: most labels have none. So do the
+/// positions of labels the text assembler makes: a state names only Rust
+/// lines, and [`TEXT`] for those.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Labels {
     states: Chunked<LabelState>,
     /// (label index, name), by index.
     names: Vec<(u32, Box<str>)>,
+    /// (label index, whether it is the binding, position) of each text origin.
+    text: Vec<(u32, bool, Origin)>,
 }
 
 impl Labels {
     /// Records a new, unbound label and returns its index.
-    pub fn add(&mut self, created_at: Loc, name: Option<String>) -> u32 {
+    pub fn add(&mut self, created_at: Origin, name: Option<String>) -> u32 {
         let index = self.states.len() as u32;
+        let created_at = self.store(index, false, created_at);
         self.states.push(LabelState { created_at, bound: None });
         if let Some(name) = name {
             self.names.push((index, name.into_boxed_str()));
@@ -89,14 +92,55 @@ impl Labels {
         index
     }
 
-    /// The state of label `index`.
-    pub fn get(&self, index: u32) -> Option<&LabelState> {
-        self.states.get(index as usize)
+    /// The location to keep in a state for `at`.
+    fn store(&mut self, index: u32, binding: bool, at: Origin) -> Loc {
+        match at {
+            Origin::Rust(at) => at,
+            text => {
+                self.text.push((index, binding, text));
+                TEXT
+            }
+        }
     }
 
-    /// The state of label `index`, to bind it.
-    pub fn get_mut(&mut self, index: u32) -> Option<&mut LabelState> {
-        self.states.get_mut(index as usize)
+    /// The origin `at`, kept in a state of label `index`, stands for.
+    #[cold]
+    fn origin(&self, index: u32, binding: bool, at: Loc) -> Origin {
+        if !std::ptr::eq(at, TEXT) {
+            return Origin::Rust(at);
+        }
+        let found = self.text.iter().find(|(i, b, _)| *i == index && *b == binding);
+        found.map_or(Origin::Rust(at), |(_, _, origin)| *origin)
+    }
+
+    /// Whether label `index` exists.
+    pub fn exists(&self, index: u32) -> bool {
+        (index as usize) < self.states.len()
+    }
+
+    /// The slot label `index` is bound to.
+    pub fn bound(&self, index: u32) -> Option<usize> {
+        self.states.get(index as usize)?.bound.map(|(slot, _)| slot)
+    }
+
+    /// Where label `index` was made.
+    pub fn created_at(&self, index: u32) -> Option<Origin> {
+        let state = self.states.get(index as usize)?;
+        Some(self.origin(index, false, state.created_at))
+    }
+
+    /// Where label `index` was bound.
+    pub fn bound_at(&self, index: u32) -> Option<Origin> {
+        let (_, at) = self.states.get(index as usize)?.bound?;
+        Some(self.origin(index, true, at))
+    }
+
+    /// Binds label `index`, which exists and is unbound, to `slot`.
+    pub fn bind(&mut self, index: u32, slot: usize, at: Origin) {
+        let at = self.store(index, true, at);
+        if let Some(state) = self.states.get_mut(index as usize) {
+            state.bound = Some((slot, at));
+        }
     }
 
     /// The name for listings and errors (`.L3` when it has none).

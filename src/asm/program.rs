@@ -9,17 +9,18 @@
 //! then a patch and a copy, and a large program costs about as much memory
 //! as its bytecode.
 
-use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::assemble::{Chunked, SourceMap};
+use super::assemble::Chunked;
 use super::encode::{EncodeError, encode};
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn, MapRef};
 use super::label::{Field, Fixup, Label, Labels, Target};
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
+use super::origin::Origin;
 use super::reg::{AnyReg, Reg, Src};
+use super::source_map::SourceMap;
 use crate::maps::MapFd;
 
 /// Builds a program instruction by instruction.
@@ -51,7 +52,7 @@ pub struct ProgramBuilder {
     pub(crate) id: u32,
     /// The encoded slots; a jump to a label holds 0 until assembled.
     pub(crate) slots: Chunked<RawInsn>,
-    /// The Rust line of each slot.
+    /// The origin of each slot.
     pub(crate) lines: SourceMap,
     /// How many instructions were recorded (`LD_IMM64` counts once).
     pub(crate) count: usize,
@@ -66,9 +67,9 @@ pub struct ProgramBuilder {
     pub(crate) rejected: Vec<(usize, Insn)>,
     pub(crate) labels: Labels,
     /// Labels bound twice: (label index, second binding).
-    pub(crate) rebinds: Vec<(u32, &'static Location<'static>)>,
-    /// Labels of other programs used or bound here, with the line that did it.
-    pub(crate) foreign: Vec<(&'static Location<'static>, Label)>,
+    pub(crate) rebinds: Vec<(u32, Origin)>,
+    /// Labels of other programs used or bound here, with where that happened.
+    pub(crate) foreign: Vec<(Origin, Label)>,
 }
 
 impl Default for ProgramBuilder {
@@ -124,8 +125,6 @@ macro_rules! atomics {
 
 static NEXT_PROGRAM: AtomicU32 = AtomicU32::new(1);
 
-type Loc = &'static Location<'static>;
-
 /// [`encode`], appending nothing when it fails.
 #[inline]
 fn encode_onto(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
@@ -160,7 +159,13 @@ impl ProgramBuilder {
     #[inline]
     #[track_caller]
     pub fn push(&mut self, insn: Insn) -> &mut Self {
-        let at = Location::caller();
+        self.push_at(insn, Origin::caller())
+    }
+
+    /// Appends any instruction, recording `at` as its origin (the text
+    /// assembler's line and column).
+    #[inline]
+    pub(crate) fn push_at(&mut self, insn: Insn, at: Origin) -> &mut Self {
         // The DSL methods know the variant: this test folds away in them.
         if insn.target().is_some() || matches!(insn, Insn::LdImm64 { .. }) {
             self.push_linked(insn, at);
@@ -171,7 +176,7 @@ impl ProgramBuilder {
     }
 
     /// Appends an instruction of one slot that refers to no label or map.
-    fn push_plain(&mut self, insn: &Insn, at: Loc) {
+    fn push_plain(&mut self, insn: &Insn, at: Origin) {
         self.count += 1;
         if self.slots.append(|tail| encode_onto(insn, tail)).is_ok() {
             self.lines.push(at);
@@ -182,7 +187,7 @@ impl ProgramBuilder {
 
     /// Appends an instruction with a target or a 64-bit immediate: records
     /// its label and map in the side tables.
-    fn push_linked(&mut self, mut insn: Insn, at: Loc) {
+    fn push_linked(&mut self, mut insn: Insn, at: Origin) {
         self.count += 1;
         let slot = self.slots.len();
         if let Some(Target::Label(label)) = insn.target() {
@@ -215,7 +220,7 @@ impl ProgramBuilder {
     /// Keeps an instruction that does not encode, with zeros in its slots,
     /// for [`assemble`](Self::assemble) to report in turn.
     #[cold]
-    fn reject(&mut self, insn: Insn, at: Loc) {
+    fn reject(&mut self, insn: Insn, at: Origin) {
         let slot = self.slots.len();
         for _ in 0..insn.slots() {
             self.slots.push(RawInsn::default());
@@ -224,8 +229,8 @@ impl ProgramBuilder {
         self.rejected.push((slot, insn));
     }
 
-    /// Records the line of an instruction of `slots` slots.
-    fn record(&mut self, at: Loc, slots: usize) {
+    /// Records the origin of an instruction of `slots` slots.
+    fn record(&mut self, at: Origin, slots: usize) {
         self.lines.push(at);
         if slots == 2 {
             self.lines.push_second(at);
@@ -267,7 +272,12 @@ impl ProgramBuilder {
 
     #[track_caller]
     fn new_label(&mut self, name: Option<String>) -> Label {
-        let index = self.labels.add(Location::caller(), name);
+        self.new_label_at(name, Origin::caller())
+    }
+
+    /// A new, unbound label made at `at` (the text assembler's position).
+    pub(crate) fn new_label_at(&mut self, name: Option<String>, at: Origin) -> Label {
+        let index = self.labels.add(at, name);
         Label { program: self.id, index }
     }
 
@@ -275,17 +285,18 @@ impl ProgramBuilder {
     /// error that [`assemble`](Self::assemble) reports.
     #[track_caller]
     pub fn bind(&mut self, label: Label) -> &mut Self {
-        let at = Location::caller();
+        self.bind_at(label, Origin::caller())
+    }
+
+    /// Binds `label` to the next instruction, recording `at` as where.
+    pub(crate) fn bind_at(&mut self, label: Label, at: Origin) -> &mut Self {
         let next = self.slots.len();
-        match self.labels.get_mut(label.index) {
-            Some(state) if label.program == self.id => {
-                if state.bound.is_some() {
-                    self.rebinds.push((label.index, at));
-                } else {
-                    state.bound = Some((next, at));
-                }
-            }
-            _ => self.foreign.push((at, label)),
+        if label.program != self.id || !self.labels.exists(label.index) {
+            self.foreign.push((at, label));
+        } else if self.labels.bound(label.index).is_some() {
+            self.rebinds.push((label.index, at));
+        } else {
+            self.labels.bind(label.index, next, at);
         }
         self
     }

@@ -449,6 +449,43 @@ mod tests {
         assert!(prog.verifier_log().is_none());
     }
 
+    /// A kernel that loads every program, writing the statistics footer
+    /// when asked for a log.
+    fn accepting_kernel(seen: Seen) -> crate::sys::mock::Hook {
+        Box::new(move |_, attr| {
+            let (level, size) = (field(attr, 24), field(attr, 28));
+            seen.borrow_mut().push((level, size));
+            if level != 0 {
+                let addr = u64::from_ne_bytes(attr[32..40].try_into().unwrap());
+                let log = b"verification time 5 usec\nstack depth 4\nprocessed 3 insns \
+                            (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 \
+                            mark_read 0\n\0";
+                write_user(addr, size as usize, log);
+            }
+            let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+            Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
+        })
+    }
+
+    #[test]
+    fn stats_on_success_cost_one_load_at_the_stats_level() {
+        let seen = Seen::default();
+        let insns = bad_program();
+        let spec = ProgramSpec::new(ProgType::XDP, &insns).log_on_success(LogLevel::STATS);
+        let prog = with_hook(accepting_kernel(seen.clone()), || spec.load()).unwrap();
+        assert_eq!(*seen.borrow(), vec![(LogLevel::STATS.bits(), LOG_START as u32)]);
+        let stats = prog.verifier_stats().unwrap();
+        assert_eq!((stats.insns_processed, stats.stack_depth.as_slice()), (3, &[4][..]));
+
+        // Rejected at the stats level: reloaded once at verbose + stats,
+        // so the error names the instruction.
+        let seen = Seen::default();
+        let e = verifier_error(with_hook(rejecting_kernel(seen.clone(), true), || spec.load()));
+        assert_eq!(e.index, Some(1));
+        let levels: Vec<u32> = seen.borrow().iter().map(|(level, _)| *level).collect();
+        assert_eq!(levels, [4, 5]);
+    }
+
     #[test]
     fn eagain_is_retried_and_eperm_is_not() {
         let calls = std::rc::Rc::new(std::cell::Cell::new(0));

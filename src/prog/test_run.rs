@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::program::Program;
-use crate::error::{Error, Result};
+use crate::error::{Errno, Error, Result};
 use crate::sys::{self, Cmd};
 
 bitflags::bitflags! {
@@ -127,7 +127,15 @@ impl Program {
                 batch_size: run.batch_size,
             },
         )
-        .map_err(|e| Error::syscall(Cmd::ProgTestRun, e))?;
+        .map_err(|errno| match errno {
+            // The program type has no test-run hook (kprobe, sock_ops, ...).
+            Errno::ENOTSUPP | Errno::EOPNOTSUPP => Error::Unsupported {
+                what: "BPF_PROG_TEST_RUN",
+                object: format!("{} programs", self.prog_type()),
+                errno,
+            },
+            _ => Error::syscall(Cmd::ProgTestRun, errno),
+        })?;
         Ok(TestRunResult {
             retval: out.retval,
             duration: Duration::from_nanos(out.duration_ns.into()),

@@ -1,5 +1,6 @@
 //! Verifier logs: find the failing instruction and the kernel's message, and
-//! map the instruction back to the Rust line that emitted it.
+//! map the instruction back to its origin: the Rust line that emitted it, or
+//! its line in assembler text.
 //!
 //! With log level 1 the kernel keeps only the path that failed: one line per
 //! instruction it checked (`5: (79) r1 = *(u64 *)(r0 +0)`), register states
@@ -9,8 +10,8 @@
 //! instruction in the message instead.
 
 use std::fmt;
-use std::panic::Location;
 
+use crate::asm::Origin;
 use crate::error::Errno;
 
 /// A program the verifier rejected.
@@ -37,8 +38,9 @@ pub struct VerifierError {
     pub index: Option<usize>,
     /// That instruction, in LLVM syntax.
     pub insn: Option<String>,
-    /// The Rust line that emitted that instruction.
-    pub location: Option<&'static Location<'static>>,
+    /// Where that instruction came from: the Rust line that emitted it, or
+    /// its line and column in assembler text.
+    pub location: Option<Origin>,
     /// The kernel's reason: the first line of its message.
     pub message: String,
     /// Any further lines of the message (e.g. `R2 offset is outside of the packet`).

@@ -11,6 +11,8 @@
 #![allow(dead_code)]
 
 mod args;
+mod asm;
+mod disasm;
 mod json;
 mod kallsyms;
 mod link;
@@ -20,6 +22,7 @@ mod out;
 mod pins;
 mod prog;
 mod select;
+mod verify;
 mod xlated;
 
 use std::process::ExitCode;
@@ -40,12 +43,21 @@ Commands:
   map show|dump|lookup|getnext|update|delete ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
   link show [LINK]        links, as bpftool prints them
+  asm [FILE|-] [--raw OUT]
+                          assemble LLVM BPF text; print each slot as hex
+  disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
+  verify FILE.s --type SECTION [--attach-type NAME]
+         [--map NAME=TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]... [--flag NAME]...
+         [--log-level N] [--test-run DATA_HEX | --test-run-zeroed LEN]
+                          load a text program; print 'accepted' or 'rejected',
+                          then the verifier's statistics or its reasons
 ";
 
 /// The commands, in the order that abbreviations are matched: bpftool's
 /// order, so that its abbreviations mean the same here (`p` is `prog`,
 /// `v` is `version`); our own commands come after its.
-const COMMANDS: &[&str] = &["help", "prog", "map", "link", "net", "version"];
+const COMMANDS: &[&str] =
+    &["help", "prog", "map", "link", "net", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
     let (output, words) = split_flags(std::env::args().skip(1));
@@ -126,6 +138,9 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("map") => map::run(args, output),
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
+        Some("asm") => asm::run(args, output),
+        Some("disasm") => disasm::run(args, output),
+        Some("verify") => verify::run(args, output),
         _ => Err(CliError::usage(format!("unknown command '{word}' (see 'bpfkit help')"))),
     }
 }
