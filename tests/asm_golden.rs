@@ -4,10 +4,11 @@
 //! the bytes decode to an instruction whose `Display` is exactly the text and
 //! which encodes back to exactly the bytes; the same instruction rebuilt
 //! through the `ProgramBuilder` method of its form assembles to the bytes; a
-//! hand-written DSL table covers every form the file lists; and, when LLVM is
-//! installed, `regen.sh` re-checks the table and our own text is fed to
-//! `llvm-mc-19` (and LLVM 14's `llvm-mc`) to prove LLVM reads it as the same
-//! bytes. Without LLVM the oracle tests print `SKIPPED`; with
+//! hand-written DSL table covers every form the file lists, and each of its
+//! cases (label-resolved ones too) reads back through `asm::parse` as the
+//! same slots; and, when LLVM is installed, `regen.sh` re-checks the table
+//! and our own text is fed to `llvm-mc-19` (and LLVM 14's `llvm-mc`) to prove
+//! LLVM reads it as the same bytes. Without LLVM the oracle tests print `SKIPPED`; with
 //! `BPFKIT_REQUIRE_LLVM=1` a missing LLVM is a failure.
 //!
 //! The table's bytes are `bpfel` (little-endian) memory order, which is what
@@ -818,6 +819,7 @@ fn dsl_table_matches_the_golden_rows_and_covers_every_form() {
                     ));
                 }
                 failures.extend(check_program(&prog, row));
+                failures.extend(parsed_differs(case.text, &prog, row));
             }
             Err(e) => failures.push(format!("{}: does not assemble: {e}", row.at())),
         }
@@ -829,6 +831,22 @@ fn dsl_table_matches_the_golden_rows_and_covers_every_form() {
     }
     report("hand-written DSL cases", cases.len(), &failures);
     assert_eq!(covered.len(), 171, "forms covered");
+}
+
+/// Every DSL golden case goes through the text assembler too: `text`
+/// parses and assembles to the slots the DSL gave.
+fn parsed_differs(text: &str, dsl: &Assembled, row: &Row) -> Option<String> {
+    match bpfkit::asm::parse(text).map(|b| b.assemble()) {
+        Ok(Ok(parsed)) if parsed.insns() == dsl.insns() => None,
+        Ok(Ok(parsed)) => Some(format!(
+            "{}: the parser gives {}, the DSL {}",
+            row.at(),
+            hex_of(parsed.insns()),
+            hex_of(dsl.insns())
+        )),
+        Ok(Err(e)) => Some(format!("{}: parsed text does not assemble: {e}", row.at())),
+        Err(e) => Some(format!("{}: the parser refuses the DSL's text: {e}", row.at())),
+    }
 }
 
 /// The row with this exact text.
@@ -960,6 +978,7 @@ fn labels_resolve_to_the_golden_offsets() {
             Some(insn) if insn.to_string() == row.text => {}
             other => failures.push(format!("{}: listing shows {other:?}", row.at())),
         }
+        failures.extend(parsed_differs(&prog.to_string(), &prog, row));
     }
     report("label-resolved rows", cases.len(), &failures);
 }
