@@ -3,7 +3,7 @@
 //! errors and exit statuses. Other tests create maps at the same time, so
 //! every comparison is about one map (or a name only this test uses), never
 //! a whole listing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
 mod common;
 
