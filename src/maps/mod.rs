@@ -44,7 +44,6 @@ pub use fd::{MapFd, MapInfo, map_ids};
 pub use hash::HashMap;
 pub use mmap::ArrayView;
 pub use per_cpu::{PerCpuArray, PerCpuHashMap};
-pub use pin::pinned_kind;
 pub use spec::{MapDef, MapSpec};
 pub use types::{MapFlags, MapType, UpdateMode};
 

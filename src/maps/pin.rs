@@ -1,14 +1,12 @@
 //! Pinning bpf objects (maps, programs, links) to bpffs and opening them.
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::fd::MapFd;
 use crate::error::{Error, Result};
-use crate::pinned::ObjectKind;
-use crate::sys::fdinfo::FdInfo;
 use crate::sys::{self, Cmd};
 
 pub(crate) fn c_path(path: &Path) -> Result<CString> {
@@ -48,28 +46,5 @@ pub(crate) fn open(path: &Path) -> Result<MapFd> {
             why: format!("{} is not a map", path.display()),
         },
         _ => e,
-    })
-}
-
-/// What kind of bpf object is pinned at `path`: a map, a program or a link,
-/// or `None` for an object this crate cannot tell (as bpftool's "unknown").
-///
-/// Opening fails as [`MapFd::open_pinned`] does (`Error::Pin` with the
-/// kernel's errno), so a caller can tell "nothing there" from "not a map".
-pub fn pinned_kind(path: impl AsRef<Path>) -> Result<Option<ObjectKind>> {
-    let fd = get(path.as_ref())?;
-    let info = FdInfo::of(fd.as_fd()).map_err(|e| Error::Io {
-        what: format!("reading the fdinfo of {}", path.as_ref().display()),
-        source: e,
-    })?;
-    // A link's fdinfo also names its program: look for the link first.
-    Ok(if info.get("link_id").is_some() {
-        Some(ObjectKind::Link)
-    } else if info.get("map_id").is_some() {
-        Some(ObjectKind::Map)
-    } else if info.get("prog_id").is_some() {
-        Some(ObjectKind::Program)
-    } else {
-        None
     })
 }

@@ -38,26 +38,11 @@ impl Args {
         self.next().ok_or_else(|| CliError::usage(format!("expected {what}")))
     }
 
-    /// Whether every word has been consumed.
-    pub fn is_empty(&self) -> bool {
-        self.at >= self.words.len()
-    }
-
     /// Fails if words are left over.
     pub fn done(&self) -> Result<(), CliError> {
         match self.peek() {
             None => Ok(()),
             Some(extra) => Err(CliError::usage(format!("unexpected argument '{extra}'"))),
-        }
-    }
-
-    /// Consumes the next word if it abbreviates `keyword`.
-    pub fn eat(&mut self, keyword: &str) -> bool {
-        if self.peek().is_some_and(|w| is_prefix(w, keyword)) {
-            self.at += 1;
-            true
-        } else {
-            false
         }
     }
 
@@ -99,12 +84,12 @@ mod tests {
     #[test]
     fn cursor_consumes_in_order() {
         let mut a = Args::new(["id", "7", "extra"].map(String::from).to_vec());
-        assert!(!a.eat("name"));
-        assert!(a.eat("id"));
+        assert_eq!(a.peek(), Some("id"));
+        assert_eq!(a.next().as_deref(), Some("id"));
         assert_eq!(a.value("an id").ok(), Some("7".to_owned()));
         assert!(a.done().is_err());
         assert_eq!(a.rest(), ["extra"]);
-        assert!(a.is_empty() && a.done().is_ok());
+        assert!(a.peek().is_none() && a.done().is_ok());
         assert!(a.value("a map").is_err());
     }
 }

@@ -8,11 +8,11 @@
 //! The global flags may also come after the command, as bpftool allows.
 
 // Until every command is in, some shared pieces are unused.
-#![allow(dead_code)]
 
 mod args;
 mod asm;
 mod disasm;
+mod errno;
 mod json;
 mod kallsyms;
 mod link;
@@ -22,6 +22,7 @@ mod out;
 mod pins;
 mod prog;
 mod select;
+mod strtoul;
 mod verify;
 mod xlated;
 

@@ -19,7 +19,6 @@
 mod bytes;
 mod elem;
 mod entry;
-mod errno;
 mod read;
 mod select;
 mod show;

@@ -79,20 +79,13 @@ fn show(args: &mut Args, output: Output) -> Result<(), CliError> {
             CliError::new(format!("invalid devname {}", dev.unwrap_or_default()))
         }
         bpfkit::Error::Syscall { cmd: bpfkit::Cmd::ProgQuery, errno } => {
-            CliError::new(format!("can't query prog: {}", strerror(errno)))
+            CliError::new(format!("can't query prog: {}", crate::errno::strerror(errno.0)))
         }
         other => other.into(),
     })?;
     let text = if output.json { render::json(&found, output) } else { render::text(&found) };
     output.print(&text);
     Ok(())
-}
-
-/// The C library's text for `errno`, as `strerror(3)` gives it.
-#[cfg(feature = "netlink")]
-fn strerror(errno: bpfkit::Errno) -> String {
-    let text = std::io::Error::from_raw_os_error(errno.0).to_string();
-    text.split(" (os error").next().unwrap_or(&text).to_string()
 }
 
 #[cfg(feature = "netlink")]

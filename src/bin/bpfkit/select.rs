@@ -10,7 +10,9 @@ use bpfkit::pinned::{ObjectKind, is_on_bpffs, open_pinned};
 use bpfkit::prog::Program;
 
 use crate::args::is_prefix;
+use crate::errno::{strerror, strerror_of};
 use crate::out::CliError;
+use crate::strtoul::strtoul;
 
 /// bpftool's limit on a program name given with `name` (`MAX_PROG_FULL_NAME`
 /// less the NUL).
@@ -122,7 +124,7 @@ impl LinkSelector {
                 CliError::new(format!(
                     "failed to get link with ID {}: {}",
                     *id as i32,
-                    strerror(errno)
+                    strerror(errno.0)
                 ))
                 .with_status((256 - errno.0.rem_euclid(256)) as u8)
             }),
@@ -147,42 +149,9 @@ pub fn looks_numeric(word: &str) -> bool {
 /// An id as bpftool reads it: C's `strtoul(s, &end, 0)` over the whole
 /// word (decimal, `0x` hex or `0` octal), truncated to 32 bits.
 pub fn parse_id(word: &str) -> Result<u32, CliError> {
-    strtoul(word)
+    strtoul(word, 0)
         .map(|v| v as u32)
         .ok_or_else(|| CliError::new(format!("can't parse {word} as ID")))
-}
-
-/// `strtoul(s, &end, 0)` that must consume all of `s`: leading white
-/// space, a sign (a minus negates modulo 2^64), a base prefix, digits;
-/// overflow saturates. `None` if anything is left over.
-fn strtoul(s: &str) -> Option<u64> {
-    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    if t.is_empty() {
-        // No conversion: `end` is `s` itself, which ends here only if empty.
-        return s.is_empty().then_some(0);
-    }
-    let (negative, t) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let hex_digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"));
-    let (radix, digits) = match hex_digits {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_hexdigit()) => (16, rest),
-        _ if t.starts_with('0') => (8, t),
-        _ => (10, t),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let value = digits.chars().try_fold(0u64, |acc, c| {
-        acc.checked_mul(u64::from(radix))?.checked_add(u64::from(c.to_digit(radix)?))
-    });
-    Some(match value {
-        None => u64::MAX,
-        Some(v) if negative => v.wrapping_neg(),
-        Some(v) => v,
-    })
 }
 
 /// A tag as bpftool's `sscanf("%02hhx" x 8)` reads it: eight bytes of one
@@ -215,13 +184,15 @@ pub fn open_pinned_as(path: &str, want: ObjectKind) -> Result<OwnedFd, CliError>
             Some(Errno::EACCES) => {
                 let dir = dirname(path);
                 let why = if is_on_bpffs(&dir) {
-                    strerror(Errno::EACCES)
+                    strerror(libc::EACCES)
                 } else {
                     "directory not in bpf file system (bpffs)".to_owned()
                 };
                 Err(CliError::new(format!("bpf obj get ({dir}): {why}")))
             }
-            Some(errno) => Err(CliError::new(format!("bpf obj get ({path}): {}", strerror(errno)))),
+            Some(errno) => {
+                Err(CliError::new(format!("bpf obj get ({path}): {}", strerror(errno.0))))
+            }
             None => Err(CliError::new("incorrect object type: unknown")),
         },
     }
@@ -242,35 +213,12 @@ fn dirname(path: &str) -> String {
     }
 }
 
-/// The C library's text for `errno`, as `strerror(3)` gives it.
-pub fn strerror(errno: Errno) -> String {
-    let full = std::io::Error::from_raw_os_error(errno.0).to_string();
-    full.split(" (os error").next().unwrap_or(&full).to_owned()
-}
-
-/// [`strerror`] of an error's errno, or the error itself without one.
-pub fn strerror_of(e: &bpfkit::Error) -> String {
-    e.errno().map_or_else(|| e.to_string(), strerror)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn ids_parse_like_strtoul() {
-        assert_eq!(strtoul("42"), Some(42));
-        assert_eq!(strtoul("0x10"), Some(16));
-        assert_eq!(strtoul("010"), Some(8));
-        assert_eq!(strtoul("0"), Some(0));
-        assert_eq!(strtoul(" 7"), Some(7));
-        assert_eq!(strtoul("-1"), Some(u64::MAX));
-        assert_eq!(strtoul(""), Some(0));
-        assert_eq!(strtoul("99999999999999999999999"), Some(u64::MAX));
-        assert_eq!(strtoul("abc"), None);
-        assert_eq!(strtoul("08"), None);
-        assert_eq!(strtoul("0x"), None);
-        assert_eq!(strtoul("5 "), None);
         assert_eq!(parse_id("4294967297").ok(), Some(1));
         assert_eq!(
             parse_id("x").map_err(|e| e.message).err().as_deref(),

@@ -9,7 +9,7 @@
 use bpfkit::maps::{MapFd, MapType};
 
 use super::bytes::{hex, json_hex};
-use super::errno::strerror;
+use crate::errno::strerror;
 use crate::json::JsonWriter;
 
 /// What the printers need to know about a map.

@@ -14,9 +14,9 @@ use bpfkit::maps::{MapFd, MapInfo, MapType};
 use super::bytes::{Words, hex, json_hex};
 use super::elem::{self, Grammar};
 use super::entry::{self, Shape};
-use super::errno;
 use super::select;
 use super::show::{header_json, header_text, info};
+use crate::errno;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 

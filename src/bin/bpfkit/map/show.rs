@@ -19,7 +19,7 @@ use bpfkit::maps::{MapFd, MapInfo, MapType, map_ids};
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::ProgType;
 
-use super::errno;
+use crate::errno;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
@@ -70,7 +70,7 @@ pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
             Ok(map) => maps.push(map),
             Err(e) if errno::of(&e) == Some(libc::ENOENT) => {}
             Err(e) => {
-                let why = errno::of(&e).map_or_else(|| e.to_string(), errno::strerror);
+                let why = errno::strerror_of(&e);
                 return Err(CliError::new(format!("can't get map by id ({id}): {why}")));
             }
         }
@@ -81,7 +81,7 @@ pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
 /// The info bpftool prints, or its error.
 pub fn info(map: &MapFd) -> Result<MapInfo, CliError> {
     map.info().map_err(|e| {
-        let why = errno::of(&e).map_or_else(|| e.to_string(), errno::strerror);
+        let why = errno::strerror_of(&e);
         CliError::new(format!("can't get map info: {why}"))
     })
 }

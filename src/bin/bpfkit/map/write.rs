@@ -4,7 +4,8 @@
 use super::bytes::Words;
 use super::elem::{self, Grammar};
 use super::read::failed;
-use super::{errno, select};
+use super::select;
+use crate::errno;
 use crate::out::{CliError, Output};
 
 /// `map update MAP [key DATA] [value VALUE] [any|exist|noexist]`.

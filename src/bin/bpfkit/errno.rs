@@ -33,6 +33,11 @@ pub fn of(err: &bpfkit::Error) -> Option<i32> {
     err.errno().map(|e| e.0)
 }
 
+/// [`strerror`] of an error's errno, or the error itself without one.
+pub fn strerror_of(err: &bpfkit::Error) -> String {
+    of(err).map_or_else(|| err.to_string(), strerror)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
