@@ -135,10 +135,7 @@ impl<K: Plain, V: Plain> HashMap<K, V> {
     /// The elements, in the kernel's order. A key deleted between the walk
     /// finding it and the lookup of its value is skipped.
     pub fn iter(&self) -> impl Iterator<Item = Result<(K, V)>> {
-        self.keys().filter_map(move |key| match key {
-            Ok(key) => lookup(&self.map, &key).transpose().map(|v| v.map(|v| (key, v))),
-            Err(e) => Some(Err(e)),
-        })
+        elements(&self.map, |key| lookup(&self.map, key))
     }
 
     /// A cursor over the elements, many per call (`BPF_MAP_LOOKUP_BATCH`).
@@ -213,6 +210,32 @@ fn lookup<K: Plain, V: Plain>(map: &MapFd, key: &K) -> Result<Option<V>> {
     Ok(map.lookup_bytes(key.as_bytes(), value.as_mut_bytes())?.then_some(value))
 }
 
+/// The elements of `map`: each key of the walk with what `value_of` reads
+/// for it. A key deleted between the walk finding it and the read
+/// (`Ok(None)`) is skipped.
+///
+/// A plain loop rather than a chain of adapters: an `Error` is 112 bytes,
+/// and every adapter moved a `Result` of that size per element.
+pub(crate) fn elements<K: Plain, T>(
+    map: &MapFd,
+    mut value_of: impl FnMut(&K) -> Result<Option<T>>,
+) -> impl Iterator<Item = Result<(K, T)>> {
+    let mut keys = keys::<K>(map);
+    std::iter::from_fn(move || {
+        loop {
+            let key = match keys.next()? {
+                Ok(key) => key,
+                Err(e) => return Some(Err(e)),
+            };
+            match value_of(&key) {
+                Ok(Some(value)) => return Some(Ok((key, value))),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    })
+}
+
 /// The keys of `map`, walking one key ahead (see [`HashMap::keys`]).
 pub(crate) fn keys<K: Plain>(map: &MapFd) -> impl Iterator<Item = Result<K>> {
     KeyWalk { map, ahead: Ahead::Start, yielded: 0 }
@@ -224,8 +247,9 @@ enum Ahead<K> {
     Start,
     /// The next key to hand out.
     Key(K),
-    /// An error to hand out, after which the walk ends.
-    Failed(Error),
+    /// An error to hand out, after which the walk ends (boxed: the walk
+    /// moves this enum at every step, and an `Error` is large).
+    Failed(Box<Error>),
     /// The walk is over.
     End,
 }
@@ -242,7 +266,7 @@ impl<K: Plain> KeyWalk<'_, K> {
         match self.map.next_key_bytes(after.map(IntoBytes::as_bytes), next.as_mut_bytes()) {
             Ok(true) => Ahead::Key(next),
             Ok(false) => Ahead::End,
-            Err(e) => Ahead::Failed(e),
+            Err(e) => Ahead::Failed(Box::new(e)),
         }
     }
 }
@@ -256,7 +280,7 @@ impl<K: Plain> Iterator for KeyWalk<'_, K> {
         }
         let current = match std::mem::replace(&mut self.ahead, Ahead::End) {
             Ahead::Key(key) => key,
-            Ahead::Failed(e) => return Some(Err(e)),
+            Ahead::Failed(e) => return Some(Err(*e)),
             Ahead::Start | Ahead::End => return None,
         };
         // Fetch the next key while `current` is still in the map, so the

@@ -17,7 +17,7 @@ use zerocopy::IntoBytes;
 use super::Plain;
 use super::batch::{self, BatchLookup};
 use super::fd::MapFd;
-use super::hash::{check_keyed, keys};
+use super::hash::{check_keyed, elements, keys};
 use super::spec::MapSpec;
 use super::types::{MapFlags, MapType, UpdateMode};
 use crate::error::{Error, Result};
@@ -217,10 +217,7 @@ impl<K: Plain, V: Plain> PerCpuHashMap<K, V> {
     /// possible CPU. A key deleted between the walk finding it and the
     /// lookup of its values is skipped.
     pub fn iter(&self) -> impl Iterator<Item = Result<(K, Vec<V>)>> {
-        self.keys().filter_map(move |key| match key {
-            Ok(key) => self.get(&key).transpose().map(|v| v.map(|v| (key, v))),
-            Err(e) => Some(Err(e)),
-        })
+        elements(&self.map, |key| self.get(key))
     }
 
     /// A cursor over the elements, many per call (`BPF_MAP_LOOKUP_BATCH`);
