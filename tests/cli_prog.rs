@@ -7,7 +7,7 @@
 mod common;
 
 use bpfkit::asm::{ProgramBuilder, R0};
-use bpfkit::prog::{ProgType, Program, ProgramSpec};
+use bpfkit::prog::{ProgType, Program, ProgramSpec, RunTimeStats, TestRun};
 use common::{PinDir, Run, bpfkit, bpftool, counter, id, unique};
 use serde_json::Value;
 
@@ -136,6 +136,31 @@ fn show_matches_bpftool_for_each_type() {
     assert_eq!(xdp_json["type"], "xdp");
     assert_eq!(xdp_json["map_ids"][0], _counts.map().info().unwrap().id);
     assert_eq!(xdp_json["bytes_xlated"], xdp.info().unwrap().xlated_bytes);
+}
+
+/// While run-time statistics are on, `run_time_ns` and `run_cnt` appear,
+/// in JSON and in text, as bpftool prints them.
+#[test]
+fn run_time_and_count_show_while_stats_are_on() {
+    require_kernel!();
+    let prog = returning(ProgType::XDP, &unique("cr"), 2, "GPL");
+    let n = id(&prog).to_string();
+    let before = bpfkit(&["-j", "prog", "show", "id", &n]).success().json();
+    assert!(before.get("run_cnt").is_none(), "{before}");
+    {
+        let _counting = RunTimeStats::enable().unwrap();
+        let packet = [0u8; 64];
+        let result = prog.test_run(TestRun::new(&packet).repeat(25)).unwrap();
+        assert_eq!(result.retval, 2);
+    }
+    let info = prog.info().unwrap();
+    assert_eq!(info.run_count, 25);
+    assert!(!info.run_time.is_zero());
+    let shown = bpfkit(&["-j", "prog", "show", "id", &n]).success().json();
+    assert_eq!(shown["run_cnt"], 25);
+    assert_eq!(shown["run_time_ns"].as_u64(), Some(info.run_time.as_nanos() as u64));
+    assert!(bpfkit(&["prog", "show", "id", &n]).stdout.contains(" run_cnt 25"));
+    compare(&["prog", "show", "id", &n]);
 }
 
 #[test]

@@ -234,6 +234,16 @@ pub(crate) struct LinkDetachAttr<'a> {
 }
 attr!(LinkDetachAttr, size 4, { link_fd @ 0 });
 
+/// `BPF_ENABLE_STATS`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct EnableStatsAttr<'a> {
+    /// `enum bpf_stats_type`.
+    pub stats_type: u32,
+    pub _lifetime: std::marker::PhantomData<&'a ()>,
+}
+attr!(EnableStatsAttr, size 4, { stats_type @ 0 });
+
 /// `BPF_PROG_QUERY`. Through `revision` (6.6+): the kernel writes some
 /// output fields (e.g. `revision` for tcx) whatever size it is given, so the
 /// struct covers them all.

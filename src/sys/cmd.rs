@@ -59,6 +59,8 @@ pub enum Cmd {
     LinkGetFdById = 30,
     /// `BPF_LINK_GET_NEXT_ID`
     LinkGetNextId = 31,
+    /// `BPF_ENABLE_STATS`
+    EnableStats = 32,
     /// `BPF_LINK_DETACH`
     LinkDetach = 34,
 }
@@ -94,6 +96,7 @@ impl Cmd {
             Cmd::LinkGetFdById => "BPF_LINK_GET_FD_BY_ID",
             Cmd::LinkGetNextId => "BPF_LINK_GET_NEXT_ID",
             Cmd::LinkDetach => "BPF_LINK_DETACH",
+            Cmd::EnableStats => "BPF_ENABLE_STATS",
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::ffi::CStr;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
-use super::attr::{ProgLoadAttr, ProgQueryAttr, TestRunAttr};
+use super::attr::{EnableStatsAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 use crate::error::Errno;
@@ -137,4 +137,11 @@ pub(crate) fn query(
     };
     bpf(Cmd::ProgQuery, &mut attr)?;
     Ok(QueryOut { attach_flags: attr.attach_flags, count: attr.prog_cnt })
+}
+
+/// `BPF_ENABLE_STATS` with `BPF_STATS_RUN_TIME`: the kernel counts the run
+/// time and runs of every program while the returned fd is open.
+pub(crate) fn enable_run_time_stats() -> Result<OwnedFd, Errno> {
+    let mut attr = EnableStatsAttr { stats_type: 0, ..Default::default() };
+    bpf_fd(Cmd::EnableStats, &mut attr)
 }
