@@ -333,9 +333,14 @@ impl Run {
 }
 
 fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    spawn_with(std::process::Command::new(program), args, stdin)
+}
+
+fn spawn_with(mut command: std::process::Command, args: &[&str], stdin: Option<&[u8]>) -> Run {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(program)
+    use std::process::Stdio;
+    let program = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
         .args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -356,6 +361,16 @@ fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
 /// Runs the `bpfkit` binary built with the tests.
 pub fn bpfkit(args: &[&str]) -> Run {
     spawn(env!("CARGO_BIN_EXE_bpfkit"), args, None)
+}
+
+/// Runs `program` as user and group `nobody` (65534), with no
+/// capabilities (they go with uid 0): how a user without privileges meets
+/// it. Needs root.
+pub fn as_nobody(program: &str, args: &[&str]) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(program);
+    command.uid(65534).gid(65534);
+    spawn_with(command, args, None)
 }
 
 /// Runs the `bpfkit` binary with `input` on its standard input.

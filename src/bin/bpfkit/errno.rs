@@ -28,6 +28,12 @@ pub fn failed(what: &str, errno: i32) -> CliError {
     CliError::new(format!("{what}: {}", strerror(errno))).with_status(status(errno))
 }
 
+/// `"{what}: {strerror}"` met while walking every object of a kind: bpftool
+/// has begun its JSON array, so the error object goes inside it.
+pub fn listing_failed(what: &str, err: &bpfkit::Error) -> CliError {
+    CliError::new(format!("{what}: {}", strerror_of(err))).in_listing()
+}
+
 /// The errno of a library error, for messages in bpftool's words.
 pub fn of(err: &bpfkit::Error) -> Option<i32> {
     err.errno().map(|e| e.0)

@@ -14,6 +14,7 @@ use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{AttachType, Program};
 
 use crate::args::{Args, pick};
+use crate::errno::listing_failed;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
@@ -83,10 +84,11 @@ fn show(words: &[String], output: Output) -> Result<(), CliError> {
 fn every_link() -> Result<Vec<LinkInfo>, CliError> {
     let mut links = Vec::new();
     for id in link_ids() {
-        match LinkInfo::by_id(id?) {
+        let id = id.map_err(|e| listing_failed("can't get next link", &e))?;
+        match LinkInfo::by_id(id) {
             Ok(info) => links.push(info),
             Err(e) if e.errno() == Some(Errno::ENOENT) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(listing_failed(&format!("can't get link by id ({id})"), &e)),
         }
     }
     Ok(links)

@@ -41,14 +41,30 @@ impl Output {
         }
         if self.json {
             let mut w = self.writer();
+            if err.in_listing {
+                w.start_array();
+            }
             w.start_object().string_field("error", &err.message).end_object();
+            if err.in_listing {
+                w.end_array();
+            }
             self.print(&w.finish());
         } else {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "Error: {}", err.message);
+            if err.message.ends_with(&crate::errno::strerror(libc::EPERM)) {
+                // bpftool leaves the reader to guess; one line more on
+                // standard error changes nothing a script reads.
+                let _ = writeln!(stderr, "{PRIVILEGE_HINT}");
+            }
         }
     }
 }
+
+/// What bpfkit adds, in text mode, to an error bpftool ends with
+/// "Operation not permitted".
+pub const PRIVILEGE_HINT: &str =
+    "Hint: looking up bpf objects needs CAP_SYS_ADMIN (loading needs CAP_BPF): run bpfkit as root";
 
 /// A failed command: what to tell the user, and the exit status.
 #[derive(Debug)]
@@ -57,6 +73,9 @@ pub struct CliError {
     pub message: String,
     /// The process exit status.
     pub status: u8,
+    /// Whether the error ends a listing that bpftool had begun as a JSON
+    /// array: its error object is then the array's element.
+    pub in_listing: bool,
 }
 
 /// bpftool's exit status for every failure (its `return -1`).
@@ -65,7 +84,7 @@ pub const FAILURE: u8 = 255;
 impl CliError {
     /// An error with bpftool's exit status.
     pub fn new(message: impl Into<String>) -> CliError {
-        CliError { message: message.into(), status: FAILURE }
+        CliError { message: message.into(), status: FAILURE, in_listing: false }
     }
 
     /// A command line that does not parse.
@@ -76,7 +95,13 @@ impl CliError {
     /// A failure that has already said what it had to (bpftool's `map
     /// lookup` prints "Not found" and exits 254): nothing more is reported.
     pub fn quiet(status: u8) -> CliError {
-        CliError { message: String::new(), status }
+        CliError { message: String::new(), status, in_listing: false }
+    }
+
+    /// The same error, met while listing every object (see `in_listing`).
+    pub fn in_listing(mut self) -> CliError {
+        self.in_listing = true;
+        self
     }
 
     /// The same error with another exit status.

@@ -3,11 +3,13 @@
 
 use std::fmt::Write as _;
 
+use bpfkit::Errno;
 use bpfkit::link::Interface;
 use bpfkit::pinned::ObjectKind;
-use bpfkit::prog::{Program, ProgramInfo};
+use bpfkit::prog::{Program, ProgramInfo, program_ids};
 
 use crate::args::{Args, pick};
+use crate::errno::listing_failed;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
@@ -57,7 +59,7 @@ fn show(words: &[String], output: Output) -> Result<(), CliError> {
     let listing = selected.is_none();
     let infos = match selected {
         // One program open at a time: a host may have more than fds allow.
-        None => Program::all().map(|p| p?.info()).collect::<Result<Vec<_>, _>>()?,
+        None => every_program()?,
         Some(selector) => {
             selector.open()?.iter().map(Program::info).collect::<Result<Vec<_>, _>>()?
         }
@@ -81,6 +83,23 @@ fn show(words: &[String], output: Output) -> Result<(), CliError> {
         output.print(&text);
     }
     Ok(())
+}
+
+/// The info of every program, in increasing id order, one program open at
+/// a time (a host may have more than fds allow); programs gone during the
+/// walk are skipped. Errors are bpftool's, inside the listing's array.
+fn every_program() -> Result<Vec<ProgramInfo>, CliError> {
+    let mut infos = Vec::new();
+    for id in program_ids() {
+        let id = id.map_err(|e| listing_failed("can't get next program", &e))?;
+        let prog = match Program::from_id(id) {
+            Ok(prog) => prog,
+            Err(e) if e.errno() == Some(Errno::ENOENT) => continue,
+            Err(e) => return Err(listing_failed(&format!("can't get prog by id ({id})"), &e)),
+        };
+        infos.push(prog.info().map_err(|e| listing_failed("can't get prog info", &e))?);
+    }
+    Ok(infos)
 }
 
 /// The members bpftool puts first, in `show` and in a dump of several

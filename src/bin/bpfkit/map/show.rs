@@ -58,20 +58,17 @@ impl Pins {
     }
 }
 
-/// Every map, in id order. A map that goes away meanwhile is skipped.
+/// Every map, in id order. A map that goes away meanwhile is skipped;
+/// errors are bpftool's, inside the listing's JSON array.
 pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
     let mut maps = Vec::new();
     for id in map_ids() {
-        let id = id.map_err(|e| match errno::of(&e) {
-            Some(n) => CliError::new(format!("can't get next map: {}", errno::strerror(n))),
-            None => CliError::new(e.to_string()),
-        })?;
+        let id = id.map_err(|e| errno::listing_failed("can't get next map", &e))?;
         match MapFd::from_id(id) {
             Ok(map) => maps.push(map),
             Err(e) if errno::of(&e) == Some(libc::ENOENT) => {}
             Err(e) => {
-                let why = errno::strerror_of(&e);
-                return Err(CliError::new(format!("can't get map by id ({id}): {why}")));
+                return Err(errno::listing_failed(&format!("can't get map by id ({id})"), &e));
             }
         }
     }
