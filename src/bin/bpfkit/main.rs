@@ -34,16 +34,19 @@ use out::{CliError, Output};
 const USAGE: &str = "\
 Usage: bpfkit [-j|--json] [-p|--pretty] [-f|--bpffs] COMMAND ...
 
-Commands:
-  help                    this text
+Commands (PROG, MAP, LINK: id N, or just N; also pinned PATH, name NAME,
+and for programs tag TAG):
+  help, -h, --help        this text
   net { show | list } [dev IFNAME]
                           XDP, tc and flow dissector attachments (bpftool net show)
-  version                 the version of bpfkit
-  prog show [PROG]        loaded programs, as bpftool prints them
-  prog dump xlated PROG   a program's translated instructions, disassembled
-  map show|dump|lookup|getnext|update|delete ...
+  version, -V, --version  the version of bpfkit
+  prog { show | list } [PROG]
+                          loaded programs, as bpftool prints them
+  prog dump [xlated] PROG a program's translated instructions, disassembled
+  map { show | list | dump | lookup | getnext | update | delete } ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
-  link show [LINK]        links, as bpftool prints them
+  link { show | list } [LINK]
+                          links, as bpftool prints them
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex
   disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
@@ -119,6 +122,12 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     let Some(word) = args.next() else {
         output.print(USAGE);
         return Err(CliError::usage("no command given"));
+    };
+    // The options every command-line tool answers (bpftool too).
+    let word = match word.as_str() {
+        "-h" | "--help" => "help".to_owned(),
+        "-V" | "--version" => "version".to_owned(),
+        _ => word,
     };
     match pick(&word, COMMANDS) {
         Some("help") => {
