@@ -154,6 +154,8 @@ impl MapFd {
     }
 
     /// `index` is past the end of this array map.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn index_out_of_range(&self, index: u32) -> Error {
         Error::InvalidArgument {
             what: "array index",
@@ -164,18 +166,25 @@ impl MapFd {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn op_error(&self, cmd: Cmd, errno: Errno) -> Error {
         Error::MapOp { cmd, map: self.0.name.clone(), errno }
     }
 
+    #[inline]
     fn check_len(&self, what: &'static str, got: usize, want: usize) -> Result<()> {
-        if got == want {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument {
-                what,
-                why: format!("map {:?} takes {want} bytes, got {got}", self.0.name),
-            })
+        if got == want { Ok(()) } else { Err(self.len_error(what, got, want)) }
+    }
+
+    // Out of line and cold: the formatting would otherwise sit in every
+    // element call, which runs next to a syscall of well under a microsecond.
+    #[cold]
+    #[inline(never)]
+    fn len_error(&self, what: &'static str, got: usize, want: usize) -> Error {
+        Error::InvalidArgument {
+            what,
+            why: format!("map {:?} takes {want} bytes, got {got}", self.0.name),
         }
     }
 

@@ -367,18 +367,23 @@ fn lookup_into<V: Plain>(map: &MapFd, key: &[u8], out: &mut [V]) -> Result<bool>
 }
 
 /// `got` values were passed where `map` holds one per possible CPU.
+#[inline]
 fn check_count(map: &MapFd, layout: Layout, got: usize) -> Result<()> {
-    if got == layout.per_key {
-        return Ok(());
-    }
-    Err(Error::InvalidArgument {
+    if got == layout.per_key { Ok(()) } else { Err(count_error(map, layout, got)) }
+}
+
+/// Out of line and cold, as [`MapFd`]'s length checks are.
+#[cold]
+#[inline(never)]
+fn count_error(map: &MapFd, layout: Layout, got: usize) -> Error {
+    Error::InvalidArgument {
         what: "per-CPU values",
         why: format!(
             "map {:?} holds one value per possible CPU: pass {} values, got {got}",
             map.name(),
             layout.per_key,
         ),
-    })
+    }
 }
 
 /// Writes one value per CPU at `key`.
