@@ -24,6 +24,8 @@
 
 // The kernel gate; its helpers are not all used here.
 mod common;
+#[path = "common/rng.rs"]
+mod rng;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write as _;
@@ -36,6 +38,7 @@ use bpfkit::asm::{
     Width, decode, decode_all, encode,
 };
 use bpfkit::asm::{Assembled, Helper};
+use rng::XorShift;
 
 const TSV: &str = include_str!("golden/insns.tsv");
 
@@ -1224,23 +1227,16 @@ fn llvm_reads_our_text_as_our_bytes() {
     llvm_agrees(&probes);
 }
 
-/// xorshift64*: random operands without extra crates.
-struct XorShift(u64);
+/// Random operands, often at an edge.
+trait Operands {
+    fn imm(&mut self) -> i32;
+    fn off(&mut self) -> i16;
+    fn reg(&mut self) -> Reg;
+    fn any(&mut self) -> AnyReg;
+    fn src(&mut self, like: Src) -> Src;
+}
 
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
+impl Operands for XorShift {
     fn imm(&mut self) -> i32 {
         match self.below(4) {
             0 => [0, 1, -1, i32::MIN, i32::MAX][self.below(5)],
@@ -1317,7 +1313,7 @@ fn with_random_operands(insn: &Insn, rng: &mut XorShift) -> Insn {
 /// read by LLVM: covers operand combinations the table does not list.
 #[test]
 fn llvm_reads_random_operands_as_our_bytes() {
-    let mut rng = XorShift(0x5eed_0bf9_u64);
+    let mut rng = XorShift::new(0x5eed_0bf9_u64);
     let mut probes = Vec::new();
     for row in rows().iter().filter(|r| r.oracle != Oracle::KernelDoc) {
         let (insn, _) = decode(&row.slots);

@@ -19,6 +19,8 @@
 )]
 
 mod common;
+#[path = "common/rng.rs"]
+mod rng;
 
 use bpfkit::Error;
 use bpfkit::asm::{
@@ -27,6 +29,7 @@ use bpfkit::asm::{
 };
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec, TestRun};
+use rng::XorShift;
 
 const TSV: &str = include_str!("golden/insns.tsv");
 
@@ -95,32 +98,12 @@ fn the_whole_table_parses_as_one_program() {
 // parse(display(p)) == p
 // ---------------------------------------------------------------------------
 
-/// xorshift64* (Vigna), as in asm_roundtrip.rs.
-struct XorShift(u64);
+/// Operands for the random programs: 32-bit values, often an edge.
+trait Operands {
+    fn i32(&mut self) -> i32;
+}
 
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len())]
-    }
-
-    /// A 32-bit value, often an edge.
+impl Operands for XorShift {
     fn i32(&mut self) -> i32 {
         if self.chance(3) {
             self.pick(&[0, 1, -1, 8, i32::MIN, i32::MAX, 0x7fff, -0x8000])
@@ -131,7 +114,7 @@ impl XorShift {
 }
 
 fn seed() -> u64 {
-    std::env::var("BPFKIT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_7e87_0f00)
+    rng::seed(0x5eed_7e87_0f00)
 }
 
 /// Map names, some of them words the grammar also knows.
@@ -205,7 +188,7 @@ fn random_insn(rng: &mut XorShift, rows: &[Row]) -> Insn {
 fn display_then_parse_gives_back_the_program() {
     let rows = rows();
     let seed = seed();
-    let mut rng = XorShift(seed.max(1));
+    let mut rng = XorShift::new(seed);
     let (mut programs, mut insns, mut raw) = (0, 0, 0);
     let mut kinds = std::collections::HashSet::new();
     for _ in 0..3000 {

@@ -26,41 +26,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use bpfkit::asm::{Insn, RawInsn, decode, decode_all, encode};
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::XorShift;
+
 const WORDS: usize = 200_000;
 const TSV: &str = include_str!("golden/insns.tsv");
 
-/// xorshift64* (Vigna): small, fast, good enough to spread test inputs.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len())]
-    }
-}
-
 fn seed() -> u64 {
-    std::env::var("BPFKIT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15)
+    rng::seed(0x9e37_79b9_7f4a_7c15)
 }
 
 /// A uniformly random word.
