@@ -10,10 +10,10 @@ mod common;
 use std::hint::black_box;
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R3, R4, R10, Size};
+use bpfkit::asm::{ProgramBuilder, R0, R2, R3, R4, R10, Size};
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec};
-use bpfkit::programs::{XdpAction, packet_counter};
+use bpfkit::programs::{XdpAction, packet_counter, packet_counter_by_name};
 use common::paired;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -127,20 +127,7 @@ fn load_cycle(c: &mut Criterion) {
 
 /// The counter with its map by name: assembling needs no kernel.
 fn counter_by_name() -> ProgramBuilder {
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0)
-        .mov64(R2, R10)
-        .add64(R2, -4)
-        .ld_map_by_name(R1, "packet_count")
-        .call(Helper::MapLookupElem)
-        .jeq(R0, 0, done)
-        .mov64(R1, 1)
-        .atomic_add64(R0, 0, R1)
-        .bind(done)
-        .mov64(R0, 2)
-        .exit();
-    b
+    packet_counter_by_name("packet_count", XdpAction::Pass)
 }
 
 /// A program of `n` instructions: blocks of arithmetic, memory and forward

@@ -34,13 +34,30 @@ pub enum XdpAction {
 /// }
 /// ```
 pub fn packet_counter(counts: &Array<u64>, verdict: XdpAction) -> ProgramBuilder {
+    counter(verdict, |b| {
+        b.ld_map_fd(R1, counts);
+    })
+}
+
+/// The same counter with its map known only by name (`r1 = NAME ll`, as
+/// `examples/counter.s` writes it): assembling needs no kernel, and the map
+/// is bound before loading with
+/// [`Assembled::bind_map`](crate::asm::Assembled::bind_map).
+pub fn packet_counter_by_name(map_name: &str, verdict: XdpAction) -> ProgramBuilder {
+    counter(verdict, |b| {
+        b.ld_map_by_name(R1, map_name);
+    })
+}
+
+/// The counter around `load_map`, which puts the map in r1.
+fn counter(verdict: XdpAction, load_map: impl FnOnce(&mut ProgramBuilder)) -> ProgramBuilder {
     let mut b = ProgramBuilder::new();
     let done = b.named_label("done");
     b.st(Size::W, R10, -4, 0) // u32 key = 0
         .mov64(R2, R10)
-        .add64(R2, -4) // r2 = &key
-        .ld_map_fd(R1, counts) // r1 = &packet_count_map
-        .call(Helper::MapLookupElem) // r0 = bpf_map_lookup_elem(r1, r2)
+        .add64(R2, -4); // r2 = &key
+    load_map(&mut b); // r1 = &packet_count_map
+    b.call(Helper::MapLookupElem) // r0 = bpf_map_lookup_elem(r1, r2)
         .jeq(R0, 0, done) // no value: nothing to count
         .mov64(R1, 1)
         .atomic_add64(R0, 0, R1) // lock *(u64 *)(r0 + 0) += 1

@@ -24,8 +24,7 @@ mod rng;
 
 use bpfkit::Error;
 use bpfkit::asm::{
-    Call, Helper, HelperId, Imm64, Insn, MapRef, Origin, ProgramBuilder, R0, R1, R2, R10, RawInsn,
-    Size, Target, decode, parse,
+    Call, HelperId, Imm64, Insn, MapRef, Origin, ProgramBuilder, RawInsn, Target, decode, parse,
 };
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec, TestRun};
@@ -244,20 +243,7 @@ done:
 
 /// The same program in the DSL.
 fn counter_in_the_dsl() -> ProgramBuilder {
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0)
-        .mov64(R2, R10)
-        .add64(R2, -4)
-        .ld_map_by_name(R1, "packet_count")
-        .call(Helper::MapLookupElem)
-        .jeq(R0, 0, done)
-        .mov64(R1, 1)
-        .atomic_add64(R0, 0, R1)
-        .bind(done)
-        .mov64(R0, 2)
-        .exit();
-    b
+    bpfkit::programs::packet_counter_by_name("packet_count", bpfkit::programs::XdpAction::Pass)
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec, TestRun};
-use bpfkit::programs::{XdpAction, packet_counter};
+use bpfkit::programs::{XdpAction, packet_counter, packet_counter_by_name};
 
 #[test]
 fn counter_counts_ten_thousand_test_runs_exactly() {
@@ -126,21 +126,7 @@ fn test_run_copies_the_packet_out() {
 fn a_map_referred_to_by_name_is_bound_before_load() {
     require_kernel!();
     use bpfkit::Error;
-    use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0)
-        .mov64(R2, R10)
-        .add64(R2, -4)
-        .ld_map_by_name(R1, "packet_count")
-        .call(Helper::MapLookupElem)
-        .jeq(R0, 0, done)
-        .mov64(R1, 1)
-        .atomic_add64(R0, 0, R1)
-        .bind(done)
-        .mov64(R0, 2)
-        .exit();
-    let mut insns = b.assemble().unwrap();
+    let mut insns = packet_counter_by_name("packet_count", XdpAction::Pass).assemble().unwrap();
     assert_eq!(insns.named_maps().collect::<Vec<_>>(), vec![(3, "packet_count")]);
     let err = ProgramSpec::new(ProgType::XDP, &insns).load().unwrap_err();
     assert!(
