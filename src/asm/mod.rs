@@ -34,6 +34,7 @@
 mod assemble;
 mod display;
 mod encode;
+mod forms;
 mod helper;
 mod insn;
 mod ir;

@@ -1,0 +1,337 @@
+//! The instruction methods of [`ProgramBuilder`]: one per form of the ISA,
+//! each recording its instruction and the Rust line that called it.
+//!
+//! The builder itself (its slots, labels and source map) is in `program.rs`;
+//! this file is only the vocabulary.
+
+use super::helper::HelperId;
+use super::insn::RawInsn;
+use super::ir::{Call, Imm64, Insn, MapRef};
+use super::label::Target;
+use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
+use super::program::ProgramBuilder;
+use super::reg::{AnyReg, Reg, Src};
+use crate::maps::MapFd;
+
+macro_rules! alu {
+    ($($op:ident $sym:literal: $n64:ident $n32:ident;)*) => {$(
+        #[doc = concat!("`dst ", $sym, " src` in 64 bits (`BPF_ALU64`).")]
+        #[track_caller]
+        pub fn $n64(&mut self, dst: Reg, src: impl Into<Src>) -> &mut Self {
+            self.push(Insn::Alu { width: Width::Bits64, op: AluOp::$op, dst, src: src.into() })
+        }
+        #[doc = concat!("`dst ", $sym, " src` in 32 bits (`BPF_ALU`); the upper half of `dst` is zeroed.")]
+        #[track_caller]
+        pub fn $n32(&mut self, dst: Reg, src: impl Into<Src>) -> &mut Self {
+            self.push(Insn::Alu { width: Width::Bits32, op: AluOp::$op, dst, src: src.into() })
+        }
+    )*};
+}
+
+macro_rules! jumps {
+    ($($cond:ident $sym:literal: $n64:ident $n32:ident;)*) => {$(
+        #[doc = concat!("`if dst ", $sym, " src goto target`, comparing 64 bits (`BPF_JMP`).")]
+        #[track_caller]
+        pub fn $n64(&mut self, dst: impl Into<AnyReg>, src: impl Into<Src>, target: impl Into<Target>) -> &mut Self {
+            self.jump(Width::Bits64, Cond::$cond, dst, src, target)
+        }
+        #[doc = concat!("`if dst ", $sym, " src goto target`, comparing the low 32 bits (`BPF_JMP32`).")]
+        #[track_caller]
+        pub fn $n32(&mut self, dst: impl Into<AnyReg>, src: impl Into<Src>, target: impl Into<Target>) -> &mut Self {
+            self.jump(Width::Bits32, Cond::$cond, dst, src, target)
+        }
+    )*};
+}
+
+macro_rules! atomics {
+    ($($op:ident: $n64:ident $n32:ident $doc:literal;)*) => {$(
+        #[doc = concat!($doc, " on 64 bits at `dst + off`.")]
+        #[track_caller]
+        pub fn $n64(&mut self, dst: impl Into<AnyReg>, off: i16, src: Reg) -> &mut Self {
+            self.atomic(Width::Bits64, AtomicOp::$op, dst, off, src)
+        }
+        #[doc = concat!($doc, " on 32 bits at `dst + off`.")]
+        #[track_caller]
+        pub fn $n32(&mut self, dst: impl Into<AnyReg>, off: i16, src: Reg) -> &mut Self {
+            self.atomic(Width::Bits32, AtomicOp::$op, dst, off, src)
+        }
+    )*};
+}
+
+impl ProgramBuilder {
+    // ---- ALU ----
+
+    alu! {
+        Add "+=": add64 add32;
+        Sub "-=": sub64 sub32;
+        Mul "*=": mul64 mul32;
+        Div "/=" : div64 div32;
+        SDiv "s/=": sdiv64 sdiv32;
+        Mod "%=": mod64 mod32;
+        SMod "s%=": smod64 smod32;
+        Or "|=": or64 or32;
+        And "&=": and64 and32;
+        Xor "^=": xor64 xor32;
+        Lsh "<<=": lsh64 lsh32;
+        Rsh ">>=": rsh64 rsh32;
+        Arsh "s>>=": arsh64 arsh32;
+        Mov "=": mov64 mov32;
+    }
+
+    /// Any two-operand ALU instruction.
+    #[track_caller]
+    pub fn alu(&mut self, width: Width, op: AluOp, dst: Reg, src: impl Into<Src>) -> &mut Self {
+        self.push(Insn::Alu { width, op, dst, src: src.into() })
+    }
+
+    /// `dst = -dst` in 64 bits.
+    #[track_caller]
+    pub fn neg64(&mut self, dst: Reg) -> &mut Self {
+        self.push(Insn::Neg { width: Width::Bits64, dst })
+    }
+
+    /// `dst = -dst` in 32 bits.
+    #[track_caller]
+    pub fn neg32(&mut self, dst: Reg) -> &mut Self {
+        self.push(Insn::Neg { width: Width::Bits32, dst })
+    }
+
+    /// `dst = (sN)src` in 64 bits: sign-extends the low 8, 16 or 32 bits (v4).
+    #[track_caller]
+    pub fn movsx64(&mut self, dst: Reg, src: impl Into<AnyReg>, from: SxBits) -> &mut Self {
+        self.push(Insn::MovSx { width: Width::Bits64, from, dst, src: src.into() })
+    }
+
+    /// `dst = (sN)src` in 32 bits: sign-extends the low 8 or 16 bits (v4).
+    /// [`SxBits::B32`] is an assemble-time error here.
+    #[track_caller]
+    pub fn movsx32(&mut self, dst: Reg, src: impl Into<AnyReg>, from: SxBits) -> &mut Self {
+        self.push(Insn::MovSx { width: Width::Bits32, from, dst, src: src.into() })
+    }
+
+    /// `dst = leN dst`: convert to little endian (a truncation on little-endian hosts).
+    #[track_caller]
+    pub fn le(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
+        self.push(Insn::Endian { order: ByteOrder::ToLe, bits, dst })
+    }
+
+    /// `dst = beN dst`: convert to big endian (network byte order).
+    #[track_caller]
+    pub fn be(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
+        self.push(Insn::Endian { order: ByteOrder::ToBe, bits, dst })
+    }
+
+    /// `dst = bswapN dst`: unconditional byte swap (v4).
+    #[track_caller]
+    pub fn bswap(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
+        self.push(Insn::Endian { order: ByteOrder::Swap, bits, dst })
+    }
+
+    // ---- jumps and calls ----
+
+    jumps! {
+        Eq "==": jeq jeq32;
+        Gt ">": jgt jgt32;
+        Ge ">=": jge jge32;
+        Lt "<": jlt jlt32;
+        Le "<=": jle jle32;
+        Set "&": jset jset32;
+        Ne "!=": jne jne32;
+        SGt "s>": jsgt jsgt32;
+        SGe "s>=": jsge jsge32;
+        SLt "s<": jslt jslt32;
+        SLe "s<=": jsle jsle32;
+    }
+
+    /// Any conditional jump.
+    #[track_caller]
+    pub fn jump(
+        &mut self,
+        width: Width,
+        cond: Cond,
+        dst: impl Into<AnyReg>,
+        src: impl Into<Src>,
+        target: impl Into<Target>,
+    ) -> &mut Self {
+        self.push(Insn::Jump {
+            width,
+            cond,
+            dst: dst.into(),
+            src: src.into(),
+            target: target.into(),
+        })
+    }
+
+    /// `goto target` (16-bit offset).
+    #[track_caller]
+    pub fn ja(&mut self, target: impl Into<Target>) -> &mut Self {
+        self.push(Insn::Ja { target: target.into() })
+    }
+
+    /// `gotol target` (32-bit offset, v4).
+    #[track_caller]
+    pub fn gotol(&mut self, target: impl Into<Target>) -> &mut Self {
+        self.push(Insn::Gotol { target: target.into() })
+    }
+
+    /// `may_goto target`: leaves a loop when the kernel's iteration budget runs out.
+    #[track_caller]
+    pub fn may_goto(&mut self, target: impl Into<Target>) -> &mut Self {
+        self.push(Insn::MayGoto { target: target.into() })
+    }
+
+    /// `call helper`: a kernel helper, by [`Helper`](super::Helper) or raw [`HelperId`].
+    #[track_caller]
+    pub fn call(&mut self, helper: impl Into<HelperId>) -> &mut Self {
+        self.push(Insn::Call(Call::Helper(helper.into())))
+    }
+
+    /// `call` a local subprogram starting at `target` (`BPF_PSEUDO_CALL`).
+    #[track_caller]
+    pub fn call_local(&mut self, target: impl Into<Target>) -> &mut Self {
+        self.push(Insn::Call(Call::Local(target.into())))
+    }
+
+    /// `call` a kernel function by BTF id (`BPF_PSEUDO_KFUNC_CALL`).
+    #[track_caller]
+    pub fn call_kfunc(&mut self, btf_id: i32, fd_index: i16) -> &mut Self {
+        self.push(Insn::Call(Call::Kfunc { btf_id, fd_index }))
+    }
+
+    /// `exit`: return R0.
+    #[track_caller]
+    pub fn exit(&mut self) -> &mut Self {
+        self.push(Insn::Exit)
+    }
+
+    // ---- 64-bit immediates ----
+
+    /// `dst = value ll`: a 64-bit constant.
+    #[track_caller]
+    pub fn ld_imm64(&mut self, dst: Reg, value: u64) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::Const(value) })
+    }
+
+    /// `dst = map ll`: the address of `map`. The map stays open as long as
+    /// the program does, and its fd goes into the instruction.
+    #[track_caller]
+    pub fn ld_map_fd(&mut self, dst: Reg, map: &impl AsRef<MapFd>) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())) })
+    }
+
+    /// `dst = &map[0] + offset`: the address inside the first value of `map`.
+    #[track_caller]
+    pub fn ld_map_value(&mut self, dst: Reg, map: &impl AsRef<MapFd>, offset: u32) -> &mut Self {
+        let map = MapRef::Map(map.as_ref().clone());
+        self.push(Insn::LdImm64 { dst, value: Imm64::MapValue { map, offset } })
+    }
+
+    /// `dst = map ll` for a map known by name, bound to a real map at load.
+    #[track_caller]
+    pub fn ld_map_by_name(&mut self, dst: Reg, name: impl Into<String>) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::MapFd(MapRef::Name(name.into())) })
+    }
+
+    /// `dst = ` the address of the kernel variable with BTF id `id`.
+    #[track_caller]
+    pub fn ld_btf_id(&mut self, dst: Reg, id: i32, btf_fd: i32) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::BtfId { id, btf_fd } })
+    }
+
+    /// `dst = ` the address of the local subprogram at `target` (for callbacks).
+    #[track_caller]
+    pub fn ld_func(&mut self, dst: Reg, target: impl Into<Target>) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::Func(target.into()) })
+    }
+
+    /// `dst = ` the map at `fd_array[index]`.
+    #[track_caller]
+    pub fn ld_map_idx(&mut self, dst: Reg, index: u32) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::MapIdx(index) })
+    }
+
+    /// `dst = ` the address inside the value of the map at `fd_array[index]`.
+    #[track_caller]
+    pub fn ld_map_idx_value(&mut self, dst: Reg, index: u32, offset: u32) -> &mut Self {
+        self.push(Insn::LdImm64 { dst, value: Imm64::MapIdxValue { index, offset } })
+    }
+
+    // ---- memory ----
+
+    /// `dst = *(uN *)(src + off)`.
+    #[track_caller]
+    pub fn ldx(&mut self, size: Size, dst: Reg, src: impl Into<AnyReg>, off: i16) -> &mut Self {
+        self.push(Insn::Load { size, dst, src: src.into(), off })
+    }
+
+    /// `dst = *(sN *)(src + off)`: sign-extending load of 1, 2 or 4 bytes (v4).
+    /// [`Size::DW`] is an assemble-time error.
+    #[track_caller]
+    pub fn ldsx(&mut self, size: Size, dst: Reg, src: impl Into<AnyReg>, off: i16) -> &mut Self {
+        self.push(Insn::LoadSx { size, dst, src: src.into(), off })
+    }
+
+    /// `*(uN *)(dst + off) = imm` (`BPF_ST`).
+    #[track_caller]
+    pub fn st(&mut self, size: Size, dst: impl Into<AnyReg>, off: i16, imm: i32) -> &mut Self {
+        self.push(Insn::Store { size, dst: dst.into(), off, src: Src::Imm(imm) })
+    }
+
+    /// `*(uN *)(dst + off) = src` (`BPF_STX`).
+    #[track_caller]
+    pub fn stx(
+        &mut self,
+        size: Size,
+        dst: impl Into<AnyReg>,
+        off: i16,
+        src: impl Into<AnyReg>,
+    ) -> &mut Self {
+        self.push(Insn::Store { size, dst: dst.into(), off, src: Src::Reg(src.into()) })
+    }
+
+    /// Any atomic read-modify-write at `dst + off`.
+    #[track_caller]
+    pub fn atomic(
+        &mut self,
+        width: Width,
+        op: AtomicOp,
+        dst: impl Into<AnyReg>,
+        off: i16,
+        src: Reg,
+    ) -> &mut Self {
+        self.push(Insn::Atomic { width, op, dst: dst.into(), off, src })
+    }
+
+    atomics! {
+        Add: atomic_add64 atomic_add32 "`lock *(dst + off) += src`";
+        Or: atomic_or64 atomic_or32 "`lock *(dst + off) |= src`";
+        And: atomic_and64 atomic_and32 "`lock *(dst + off) &= src`";
+        Xor: atomic_xor64 atomic_xor32 "`lock *(dst + off) ^= src`";
+        FetchAdd: atomic_fetch_add64 atomic_fetch_add32 "`src = atomic_fetch_add(dst + off, src)`";
+        FetchOr: atomic_fetch_or64 atomic_fetch_or32 "`src = atomic_fetch_or(dst + off, src)`";
+        FetchAnd: atomic_fetch_and64 atomic_fetch_and32 "`src = atomic_fetch_and(dst + off, src)`";
+        FetchXor: atomic_fetch_xor64 atomic_fetch_xor32 "`src = atomic_fetch_xor(dst + off, src)`";
+        Xchg: atomic_xchg64 atomic_xchg32 "`src = xchg(dst + off, src)`";
+        CmpXchg: atomic_cmpxchg64 atomic_cmpxchg32 "`r0 = cmpxchg(dst + off, r0, src)`";
+    }
+
+    /// `r0 = *(uN *)skb[imm]`: legacy packet load (socket filters); 1, 2 or
+    /// 4 bytes ([`Size::DW`] is an assemble-time error).
+    #[track_caller]
+    pub fn ld_abs(&mut self, size: Size, imm: i32) -> &mut Self {
+        self.push(Insn::LdAbs { size, imm })
+    }
+
+    /// `r0 = *(uN *)skb[src + imm]`: legacy packet load (socket filters); 1,
+    /// 2 or 4 bytes ([`Size::DW`] is an assemble-time error).
+    #[track_caller]
+    pub fn ld_ind(&mut self, size: Size, src: impl Into<AnyReg>, imm: i32) -> &mut Self {
+        self.push(Insn::LdInd { size, src: src.into(), imm })
+    }
+
+    /// Emits an 8-byte word as is.
+    #[track_caller]
+    pub fn raw(&mut self, insn: RawInsn) -> &mut Self {
+        self.push(Insn::Raw(insn))
+    }
+}
