@@ -5,8 +5,8 @@
 //! costs time. [`RunTimeStats`] holds that request open; while any holder
 //! lives, [`ProgramInfo::run_count`](super::ProgramInfo::run_count) and
 //! [`run_time`](super::ProgramInfo::run_time) grow (and `bpftool prog show`
-//! prints `run_time_ns` and `run_cnt`). Dropping it stops the counting; the
-//! counts kept so far stay.
+//! prints `run_time_ns` and `run_cnt`). When the last holder on the
+//! machine lets go, counting stops; the counts kept so far stay.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -22,7 +22,7 @@ use crate::sys::{self, Cmd};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-#[must_use = "the kernel stops counting when this is dropped"]
+#[must_use = "the kernel counts only while this is held"]
 pub struct RunTimeStats {
     fd: OwnedFd,
 }
