@@ -7,7 +7,7 @@
 mod common;
 
 use bpfkit::asm::{ProgramBuilder, R0};
-use bpfkit::prog::{ProgType, Program, ProgramSpec, RunTimeStats, TestRun};
+use bpfkit::prog::{AttachType, ProgType, Program, ProgramSpec, RunTimeStats, TestRun};
 use common::{PinDir, Run, bpfkit, bpftool, counter, id, unique};
 use serde_json::Value;
 
@@ -136,6 +136,23 @@ fn show_matches_bpftool_for_each_type() {
     assert_eq!(xdp_json["type"], "xdp");
     assert_eq!(xdp_json["map_ids"][0], _counts.map().info().unwrap().id);
     assert_eq!(xdp_json["bytes_xlated"], xdp.info().unwrap().xlated_bytes);
+}
+
+/// A program type newer than bpftool 7.1 shows as its number, as there.
+#[test]
+fn a_type_newer_than_bpftool_shows_as_its_number() {
+    require_kernel!();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 1).exit();
+    let insns = b.assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::NETFILTER, &insns)
+        .expected_attach_type(AttachType::NETFILTER)
+        .name(&unique("cf"))
+        .load()
+        .unwrap();
+    let n = id(&prog).to_string();
+    compare(&["prog", "show", "id", &n]);
+    assert_eq!(bpfkit(&["-j", "prog", "show", "id", &n]).json()["type"], 32);
 }
 
 /// While run-time statistics are on, `run_time_ns` and `run_cnt` appear,

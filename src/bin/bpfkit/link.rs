@@ -16,6 +16,7 @@ use bpfkit::prog::{AttachType, Program};
 use crate::args::{Args, pick};
 use crate::errno::listing_failed;
 use crate::json::JsonWriter;
+use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
 use crate::select::{LinkSelector, bad_arg, looks_numeric, parse_id};
@@ -113,7 +114,7 @@ impl<'a> Rendered<'a> {
     fn write_json(&self, w: &mut JsonWriter, pins: Option<&PinTable>) {
         let info = self.info;
         w.start_object().raw_field("id", info.id);
-        match info.link_type.name() {
+        match names::link_type(info.link_type) {
             Some(name) => w.string_field("type", name),
             None => w.raw_field("type", info.link_type.0),
         };
@@ -124,7 +125,7 @@ impl<'a> Rendered<'a> {
             }
             LinkTarget::Tracing { attach_type, .. } => {
                 if let Some(t) = self.prog_type {
-                    match t.name() {
+                    match names::prog_type(t) {
                         Some(name) => w.string_field("prog_type", name),
                         None => w.raw_field("prog_type", t.0),
                     };
@@ -163,7 +164,7 @@ impl<'a> Rendered<'a> {
     fn plain(&self, pins: Option<&PinTable>) -> String {
         let info = self.info;
         let mut s = format!("{}: ", info.id);
-        match info.link_type.name() {
+        match names::link_type(info.link_type) {
             Some(name) => write!(s, "{name}  "),
             None => write!(s, "type {}  ", info.link_type.0),
         }
@@ -175,7 +176,7 @@ impl<'a> Rendered<'a> {
             }
             LinkTarget::Tracing { attach_type, .. } => {
                 if let Some(t) = self.prog_type {
-                    match t.name() {
+                    match names::prog_type(t) {
                         Some(name) => write!(s, "\n\tprog_type {name}  "),
                         None => write!(s, "\n\tprog_type {}  ", t.0),
                     }
@@ -208,14 +209,14 @@ impl<'a> Rendered<'a> {
 }
 
 fn attach_type_json(w: &mut JsonWriter, t: AttachType) {
-    match t.name() {
+    match names::attach_type(t) {
         Some(name) => w.string_field("attach_type", name),
         None => w.raw_field("attach_type", t.0),
     };
 }
 
 fn attach_type_plain(t: AttachType) -> String {
-    match t.name() {
+    match names::attach_type(t) {
         Some(name) => format!("attach_type {name}  "),
         None => format!("attach_type {}  ", t.0),
     }

@@ -17,6 +17,7 @@ mod json;
 mod kallsyms;
 mod link;
 mod map;
+mod names;
 mod net;
 mod out;
 mod pins;

@@ -11,6 +11,7 @@ use bpfkit::prog::{Program, ProgramInfo, program_ids};
 use crate::args::{Args, pick};
 use crate::errno::listing_failed;
 use crate::json::JsonWriter;
+use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
 use crate::select::{ProgSelector, bad_arg, looks_numeric};
@@ -106,7 +107,7 @@ fn every_program() -> Result<Vec<ProgramInfo>, CliError> {
 /// programs: id, type, name, tag, licence, run statistics.
 pub fn write_header_json(w: &mut JsonWriter, info: &ProgramInfo) {
     w.raw_field("id", info.id);
-    match info.prog_type.name() {
+    match names::prog_type(info.prog_type) {
         Some(name) => w.string_field("type", name),
         None => w.raw_field("type", info.prog_type.0),
     };
@@ -170,7 +171,7 @@ fn write_json(w: &mut JsonWriter, info: &ProgramInfo, pins: Option<&PinTable>) {
 /// The first line of a program in text: `ID: TYPE  name NAME  tag TAG  gpl`.
 pub fn header_plain(info: &ProgramInfo) -> String {
     let mut s = format!("{}: ", info.id);
-    match info.prog_type.name() {
+    match names::prog_type(info.prog_type) {
         Some(name) => write!(s, "{name}  "),
         None => write!(s, "type {}  ", info.prog_type.0),
     }

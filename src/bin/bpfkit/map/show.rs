@@ -9,34 +9,20 @@
 //!
 //! (The indent of the lines after the first is one tab.)
 //!
-//! The names of types are those bpftool 7.1 knows (through `user_ringbuf`);
-//! newer types print as numbers there, and so here. Pinned paths are listed
+//! The names of types are those bpftool 7.1 knows (`crate::names`); newer
+//! types print as numbers there, and so here. Pinned paths are listed
 //! with `-f`/`--bpffs` only, as bpftool lists them.
 
 use std::os::unix::fs::MetadataExt;
 
-use bpfkit::maps::{MapFd, MapInfo, MapType, map_ids};
+use bpfkit::maps::{MapFd, MapInfo, map_ids};
 use bpfkit::pinned::ObjectKind;
-use bpfkit::prog::ProgType;
 
 use crate::errno;
 use crate::json::JsonWriter;
+use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
-
-/// The last map type bpftool 7.1 (libbpf 1.1) has a name for.
-const LAST_NAMED_MAP_TYPE: MapType = MapType::USER_RINGBUF;
-/// The last program type bpftool 7.1 has a name for.
-const LAST_NAMED_PROG_TYPE: ProgType = ProgType::SYSCALL;
-
-/// A map type's name as bpftool 7.1 prints it, `None` for a number.
-pub fn type_name(map_type: MapType) -> Option<&'static str> {
-    if map_type <= LAST_NAMED_MAP_TYPE { map_type.name() } else { None }
-}
-
-fn prog_type_name(prog_type: ProgType) -> Option<&'static str> {
-    if prog_type <= LAST_NAMED_PROG_TYPE { prog_type.name() } else { None }
-}
 
 /// The paths each map is pinned at, when `-f` asks for them.
 pub struct Pins(PinTable);
@@ -113,7 +99,7 @@ pub fn show(maps: &[MapFd], listing: bool, output: Output) -> Result<(), CliErro
 /// `7: hash  name flows  flags 0x0`, ended by a new line.
 pub fn header_text(out: &mut String, info: &MapInfo) {
     out.push_str(&format!("{}: ", info.id));
-    match type_name(info.def.map_type) {
+    match names::map_type(info.def.map_type) {
         Some(name) => out.push_str(&format!("{name}  ")),
         None => out.push_str(&format!("type {}  ", info.def.map_type.0)),
     }
@@ -137,7 +123,7 @@ pub fn header_text(out: &mut String, info: &MapInfo) {
 /// `"id"`, `"type"`, `"name"` (when it has one) and `"flags"`.
 pub fn header_json(w: &mut JsonWriter, info: &MapInfo) {
     w.raw_field("id", info.id);
-    match type_name(info.def.map_type) {
+    match names::map_type(info.def.map_type) {
         Some(name) => w.string_field("type", name),
         None => w.raw_field("type", info.def.map_type.0),
     };
@@ -157,7 +143,7 @@ fn record_text(out: &mut String, info: &MapInfo, pins: Option<&Pins>) {
     if info.owner_prog_type.is_some() || info.owner_jited.is_some() {
         out.push_str("\n\t");
         if let Some(t) = info.owner_prog_type {
-            match prog_type_name(t) {
+            match names::prog_type(t) {
                 Some(name) => out.push_str(&format!("owner_prog_type {name}  ")),
                 None => out.push_str(&format!("owner_prog_type {}  ", t.0)),
             }
@@ -201,7 +187,7 @@ fn record_json(w: &mut JsonWriter, info: &MapInfo, pins: Option<&Pins>) {
         .raw_field("max_entries", info.def.max_entries)
         .raw_field("bytes_memlock", info.memlock);
     if let Some(t) = info.owner_prog_type {
-        match prog_type_name(t) {
+        match names::prog_type(t) {
             Some(name) => w.string_field("owner_prog_type", name),
             None => w.raw_field("owner_prog_type", t.0),
         };
