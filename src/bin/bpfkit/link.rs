@@ -8,13 +8,12 @@
 
 use std::fmt::Write as _;
 
-use bpfkit::Errno;
 use bpfkit::link::{LinkInfo, LinkTarget, link_ids};
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{AttachType, Program};
 
 use crate::args::{Args, pick};
-use crate::errno::listing_failed;
+use crate::every::every;
 use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
@@ -83,16 +82,7 @@ fn show(words: &[String], output: Output) -> Result<(), CliError> {
 /// Every link, in increasing id order; links gone during the walk are
 /// skipped.
 fn every_link() -> Result<Vec<LinkInfo>, CliError> {
-    let mut links = Vec::new();
-    for id in link_ids() {
-        let id = id.map_err(|e| listing_failed("can't get next link", &e))?;
-        match LinkInfo::by_id(id) {
-            Ok(info) => links.push(info),
-            Err(e) if e.errno() == Some(Errno::ENOENT) => {}
-            Err(e) => return Err(listing_failed(&format!("can't get link by id ({id})"), &e)),
-        }
-    }
-    Ok(links)
+    every(link_ids(), "link", "link", LinkInfo::by_id).collect()
 }
 
 /// A link with what its display needs besides its info.

@@ -13,6 +13,7 @@ mod args;
 mod asm;
 mod disasm;
 mod errno;
+mod every;
 mod json;
 mod kallsyms;
 mod link;

@@ -3,13 +3,13 @@
 
 use std::fmt::Write as _;
 
-use bpfkit::Errno;
 use bpfkit::link::Interface;
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{Program, ProgramInfo, program_ids};
 
 use crate::args::{Args, pick};
 use crate::errno::listing_failed;
+use crate::every::every;
 use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
@@ -90,17 +90,9 @@ fn show(words: &[String], output: Output) -> Result<(), CliError> {
 /// a time (a host may have more than fds allow); programs gone during the
 /// walk are skipped. Errors are bpftool's, inside the listing's array.
 fn every_program() -> Result<Vec<ProgramInfo>, CliError> {
-    let mut infos = Vec::new();
-    for id in program_ids() {
-        let id = id.map_err(|e| listing_failed("can't get next program", &e))?;
-        let prog = match Program::from_id(id) {
-            Ok(prog) => prog,
-            Err(e) if e.errno() == Some(Errno::ENOENT) => continue,
-            Err(e) => return Err(listing_failed(&format!("can't get prog by id ({id})"), &e)),
-        };
-        infos.push(prog.info().map_err(|e| listing_failed("can't get prog info", &e))?);
-    }
-    Ok(infos)
+    every(program_ids(), "program", "prog", Program::from_id)
+        .map(|prog| prog?.info().map_err(|e| listing_failed("can't get prog info", &e)))
+        .collect()
 }
 
 /// The members bpftool puts first, in `show` and in a dump of several

@@ -19,6 +19,7 @@ use bpfkit::maps::{MapFd, MapInfo, map_ids};
 use bpfkit::pinned::ObjectKind;
 
 use crate::errno;
+use crate::every::every;
 use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
@@ -47,18 +48,7 @@ impl Pins {
 /// Every map, in id order. A map that goes away meanwhile is skipped;
 /// errors are bpftool's, inside the listing's JSON array.
 pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
-    let mut maps = Vec::new();
-    for id in map_ids() {
-        let id = id.map_err(|e| errno::listing_failed("can't get next map", &e))?;
-        match MapFd::from_id(id) {
-            Ok(map) => maps.push(map),
-            Err(e) if errno::of(&e) == Some(libc::ENOENT) => {}
-            Err(e) => {
-                return Err(errno::listing_failed(&format!("can't get map by id ({id})"), &e));
-            }
-        }
-    }
-    Ok(maps)
+    every(map_ids(), "map", "map", MapFd::from_id).collect()
 }
 
 /// The info bpftool prints, or its error.
