@@ -348,6 +348,11 @@ type AtomicFn = for<'a> fn(&'a mut ProgramBuilder, AnyReg, i16, Reg) -> &'a mut 
 /// `raw`). Map fds have no kernel-free method (`ld_map_fd` and
 /// `ld_map_value` take a live map), so those two go through `push` with the
 /// IR; `map_fd_loads_through_a_live_map` covers the methods.
+/// The writable register an IR operand names; no builder method writes R10.
+fn reg(r: AnyReg) -> Result<Reg, String> {
+    r.writable().ok_or_else(|| format!("no builder method writes {r}"))
+}
+
 #[track_caller]
 fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
     use Width::{Bits32, Bits64};
@@ -383,28 +388,28 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
                 (Bits64, AluOp::Mov) => ProgramBuilder::mov64,
                 (Bits32, AluOp::Mov) => ProgramBuilder::mov32,
             };
-            f(b, dst, src);
+            f(b, reg(dst)?, src);
         }
         Insn::MovSx { width: Bits64, from, dst, src } => {
-            b.movsx64(dst, src, from);
+            b.movsx64(reg(dst)?, src, from);
         }
         Insn::MovSx { width: Bits32, from, dst, src } => {
-            b.movsx32(dst, src, from);
+            b.movsx32(reg(dst)?, src, from);
         }
         Insn::Neg { width: Bits64, dst } => {
-            b.neg64(dst);
+            b.neg64(reg(dst)?);
         }
         Insn::Neg { width: Bits32, dst } => {
-            b.neg32(dst);
+            b.neg32(reg(dst)?);
         }
         Insn::Endian { order: ByteOrder::ToLe, bits, dst } => {
-            b.le(bits, dst);
+            b.le(bits, reg(dst)?);
         }
         Insn::Endian { order: ByteOrder::ToBe, bits, dst } => {
-            b.be(bits, dst);
+            b.be(bits, reg(dst)?);
         }
         Insn::Endian { order: ByteOrder::Swap, bits, dst } => {
-            b.bswap(bits, dst);
+            b.bswap(bits, reg(dst)?);
         }
         Insn::Jump { width, cond, dst, src, target } => {
             let f: JumpFn = match (width, cond) {
@@ -456,29 +461,29 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
         }
         Insn::LdImm64 { dst, value } => match value {
             Imm64::Const(v) => {
-                b.ld_imm64(dst, v);
+                b.ld_imm64(reg(dst)?, v);
             }
             Imm64::BtfId { id, btf_fd } => {
-                b.ld_btf_id(dst, id, btf_fd);
+                b.ld_btf_id(reg(dst)?, id, btf_fd);
             }
             Imm64::Func(target) => {
-                b.ld_func(dst, target);
+                b.ld_func(reg(dst)?, target);
             }
             Imm64::MapIdx(index) => {
-                b.ld_map_idx(dst, index);
+                b.ld_map_idx(reg(dst)?, index);
             }
             Imm64::MapIdxValue { index, offset } => {
-                b.ld_map_idx_value(dst, index, offset);
+                b.ld_map_idx_value(reg(dst)?, index, offset);
             }
             value @ (Imm64::MapFd(_) | Imm64::MapValue { .. }) => {
                 b.push(Insn::LdImm64 { dst, value });
             }
         },
         Insn::Load { size, dst, src, off } => {
-            b.ldx(size, dst, src, off);
+            b.ldx(size, reg(dst)?, src, off);
         }
         Insn::LoadSx { size, dst, src, off } => {
-            b.ldsx(size, dst, src, off);
+            b.ldsx(size, reg(dst)?, src, off);
         }
         Insn::Store { size, dst, off, src: Src::Imm(imm) } => {
             b.st(size, dst, off, imm);
@@ -509,7 +514,7 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
                 (Bits64, AtomicOp::CmpXchg) => ProgramBuilder::atomic_cmpxchg64,
                 (Bits32, AtomicOp::CmpXchg) => ProgramBuilder::atomic_cmpxchg32,
             };
-            f(b, dst, off, src);
+            f(b, dst, off, reg(src)?);
         }
         Insn::LdAbs { size, imm } => {
             b.ld_abs(size, imm);
@@ -777,8 +782,8 @@ fn dsl_cases() -> Vec<DslCase> {
         "ld_imm64" "r0 = 0xdeadbeefcafebabe ll" => |b| b.ld_imm64(R0, 0xdead_beef_cafe_babe);
         // `ld_map_fd`/`ld_map_value` need a live map (see
         // `map_fd_loads_through_a_live_map`); a decoded fd number is IR only.
-        "ld_imm64.map_fd" "r1 = map_fd(3) ll" => |b| b.push(Insn::LdImm64 { dst: R1, value: Imm64::MapFd(MapRef::Fd(3)) });
-        "ld_imm64.map_value" "r0 = map_value(7, 4096) ll" => |b| b.push(Insn::LdImm64 { dst: R0, value: Imm64::MapValue { map: MapRef::Fd(7), offset: 4096 } });
+        "ld_imm64.map_fd" "r1 = map_fd(3) ll" => |b| b.push(Insn::LdImm64 { dst: R1.into(), value: Imm64::MapFd(MapRef::Fd(3)) });
+        "ld_imm64.map_value" "r0 = map_value(7, 4096) ll" => |b| b.push(Insn::LdImm64 { dst: R0.into(), value: Imm64::MapValue { map: MapRef::Fd(7), offset: 4096 } });
         "ld_imm64.btf_id" "r1 = btf_id(1234) ll" => |b| b.ld_btf_id(R1, 1234, 0);
         "ld_imm64.func" "r2 = func(-3) ll" => |b| b.ld_func(R2, -3);
         "ld_imm64.func" "r3 = func(+0) ll" => |b| b.ld_func(R3, 0);
@@ -1274,13 +1279,13 @@ fn with_random_operands(insn: &Insn, rng: &mut XorShift) -> Insn {
     let off = |rng: &mut XorShift| Target::Offset(rng.off().into());
     match insn.clone() {
         Insn::Alu { width, op, src, .. } => {
-            Insn::Alu { width, op, dst: rng.reg(), src: rng.src(src) }
+            Insn::Alu { width, op, dst: rng.reg().into(), src: rng.src(src) }
         }
         Insn::MovSx { width, from, .. } => {
-            Insn::MovSx { width, from, dst: rng.reg(), src: rng.any() }
+            Insn::MovSx { width, from, dst: rng.reg().into(), src: rng.any() }
         }
-        Insn::Neg { width, .. } => Insn::Neg { width, dst: rng.reg() },
-        Insn::Endian { order, bits, .. } => Insn::Endian { order, bits, dst: rng.reg() },
+        Insn::Neg { width, .. } => Insn::Neg { width, dst: rng.reg().into() },
+        Insn::Endian { order, bits, .. } => Insn::Endian { order, bits, dst: rng.reg().into() },
         Insn::Jump { width, cond, src, .. } => {
             Insn::Jump { width, cond, dst: rng.any(), src: rng.src(src), target: off(rng) }
         }
@@ -1289,19 +1294,19 @@ fn with_random_operands(insn: &Insn, rng: &mut XorShift) -> Insn {
         Insn::MayGoto { .. } => Insn::MayGoto { target: off(rng) },
         Insn::Call(Call::Helper(_)) => Insn::Call(Call::Helper(HelperId(rng.imm()))),
         Insn::LdImm64 { value: Imm64::Const(_), .. } => {
-            Insn::LdImm64 { dst: rng.reg(), value: Imm64::Const(rng.next() >> rng.below(64)) }
+            Insn::LdImm64 { dst: rng.reg().into(), value: Imm64::Const(rng.next() >> rng.below(64)) }
         }
         Insn::Load { size, .. } => {
-            Insn::Load { size, dst: rng.reg(), src: rng.any(), off: rng.off() }
+            Insn::Load { size, dst: rng.reg().into(), src: rng.any(), off: rng.off() }
         }
         Insn::LoadSx { size, .. } => {
-            Insn::LoadSx { size, dst: rng.reg(), src: rng.any(), off: rng.off() }
+            Insn::LoadSx { size, dst: rng.reg().into(), src: rng.any(), off: rng.off() }
         }
         Insn::Store { size, src, .. } => {
             Insn::Store { size, dst: rng.any(), off: rng.off(), src: rng.src(src) }
         }
         Insn::Atomic { width, op, .. } => {
-            Insn::Atomic { width, op, dst: rng.any(), off: rng.off(), src: rng.reg() }
+            Insn::Atomic { width, op, dst: rng.any(), off: rng.off(), src: rng.reg().into() }
         }
         Insn::LdAbs { size, .. } => Insn::LdAbs { size, imm: rng.imm() },
         Insn::LdInd { size, .. } => Insn::LdInd { size, src: rng.any(), imm: 0 },

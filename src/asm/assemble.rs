@@ -544,7 +544,7 @@ mod tests {
         for i in 0..2 * CHUNK {
             // An LD_IMM64 across the first chunk boundary, and now and then.
             let insn = if slots == CHUNK - 1 || i % 11 == 0 {
-                Insn::LdImm64 { dst: R1, value: Imm64::Const(i as u64) }
+                Insn::LdImm64 { dst: R1.into(), value: Imm64::Const(i as u64) }
             } else if i % 11 == 5 {
                 let target = Target::Label(ahead);
                 Insn::Jump {
@@ -555,14 +555,14 @@ mod tests {
                     target,
                 }
             } else {
-                Insn::Alu { width: Width::Bits32, op: AluOp::Mov, dst: R2, src: (i as i32).into() }
+                Insn::Alu { width: Width::Bits32, op: AluOp::Mov, dst: R2.into(), src: (i as i32).into() }
             };
             slots += insn.slots();
             b.push(insn.clone());
             given.push(insn);
         }
         b.add64(R0, 1);
-        given.push(Insn::Alu { width: Width::Bits64, op: AluOp::Add, dst: R0, src: 1.into() });
+        given.push(Insn::Alu { width: Width::Bits64, op: AluOp::Add, dst: R0.into(), src: 1.into() });
         assert!(b.lines.is_second(CHUNK), "an LD_IMM64 across the first chunk boundary");
         b.ld_map_by_name(R1, "counts").gotol(top).bind(ahead).movsx32(R1, R2, SxBits::B32).exit();
         let got: Vec<Insn> = b.insns().collect();

@@ -16,7 +16,7 @@ use super::opcode::{
     ALU_END, ALU_NEG, AluOp, AtomicOp, ByteOrder, Cond, SRC_X, Size, SwapBits, SxBits, Width,
     class, jmp, mode,
 };
-use super::reg::{AnyReg, Reg, Src};
+use super::reg::{AnyReg, Src};
 
 const PSEUDO_MAP_FD: u8 = 1;
 const PSEUDO_MAP_VALUE: u8 = 2;
@@ -231,10 +231,6 @@ pub fn decode_all(slots: &[RawInsn]) -> Vec<Insn> {
     out
 }
 
-fn reg(n: u8) -> Option<Reg> {
-    Reg::from_number(n)
-}
-
 fn any(n: u8) -> Option<AnyReg> {
     AnyReg::from_number(n)
 }
@@ -254,7 +250,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
         class::ALU | class::ALU64 => {
             let width = width_of(c);
             match op {
-                ALU_NEG => Insn::Neg { width, dst: reg(i.dst())? },
+                ALU_NEG => Insn::Neg { width, dst: any(i.dst())? },
                 ALU_END => {
                     let order = match (c, x) {
                         (class::ALU, false) => ByteOrder::ToLe,
@@ -268,7 +264,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                         64 => SwapBits::B64,
                         _ => return None,
                     };
-                    Insn::Endian { order, bits, dst: reg(i.dst())? }
+                    Insn::Endian { order, bits, dst: any(i.dst())? }
                 }
                 0xb0 if x && i.off != 0 => {
                     let from = match i.off {
@@ -277,11 +273,11 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                         32 => SxBits::B32,
                         _ => return None,
                     };
-                    Insn::MovSx { width, from, dst: reg(i.dst())?, src: any(i.src())? }
+                    Insn::MovSx { width, from, dst: any(i.dst())?, src: any(i.src())? }
                 }
                 _ => {
                     let op = AluOp::from_code(op, i.off)?;
-                    Insn::Alu { width, op, dst: reg(i.dst())?, src: src(x)? }
+                    Insn::Alu { width, op, dst: any(i.dst())?, src: src(x)? }
                 }
             }
         }
@@ -306,7 +302,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
         }
         class::LDX => {
             let size = Size::from_bits(i.code);
-            let (dst, src) = (reg(i.dst())?, any(i.src())?);
+            let (dst, src) = (any(i.dst())?, any(i.src())?);
             match i.code & 0xe0 {
                 mode::MEM => Insn::Load { size, dst, src, off: i.off },
                 mode::MEMSX => Insn::LoadSx { size, dst, src, off: i.off },
@@ -330,7 +326,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                         _ => return None,
                     };
                     let op = AtomicOp::from_imm(i.imm)?;
-                    Insn::Atomic { width, op, dst: any(i.dst())?, off: i.off, src: reg(i.src())? }
+                    Insn::Atomic { width, op, dst: any(i.dst())?, off: i.off, src: any(i.src())? }
                 }
                 _ => return None,
             }
@@ -351,7 +347,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                     PSEUDO_MAP_IDX_VALUE => Imm64::MapIdxValue { index: i.imm as u32, offset: hi.imm as u32 },
                     _ => return None,
                 };
-                return Some((Insn::LdImm64 { dst: reg(i.dst())?, value }, 2));
+                return Some((Insn::LdImm64 { dst: any(i.dst())?, value }, 2));
             }
             let size = Size::from_bits(i.code);
             match i.code & 0xe0 {

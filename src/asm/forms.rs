@@ -18,12 +18,12 @@ macro_rules! alu {
         #[doc = concat!("`dst ", $sym, " src` in 64 bits (`BPF_ALU64`).")]
         #[track_caller]
         pub fn $n64(&mut self, dst: Reg, src: impl Into<Src>) -> &mut Self {
-            self.push(Insn::Alu { width: Width::Bits64, op: AluOp::$op, dst, src: src.into() })
+            self.push(Insn::Alu { width: Width::Bits64, op: AluOp::$op, dst: dst.into(), src: src.into() })
         }
         #[doc = concat!("`dst ", $sym, " src` in 32 bits (`BPF_ALU`); the upper half of `dst` is zeroed.")]
         #[track_caller]
         pub fn $n32(&mut self, dst: Reg, src: impl Into<Src>) -> &mut Self {
-            self.push(Insn::Alu { width: Width::Bits32, op: AluOp::$op, dst, src: src.into() })
+            self.push(Insn::Alu { width: Width::Bits32, op: AluOp::$op, dst: dst.into(), src: src.into() })
         }
     )*};
 }
@@ -81,50 +81,50 @@ impl ProgramBuilder {
     /// Any two-operand ALU instruction.
     #[track_caller]
     pub fn alu(&mut self, width: Width, op: AluOp, dst: Reg, src: impl Into<Src>) -> &mut Self {
-        self.push(Insn::Alu { width, op, dst, src: src.into() })
+        self.push(Insn::Alu { width, op, dst: dst.into(), src: src.into() })
     }
 
     /// `dst = -dst` in 64 bits.
     #[track_caller]
     pub fn neg64(&mut self, dst: Reg) -> &mut Self {
-        self.push(Insn::Neg { width: Width::Bits64, dst })
+        self.push(Insn::Neg { width: Width::Bits64, dst: dst.into() })
     }
 
     /// `dst = -dst` in 32 bits.
     #[track_caller]
     pub fn neg32(&mut self, dst: Reg) -> &mut Self {
-        self.push(Insn::Neg { width: Width::Bits32, dst })
+        self.push(Insn::Neg { width: Width::Bits32, dst: dst.into() })
     }
 
     /// `dst = (sN)src` in 64 bits: sign-extends the low 8, 16 or 32 bits (v4).
     #[track_caller]
     pub fn movsx64(&mut self, dst: Reg, src: impl Into<AnyReg>, from: SxBits) -> &mut Self {
-        self.push(Insn::MovSx { width: Width::Bits64, from, dst, src: src.into() })
+        self.push(Insn::MovSx { width: Width::Bits64, from, dst: dst.into(), src: src.into() })
     }
 
     /// `dst = (sN)src` in 32 bits: sign-extends the low 8 or 16 bits (v4).
     /// [`SxBits::B32`] is an assemble-time error here.
     #[track_caller]
     pub fn movsx32(&mut self, dst: Reg, src: impl Into<AnyReg>, from: SxBits) -> &mut Self {
-        self.push(Insn::MovSx { width: Width::Bits32, from, dst, src: src.into() })
+        self.push(Insn::MovSx { width: Width::Bits32, from, dst: dst.into(), src: src.into() })
     }
 
     /// `dst = leN dst`: convert to little endian (a truncation on little-endian hosts).
     #[track_caller]
     pub fn le(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
-        self.push(Insn::Endian { order: ByteOrder::ToLe, bits, dst })
+        self.push(Insn::Endian { order: ByteOrder::ToLe, bits, dst: dst.into() })
     }
 
     /// `dst = beN dst`: convert to big endian (network byte order).
     #[track_caller]
     pub fn be(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
-        self.push(Insn::Endian { order: ByteOrder::ToBe, bits, dst })
+        self.push(Insn::Endian { order: ByteOrder::ToBe, bits, dst: dst.into() })
     }
 
     /// `dst = bswapN dst`: unconditional byte swap (v4).
     #[track_caller]
     pub fn bswap(&mut self, bits: SwapBits, dst: Reg) -> &mut Self {
-        self.push(Insn::Endian { order: ByteOrder::Swap, bits, dst })
+        self.push(Insn::Endian { order: ByteOrder::Swap, bits, dst: dst.into() })
     }
 
     // ---- jumps and calls ----
@@ -209,51 +209,51 @@ impl ProgramBuilder {
     /// `dst = value ll`: a 64-bit constant.
     #[track_caller]
     pub fn ld_imm64(&mut self, dst: Reg, value: u64) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::Const(value) })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::Const(value) })
     }
 
     /// `dst = map ll`: the address of `map`. The map stays open as long as
     /// the program does, and its fd goes into the instruction.
     #[track_caller]
     pub fn ld_map_fd(&mut self, dst: Reg, map: &impl AsRef<MapFd>) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())) })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())) })
     }
 
     /// `dst = &map[0] + offset`: the address inside the first value of `map`.
     #[track_caller]
     pub fn ld_map_value(&mut self, dst: Reg, map: &impl AsRef<MapFd>, offset: u32) -> &mut Self {
         let map = MapRef::Map(map.as_ref().clone());
-        self.push(Insn::LdImm64 { dst, value: Imm64::MapValue { map, offset } })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapValue { map, offset } })
     }
 
     /// `dst = map ll` for a map known by name, bound to a real map at load.
     #[track_caller]
     pub fn ld_map_by_name(&mut self, dst: Reg, name: impl Into<String>) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::MapFd(MapRef::Name(name.into())) })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Name(name.into())) })
     }
 
     /// `dst = ` the address of the kernel variable with BTF id `id`.
     #[track_caller]
     pub fn ld_btf_id(&mut self, dst: Reg, id: i32, btf_fd: i32) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::BtfId { id, btf_fd } })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::BtfId { id, btf_fd } })
     }
 
     /// `dst = ` the address of the local subprogram at `target` (for callbacks).
     #[track_caller]
     pub fn ld_func(&mut self, dst: Reg, target: impl Into<Target>) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::Func(target.into()) })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::Func(target.into()) })
     }
 
     /// `dst = ` the map at `fd_array[index]`.
     #[track_caller]
     pub fn ld_map_idx(&mut self, dst: Reg, index: u32) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::MapIdx(index) })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapIdx(index) })
     }
 
     /// `dst = ` the address inside the value of the map at `fd_array[index]`.
     #[track_caller]
     pub fn ld_map_idx_value(&mut self, dst: Reg, index: u32, offset: u32) -> &mut Self {
-        self.push(Insn::LdImm64 { dst, value: Imm64::MapIdxValue { index, offset } })
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapIdxValue { index, offset } })
     }
 
     // ---- memory ----
@@ -261,14 +261,14 @@ impl ProgramBuilder {
     /// `dst = *(uN *)(src + off)`.
     #[track_caller]
     pub fn ldx(&mut self, size: Size, dst: Reg, src: impl Into<AnyReg>, off: i16) -> &mut Self {
-        self.push(Insn::Load { size, dst, src: src.into(), off })
+        self.push(Insn::Load { size, dst: dst.into(), src: src.into(), off })
     }
 
     /// `dst = *(sN *)(src + off)`: sign-extending load of 1, 2 or 4 bytes (v4).
     /// [`Size::DW`] is an assemble-time error.
     #[track_caller]
     pub fn ldsx(&mut self, size: Size, dst: Reg, src: impl Into<AnyReg>, off: i16) -> &mut Self {
-        self.push(Insn::LoadSx { size, dst, src: src.into(), off })
+        self.push(Insn::LoadSx { size, dst: dst.into(), src: src.into(), off })
     }
 
     /// `*(uN *)(dst + off) = imm` (`BPF_ST`).
@@ -299,7 +299,7 @@ impl ProgramBuilder {
         off: i16,
         src: Reg,
     ) -> &mut Self {
-        self.push(Insn::Atomic { width, op, dst: dst.into(), off, src })
+        self.push(Insn::Atomic { width, op, dst: dst.into(), off, src: src.into() })
     }
 
     atomics! {

@@ -8,7 +8,7 @@ use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::label::Target;
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
-use super::reg::{AnyReg, Reg, Src};
+use super::reg::{AnyReg, Src};
 use crate::maps::MapFd;
 
 /// One eBPF instruction.
@@ -22,7 +22,7 @@ pub enum Insn {
         /// The operation.
         op: AluOp,
         /// Destination (and first operand).
-        dst: Reg,
+        dst: AnyReg,
         /// Second operand.
         src: Src,
     },
@@ -33,7 +33,7 @@ pub enum Insn {
         /// The width of the source value.
         from: SxBits,
         /// Destination.
-        dst: Reg,
+        dst: AnyReg,
         /// Source.
         src: AnyReg,
     },
@@ -42,7 +42,7 @@ pub enum Insn {
         /// 32 or 64 bits.
         width: Width,
         /// Destination and operand.
-        dst: Reg,
+        dst: AnyReg,
     },
     /// `dst = be16 dst`, `le32`, `bswap64`, ...
     Endian {
@@ -51,7 +51,7 @@ pub enum Insn {
         /// Width of the value.
         bits: SwapBits,
         /// Destination and operand.
-        dst: Reg,
+        dst: AnyReg,
     },
     /// `if dst COND src goto target` (`BPF_JMP`/`BPF_JMP32`).
     Jump {
@@ -88,7 +88,7 @@ pub enum Insn {
     /// `dst = imm64 ll`, in any of its pseudo forms (two slots).
     LdImm64 {
         /// Destination.
-        dst: Reg,
+        dst: AnyReg,
         /// What is loaded.
         value: Imm64,
     },
@@ -97,7 +97,7 @@ pub enum Insn {
         /// Access size.
         size: Size,
         /// Destination.
-        dst: Reg,
+        dst: AnyReg,
         /// Base address register.
         src: AnyReg,
         /// Offset from the base.
@@ -108,7 +108,7 @@ pub enum Insn {
         /// Access size (not `DW`).
         size: Size,
         /// Destination.
-        dst: Reg,
+        dst: AnyReg,
         /// Base address register.
         src: AnyReg,
         /// Offset from the base.
@@ -136,7 +136,7 @@ pub enum Insn {
         /// Offset from the base.
         off: i16,
         /// Operand; receives the old value for fetching operations.
-        src: Reg,
+        src: AnyReg,
     },
     /// `r0 = *(uN *)skb[imm]`: legacy packet load (`BPF_LD | BPF_ABS`); B, H or W.
     LdAbs {

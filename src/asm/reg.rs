@@ -1,9 +1,15 @@
 //! Registers: ten writable ones and the read-only frame pointer.
 //!
-//! The types carry the kernel's rule that R10 is never written: every
-//! destination parameter takes a [`Reg`] (R0–R9), and R10 exists only as
-//! [`R10`] of type [`FramePointer`], which converts into the [`AnyReg`] that
-//! read positions (sources, bases, comparands) accept.
+//! The builder's types carry the kernel's rule that R10 is never written:
+//! every destination parameter of [`ProgramBuilder`](super::ProgramBuilder)
+//! takes a [`Reg`] (R0–R9), and R10 exists only as [`R10`] of type
+//! [`FramePointer`], which converts into the [`AnyReg`] that read positions
+//! (sources, bases, comparands) accept.
+//!
+//! The IR ([`Insn`](super::Insn)) holds [`AnyReg`] everywhere, writes
+//! included: it describes any instruction that can be encoded, and the
+//! kernel accepts a program that writes R10 in code it proves dead. Text
+//! (`r10 = 1`) and bytes reach that IR; only the DSL refuses it.
 
 use std::fmt;
 
@@ -59,7 +65,8 @@ pub struct FramePointer;
 /// The frame pointer, usable wherever a register is only read.
 pub const R10: FramePointer = FramePointer;
 
-/// Any register, R0 to R10, in a position that is only read.
+/// Any register, R0 to R10: what the builder takes in positions that are
+/// only read, and what the IR holds in every position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AnyReg(u8);
 

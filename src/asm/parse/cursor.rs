@@ -4,7 +4,7 @@
 
 use super::ParseError;
 use super::lex::{Kind, Statement, Token};
-use crate::asm::{AnyReg, Reg, Size, Src, Target, Width};
+use crate::asm::{AnyReg, Size, Src, Target, Width};
 
 /// A register as written: its number, and whether it was `r` (64-bit) or `w`.
 #[derive(Clone, Copy, Debug)]
@@ -191,16 +191,6 @@ impl<'s, 'a> Cursor<'s, 'a> {
             }
             _ => Err(self.expected(want.describe())),
         }
-    }
-
-    /// The register `r` as a destination: anything but R10.
-    pub fn writable(&self, r: RegTok) -> Result<Reg, ParseError> {
-        Reg::from_number(r.number).ok_or_else(|| {
-            self.error_at(
-                r.column,
-                format!("{} is the read-only frame pointer: it cannot be written", r.name()),
-            )
-        })
     }
 
     /// A register of `width`, or an immediate (32 bits, signed or not).

@@ -12,7 +12,7 @@ use super::ParseError;
 use super::cursor::{Cursor, Name, RegTok, Want, register_name};
 use super::lex::{Kind, Statement};
 use crate::asm::{
-    AluOp, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, Reg, Size, Src,
+    AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, Size, Src,
     SwapBits, SxBits, Target, Width,
 };
 
@@ -199,7 +199,7 @@ fn lock(c: &mut Cursor<'_, '_>) -> Result<Insn, ParseError> {
     // LLVM takes either name for the operand of a 32-bit one.
     let want = if width == Width::Bits64 { Want::R } else { Want::Any };
     let src = c.reg(want)?;
-    Ok(Insn::Atomic { width, op, dst, off, src: c.writable(src)? })
+    Ok(Insn::Atomic { width, op, dst, off, src: src.any() })
 }
 
 /// `(u32 *)` or `(u64 *)`: the width of an atomic operation.
@@ -251,7 +251,7 @@ fn register_statement<'a>(
     };
     c.next();
     let src = c.operand(width)?;
-    Ok(Insn::Alu { width, op, dst: c.writable(dst)?, src })
+    Ok(Insn::Alu { width, op, dst: dst.any(), src })
 }
 
 /// What follows `dst =`.
@@ -272,7 +272,7 @@ fn assignment<'a>(
                 format!("a negation names one register twice: {} = -{}", dst.name(), dst.name()),
             ));
         }
-        return Ok(Insn::Neg { width, dst: c.writable(dst)? });
+        return Ok(Insn::Neg { width, dst: dst.any() });
     }
     if c.eat("(") {
         let column = c.column();
@@ -287,7 +287,7 @@ fn assignment<'a>(
         };
         c.expect(")")?;
         let src = c.reg(Want::of(width))?;
-        return Ok(Insn::MovSx { width, from, dst: c.writable(dst)?, src: src.any() });
+        return Ok(Insn::MovSx { width, from, dst: dst.any(), src: src.any() });
     }
     if c.eat("*") {
         return load(c, dst);
@@ -297,7 +297,7 @@ fn assignment<'a>(
         return Ok(Insn::Alu {
             width,
             op: AluOp::Mov,
-            dst: c.writable(dst)?,
+            dst: dst.any(),
             src: Src::Reg(src.any()),
         });
     }
@@ -359,11 +359,11 @@ fn constant(c: &mut Cursor<'_, '_>, dst: RegTok) -> Result<Insn, ParseError> {
         ));
     }
     let imm = n.0 as u32 as i32;
-    Ok(Insn::Alu { width: dst.width, op: AluOp::Mov, dst: c.writable(dst)?, src: Src::Imm(imm) })
+    Ok(Insn::Alu { width: dst.width, op: AluOp::Mov, dst: dst.any(), src: Src::Imm(imm) })
 }
 
 /// The destination of a 64-bit-only form: an `r` register other than R10.
-fn wide(c: &Cursor<'_, '_>, dst: RegTok) -> Result<Reg, ParseError> {
+fn wide(c: &Cursor<'_, '_>, dst: RegTok) -> Result<AnyReg, ParseError> {
     if dst.width != Width::Bits64 {
         return Err(c.error_at(
             dst.column,
@@ -374,7 +374,7 @@ fn wide(c: &Cursor<'_, '_>, dst: RegTok) -> Result<Reg, ParseError> {
             ),
         ));
     }
-    c.writable(dst)
+    Ok(dst.any())
 }
 
 /// `dst = *(u32 *)(r1 + 8)`, `*(s8 *)(...)`, `*(u8 *)skb[...]`, after the `*`.
@@ -394,7 +394,7 @@ fn load(c: &mut Cursor<'_, '_>, dst: RegTok) -> Result<Insn, ParseError> {
         return Ok(Insn::Load { size, dst: wide(c, dst)?, src, off });
     }
     // A load of 32 bits or less zero-extends: either name is right.
-    Ok(Insn::Load { size, dst: c.writable(dst)?, src, off })
+    Ok(Insn::Load { size, dst: dst.any(), src, off })
 }
 
 /// `r0 = *(u8 *)skb[5]`, `skb[r1]`, `skb[r1 + 5]`, after `skb`.
@@ -460,7 +460,7 @@ fn fetch_op(name: &str) -> Option<AtomicOp> {
 
 /// The operand of a fetching atomic: the register written before `=`,
 /// named again, in the width of the operation.
-fn same_register(c: &mut Cursor<'_, '_>, dst: RegTok, width: Width) -> Result<Reg, ParseError> {
+fn same_register(c: &mut Cursor<'_, '_>, dst: RegTok, width: Width) -> Result<AnyReg, ParseError> {
     if dst.width != width {
         let want = RegTok { width, ..dst };
         return Err(c.error_at(
@@ -480,7 +480,7 @@ fn same_register(c: &mut Cursor<'_, '_>, dst: RegTok, width: Width) -> Result<Re
             format!("the operand must be {}, the register the old value goes to", dst.name()),
         ));
     }
-    c.writable(dst)
+    Ok(dst.any())
 }
 
 fn bits(width: Width) -> u32 {
@@ -523,7 +523,7 @@ fn exchange(c: &mut Cursor<'_, '_>, dst: RegTok, name: &str) -> Result<Insn, Par
             op: AtomicOp::CmpXchg,
             dst: base,
             off,
-            src: c.writable(src)?,
+            src: src.any(),
         });
     }
     let src = same_register(c, dst, width)?;
