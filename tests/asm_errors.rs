@@ -347,7 +347,7 @@ fn every_slot_maps_to_the_line_that_emitted_it() {
     assert_eq!(listing, firsts.iter().zip(&lines).map(|(s, l)| (*s, *l)).collect::<Vec<_>>());
     // Both slots of an LD_IMM64 are that instruction.
     assert_eq!(prog.insn_at(1), prog.insn_at(2));
-    assert_eq!(prog.insn_at(2).unwrap().to_string(), "r1 = 0x100000000 ll");
+    assert_eq!(prog.insn_at(2).unwrap().to_string(), "r1 = 4294967296 ll");
     assert_eq!(prog.insn_at(3).unwrap().to_string(), "if r1 == 0 goto +3");
 }
 

@@ -296,6 +296,8 @@ fn symbolic_and_numeric_targets_give_the_same_bytes() {
             .lines()
             .skip(1)
             .map(|l| format!("{}\n", l.trim().replace(" ; ", "\n")))
+            // LLVM's spelling of a function address, which Display prints.
+            .map(|l| l.replace("r3 = func(+3) ll", "ld_pseudo\tr3, 4, 3"))
             .collect::<String>()
     );
     // `call name` is a label first, a helper only when no label has the name.
@@ -334,7 +336,7 @@ fn a_map_by_name_is_bound_and_counts_in_the_kernel() {
 fn bad_input_names_line_column_and_what_was_expected() {
     // (text, line, column, a fragment of the message)
     let cases: &[(&str, u32, u32, &str)] = &[
-        ("r11 = 1", 1, 1, "expected a register (r0-r10), found 'r11'"),
+        ("r12 = 1", 1, 1, "expected a register (r0-r11), found 'r12'"),
         ("r1 = *(u32 *)(r2 + 40000)", 1, 18, "offset 40000 does not fit in 16 bits"),
         ("r1 = *(u32 *)(r2 - 32769)", 1, 18, "offset -32769 does not fit in 16 bits"),
         ("goto done\nexit", 1, 6, "unknown label 'done'"),
@@ -343,21 +345,21 @@ fn bad_input_names_line_column_and_what_was_expected() {
         ("r1 = 4294967296", 1, 6, "immediate 4294967296 does not fit in 32 bits"),
         ("r1 += -2147483649", 1, 7, "immediate -2147483649 does not fit in 32 bits"),
         ("r1 = 18446744073709551616 ll", 1, 6, "does not fit in 64 bits"),
-        ("r1 += w2", 1, 7, "expected a register (r0-r10), found 'w2'"),
-        ("w1 += r2", 1, 7, "expected a register (w0-w10), found 'r2'"),
-        ("if r1 > w2 goto +1", 1, 9, "expected a register (r0-r10), found 'w2'"),
+        ("r1 += w2", 1, 7, "expected a register (r0-r11), found 'w2'"),
+        ("w1 += r2", 1, 7, "expected a register (w0-w11), found 'r2'"),
+        ("if r1 > w2 goto +1", 1, 9, "expected a register (r0-r11), found 'w2'"),
         ("if r1 > 0 goto +32768", 1, 16, "offset +32768 does not fit in 16 bits"),
         ("goto -32769", 1, 6, "offset -32769 does not fit in 16 bits (gotol"),
         ("gotol +2147483648", 1, 7, "offset +2147483648 does not fit in 32 bits"),
         ("r1 = -r2", 1, 7, "r1 = -r1"),
         ("r1 = be16 r2", 1, 11, "r1 = be16 r1"),
-        ("w1 = be16 w1", 1, 11, "expected a register (r0-r10), found 'w1'"),
+        ("w1 = be16 w1", 1, 11, "expected a register (r0-r11), found 'w1'"),
         ("r0 = *(u64 *)skb[1]", 1, 8, "packet loads take u8, u16 or u32"),
         ("r1 = *(u8 *)skb[1]", 1, 1, "packet loads write r0, not r1"),
         ("r1 = *(s64 *)(r2 + 0)", 1, 8, "sign-extending loads take s8, s16 or s32"),
         ("w1 = *(u64 *)(r2 + 0)", 1, 1, "writes a 64-bit register: r1, not w1"),
         ("*(s32 *)(r1 + 0) = 1", 1, 3, "stores take an unsigned type"),
-        ("*(u64 *)(r1 + 0) = w1", 1, 20, "expected a register (r0-r10), found 'w1'"),
+        ("*(u64 *)(r1 + 0) = w1", 1, 20, "expected a register (r0-r11), found 'w1'"),
         ("lock *(u8 *)(r1 + 0) += r2", 1, 8, "atomic operations take u32 or u64"),
         ("lock *(u32 *)(r1 + 0) -= w2", 1, 23, "expected an atomic operation"),
         ("r2 = atomic_fetch_add((u64 *)(r1 + 0), r3)", 1, 40, "the operand must be r2"),
@@ -396,8 +398,8 @@ fn bad_input_names_line_column_and_what_was_expected() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let e: Box<dyn std::error::Error> = Box::new(parse("r11 = 1").unwrap_err());
-    assert_eq!(e.to_string(), "line 1, column 1: expected a register (r0-r10), found 'r11'");
+    let e: Box<dyn std::error::Error> = Box::new(parse("r12 = 1").unwrap_err());
+    assert_eq!(e.to_string(), "line 1, column 1: expected a register (r0-r11), found 'r12'");
 }
 
 // ---------------------------------------------------------------------------
@@ -415,7 +417,7 @@ fn each_slot_remembers_its_line_and_column() {
     assert_eq!(prog.location(prog.len()), None);
     let listing: Vec<(usize, String, String)> =
         prog.listing().map(|(slot, insn, at)| (slot, insn.to_string(), at.to_string())).collect();
-    assert_eq!(listing[1], (1, "r1 = 0x100000000 ll".to_owned(), "line 4, column 1".to_owned()));
+    assert_eq!(listing[1], (1, "r1 = 4294967296 ll".to_owned(), "line 4, column 1".to_owned()));
     assert_eq!(listing[3], (4, "r2 = r1".to_owned(), "line 6, column 2".to_owned()));
     // The DSL can go on where the text stopped, with Rust origins.
     let mut b = parse(text).unwrap();

@@ -367,7 +367,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn a_file_that_does_not_assemble() {
-    let src = Source::new("r0 = 2\nr11 = 1\nexit\n");
+    let src = Source::new("r0 = 2\nr12 = 1\nexit\n");
     let run = src.verify(&["--type", "xdp"]);
     assert_usage_error(&run, &format!("{}:2:", src.path()));
     assert!(run.stderr.contains("r11"), "{}", run.stderr);

@@ -44,7 +44,7 @@ fn packet_read_without_data_end_check() {
     b.mov64(R0, 2).exit();
     let e = reject(&b);
     assert_points_at(&e, 1, bad, "invalid access to packet");
-    assert_eq!(e.insn.as_deref(), Some("r0 = *(u8 *)(r2 + 0)"));
+    assert_eq!(e.insn.as_deref(), Some("w0 = *(u8 *)(r2 + 0)"));
 }
 
 #[test]

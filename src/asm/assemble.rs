@@ -555,14 +555,24 @@ mod tests {
                     target,
                 }
             } else {
-                Insn::Alu { width: Width::Bits32, op: AluOp::Mov, dst: R2.into(), src: (i as i32).into() }
+                Insn::Alu {
+                    width: Width::Bits32,
+                    op: AluOp::Mov,
+                    dst: R2.into(),
+                    src: (i as i32).into(),
+                }
             };
             slots += insn.slots();
             b.push(insn.clone());
             given.push(insn);
         }
         b.add64(R0, 1);
-        given.push(Insn::Alu { width: Width::Bits64, op: AluOp::Add, dst: R0.into(), src: 1.into() });
+        given.push(Insn::Alu {
+            width: Width::Bits64,
+            op: AluOp::Add,
+            dst: R0.into(),
+            src: 1.into(),
+        });
         assert!(b.lines.is_second(CHUNK), "an LD_IMM64 across the first chunk boundary");
         b.ld_map_by_name(R1, "counts").gotol(top).bind(ahead).movsx32(R1, R2, SxBits::B32).exit();
         let got: Vec<Insn> = b.insns().collect();

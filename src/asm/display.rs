@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+use super::encode::imm64_fields;
 use super::ir::{Call, Imm64, Insn, MapRef};
 use super::label::Target;
 use super::opcode::{AtomicOp, ByteOrder, Size, Width};
@@ -63,6 +64,12 @@ impl fmt::Display for Off {
     }
 }
 
+/// The register width LLVM (with ALU32) names in a plain load or store of
+/// `size`: `w` below 64 bits, since such a load zero-extends.
+fn narrow(size: Size) -> Width {
+    if size == Size::DW { Width::Bits64 } else { Width::Bits32 }
+}
+
 fn ty(size: Size, signed: bool) -> &'static str {
     match (size, signed) {
         (Size::B, false) => "u8",
@@ -76,10 +83,33 @@ fn ty(size: Size, signed: bool) -> &'static str {
     }
 }
 
-fn map(f: &mut fmt::Formatter<'_>, m: &MapRef) -> fmt::Result {
-    match m {
-        MapRef::Name(name) => f.write_str(name),
-        other => write!(f, "map_fd({})", other.fd_number()),
+/// A 64-bit load: LLVM's `r1 = -1 ll` for a constant and `r1 = name ll` for
+/// a map by name; `ld_pseudo r1, KIND, IMM`, as llvm-objdump prints every
+/// other kind, where that text holds every bit (the second slot's `imm` is
+/// zero); this crate's spelling where it would drop the offset or BTF fd.
+fn ld_imm64(f: &mut fmt::Formatter<'_>, dst: AnyReg, value: &Imm64) -> fmt::Result {
+    match value {
+        Imm64::Const(v) => return write!(f, "{dst} = {} ll", *v as i64),
+        Imm64::MapFd(MapRef::Name(name)) => return write!(f, "{dst} = {name} ll"),
+        Imm64::MapValue { map: MapRef::Name(name), offset } => {
+            return write!(f, "{dst} = map_value({name}, {offset}) ll");
+        }
+        Imm64::Func(Target::Label(l)) => return write!(f, "{dst} = func({l}) ll"),
+        _ => {}
+    }
+    match imm64_fields(value) {
+        Ok((kind, imm, 0)) => write!(f, "ld_pseudo\t{dst}, {kind}, {}", imm as u32),
+        _ => match value {
+            Imm64::MapValue { map, offset } => {
+                write!(f, "{dst} = map_value({}, {offset}) ll", map.fd_number())
+            }
+            Imm64::BtfId { id, btf_fd } => write!(f, "{dst} = btf_id({id}, {btf_fd}) ll"),
+            Imm64::MapIdxValue { index, offset } => {
+                write!(f, "{dst} = map_idx_value({index}, {offset}) ll")
+            }
+            // Every other kind has a zero second slot.
+            other => write!(f, "{dst} = {other:?} ll"),
+        },
     }
 }
 
@@ -129,28 +159,13 @@ impl fmt::Display for Insn {
                 write!(f, "call kfunc({btf_id}, {fd_index})")
             }
             Insn::Exit => f.write_str("exit"),
-            Insn::LdImm64 { dst, value } => {
-                write!(f, "{dst} = ")?;
-                match value {
-                    Imm64::Const(v) => write!(f, "{v:#x}")?,
-                    Imm64::MapFd(m) => map(f, m)?,
-                    Imm64::MapValue { map: MapRef::Name(name), offset } => {
-                        write!(f, "map_value({name}, {offset})")?
-                    }
-                    Imm64::MapValue { map, offset } => {
-                        write!(f, "map_value({}, {offset})", map.fd_number())?
-                    }
-                    Imm64::BtfId { id, btf_fd: 0 } => write!(f, "btf_id({id})")?,
-                    Imm64::BtfId { id, btf_fd } => write!(f, "btf_id({id}, {btf_fd})")?,
-                    Imm64::Func(t) => write!(f, "func({})", Off(*t))?,
-                    Imm64::MapIdx(i) => write!(f, "map_idx({i})")?,
-                    Imm64::MapIdxValue { index, offset } => {
-                        write!(f, "map_idx_value({index}, {offset})")?
-                    }
-                }
-                f.write_str(" ll")
+            Insn::CallX { target } => write!(f, "callx {target}"),
+            Insn::AddrSpaceCast { dst, src, dst_as, src_as } => {
+                write!(f, "{dst} = addr_space_cast({src}, {dst_as}, {src_as})")
             }
+            Insn::LdImm64 { dst, value } => ld_imm64(f, *dst, value),
             Insn::Load { size, dst, src, off } => {
+                let dst = R(dst.number(), narrow(*size));
                 write!(f, "{dst} = *({} *)({})", ty(*size, false), Addr(*src, *off))
             }
             Insn::LoadSx { size, dst, src, off } => {
@@ -162,7 +177,7 @@ impl fmt::Display for Insn {
                     "*({} *)({}) = {}",
                     ty(*size, false),
                     Addr(*dst, *off),
-                    Operand(*src, Width::Bits64)
+                    Operand(*src, narrow(*size))
                 )
             }
             Insn::Atomic { width, op, dst, off, src } => {

@@ -27,6 +27,8 @@ const PSEUDO_MAP_IDX_VALUE: u8 = 6;
 const PSEUDO_CALL: u8 = 1;
 const PSEUDO_KFUNC_CALL: u8 = 2;
 const LD_IMM64: u8 = class::LD | mode::IMM | 0x18;
+/// The `off` of a 64-bit register move that makes it `addr_space_cast`.
+const ADDR_SPACE_CAST: i16 = 1;
 
 /// Why an instruction cannot be encoded.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -138,20 +140,18 @@ pub fn encode(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
             }
         }
         Insn::Exit => RawInsn::new(class::JMP | jmp::EXIT, 0, 0, 0, 0),
+        Insn::CallX { target } => {
+            RawInsn::new(class::JMP | jmp::CALL | SRC_X, target.number(), 0, 0, 0)
+        }
+        Insn::AddrSpaceCast { dst, src, dst_as, src_as } => RawInsn::new(
+            class::ALU64 | AluOp::Mov.code().0 | SRC_X,
+            dst.number(),
+            src.number(),
+            ADDR_SPACE_CAST,
+            (u32::from(dst_as) << 16 | u32::from(src_as)) as i32,
+        ),
         Insn::LdImm64 { dst, ref value } => {
-            let (src, lo, hi) = match value {
-                Imm64::Const(v) => (0, *v as u32 as i32, (*v >> 32) as u32 as i32),
-                Imm64::MapFd(m) => (PSEUDO_MAP_FD, m.fd_number(), 0),
-                Imm64::MapValue { map, offset } => {
-                    (PSEUDO_MAP_VALUE, map.fd_number(), *offset as i32)
-                }
-                Imm64::BtfId { id, btf_fd } => (PSEUDO_BTF_ID, *id, *btf_fd),
-                Imm64::Func(t) => (PSEUDO_FUNC, off32(*t)?, 0),
-                Imm64::MapIdx(i) => (PSEUDO_MAP_IDX, *i as i32, 0),
-                Imm64::MapIdxValue { index, offset } => {
-                    (PSEUDO_MAP_IDX_VALUE, *index as i32, *offset as i32)
-                }
-            };
+            let (src, lo, hi) = imm64_fields(value)?;
             out.push(RawInsn::new(LD_IMM64, dst.number(), src, 0, lo));
             out.push(RawInsn::new(0, 0, 0, 0, hi));
             return Ok(());
@@ -198,6 +198,30 @@ pub fn encode(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
     };
     out.push(one);
     Ok(())
+}
+
+/// The `src_reg`, first `imm` and second `imm` of an `LD_IMM64` loading
+/// `value` (a map by name has fd 0 until it is bound).
+pub(crate) fn imm64_fields(value: &Imm64) -> Result<(u8, i32, i32), EncodeError> {
+    Ok(match value {
+        Imm64::Const(v) => (0, *v as u32 as i32, (*v >> 32) as u32 as i32),
+        Imm64::MapFd(m) => (PSEUDO_MAP_FD, m.fd_number(), 0),
+        Imm64::MapValue { map, offset } => (PSEUDO_MAP_VALUE, map.fd_number(), *offset as i32),
+        Imm64::BtfId { id, btf_fd } => (PSEUDO_BTF_ID, *id, *btf_fd),
+        Imm64::Func(t) => (PSEUDO_FUNC, off32(*t)?, 0),
+        Imm64::MapIdx(i) => (PSEUDO_MAP_IDX, *i as i32, 0),
+        Imm64::MapIdxValue { index, offset } => {
+            (PSEUDO_MAP_IDX_VALUE, *index as i32, *offset as i32)
+        }
+        Imm64::Pseudo { kind, imm } => {
+            if !(PSEUDO_MAP_IDX_VALUE + 1..=15).contains(kind) {
+                return Err(EncodeError::Invalid(
+                    "an ld_pseudo without a variant of its own has a kind of 7 to 15",
+                ));
+            }
+            (*kind, *imm, 0)
+        }
+    })
 }
 
 /// Decodes the instruction at the start of `slots`; returns it and how many
@@ -266,6 +290,12 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                     };
                     Insn::Endian { order, bits, dst: any(i.dst())? }
                 }
+                0xb0 if x && c == class::ALU64 && i.off == ADDR_SPACE_CAST => Insn::AddrSpaceCast {
+                    dst: any(i.dst())?,
+                    src: any(i.src())?,
+                    dst_as: (i.imm as u32 >> 16) as u16,
+                    src_as: i.imm as u16,
+                },
                 0xb0 if x && i.off != 0 => {
                     let from = match i.off {
                         8 => SxBits::B8,
@@ -288,6 +318,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                 (class::JMP32, jmp::JA) => Insn::Gotol { target: Target::Offset(i.imm) },
                 (class::JMP, jmp::JCOND) => Insn::MayGoto { target },
                 (class::JMP, jmp::EXIT) => Insn::Exit,
+                (class::JMP, jmp::CALL) if x => Insn::CallX { target: any(i.dst())? },
                 (class::JMP, jmp::CALL) => Insn::Call(match i.src() {
                     0 => Call::Helper(HelperId(i.imm)),
                     PSEUDO_CALL => Call::Local(Target::Offset(i.imm)),
@@ -345,7 +376,7 @@ fn decode_fields(i: RawInsn, next: Option<RawInsn>) -> Option<(Insn, usize)> {
                     PSEUDO_FUNC => Imm64::Func(Target::Offset(i.imm)),
                     PSEUDO_MAP_IDX => Imm64::MapIdx(i.imm as u32),
                     PSEUDO_MAP_IDX_VALUE => Imm64::MapIdxValue { index: i.imm as u32, offset: hi.imm as u32 },
-                    _ => return None,
+                    kind => Imm64::Pseudo { kind, imm: i.imm },
                 };
                 return Some((Insn::LdImm64 { dst: any(i.dst())?, value }, 2));
             }

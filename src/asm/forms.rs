@@ -198,6 +198,19 @@ impl ProgramBuilder {
         self.push(Insn::Call(Call::Kfunc { btf_id, fd_index }))
     }
 
+    /// `dst = addr_space_cast(src, dst_as, src_as)`: converts a pointer
+    /// between address spaces (an arena's user and kernel addresses).
+    #[track_caller]
+    pub fn addr_space_cast(
+        &mut self,
+        dst: Reg,
+        src: impl Into<AnyReg>,
+        dst_as: u16,
+        src_as: u16,
+    ) -> &mut Self {
+        self.push(Insn::AddrSpaceCast { dst: dst.into(), src: src.into(), dst_as, src_as })
+    }
+
     /// `exit`: return R0.
     #[track_caller]
     pub fn exit(&mut self) -> &mut Self {
@@ -216,7 +229,10 @@ impl ProgramBuilder {
     /// the program does, and its fd goes into the instruction.
     #[track_caller]
     pub fn ld_map_fd(&mut self, dst: Reg, map: &impl AsRef<MapFd>) -> &mut Self {
-        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())) })
+        self.push(Insn::LdImm64 {
+            dst: dst.into(),
+            value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())),
+        })
     }
 
     /// `dst = &map[0] + offset`: the address inside the first value of `map`.

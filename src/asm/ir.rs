@@ -154,6 +154,25 @@ pub enum Insn {
         /// Added offset.
         imm: i32,
     },
+    /// `dst = addr_space_cast(src, dst_as, src_as)`: a pointer moved between
+    /// address spaces (arena programs; `BPF_MOV64_X` with `off` 1).
+    AddrSpaceCast {
+        /// Destination.
+        dst: AnyReg,
+        /// The pointer.
+        src: AnyReg,
+        /// The address space it goes to (the upper half of `imm`).
+        dst_as: u16,
+        /// The address space it comes from (the lower half of `imm`).
+        src_as: u16,
+    },
+    /// `callx reg`: an indirect call through a register, as LLVM spells
+    /// `BPF_CALL | BPF_X` (the register in `dst_reg`). The kernel does not
+    /// run it; it is here so that LLVM's output reads back.
+    CallX {
+        /// The register holding the target.
+        target: AnyReg,
+    },
     /// An 8-byte word emitted as is: for words no other variant encodes
     /// (printed as `.8byte`), and for feeding the verifier invalid code.
     Raw(RawInsn),
@@ -208,6 +227,16 @@ pub enum Imm64 {
         index: u32,
         /// Byte offset into the value.
         offset: u32,
+    },
+    /// A `src_reg` the kernel gives no meaning (7–15) and a 32-bit `imm`,
+    /// the second slot zero: what LLVM's `ld_pseudo DST, KIND, IMM` writes.
+    /// It exists so that every encodable word reads back; the verifier
+    /// refuses it.
+    Pseudo {
+        /// The `src_reg` field, 7 to 15.
+        kind: u8,
+        /// The first slot's `imm`.
+        imm: i32,
     },
 }
 

@@ -65,8 +65,13 @@ pub struct FramePointer;
 /// The frame pointer, usable wherever a register is only read.
 pub const R10: FramePointer = FramePointer;
 
-/// Any register, R0 to R10: what the builder takes in positions that are
-/// only read, and what the IR holds in every position.
+/// Any register, R0 to R11: what the builder takes in positions that are
+/// only read (R0 to R10), and what the IR holds in every position.
+///
+/// R11 is the kernel's internal auxiliary register (`BPF_REG_AX`): no
+/// program may name it and the verifier refuses one that does, but LLVM's
+/// assembler and disassembler know it, so text and bytes that name it read
+/// back exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AnyReg(u8);
 
@@ -74,14 +79,14 @@ impl AnyReg {
     /// R10, the frame pointer.
     pub const FP: AnyReg = AnyReg(10);
 
-    /// The register's number (0–10).
+    /// The register's number (0–11).
     pub fn number(self) -> u8 {
         self.0
     }
 
-    /// The register numbered `n`, if `n` is 0–10.
+    /// The register numbered `n`, if `n` is 0–11.
     pub fn from_number(n: u8) -> Option<AnyReg> {
-        (n <= 10).then_some(AnyReg(n))
+        (n <= 11).then_some(AnyReg(n))
     }
 
     /// The register as a writable one, unless it is R10.

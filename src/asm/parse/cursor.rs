@@ -49,9 +49,9 @@ impl Want {
 
     fn describe(self) -> &'static str {
         match self {
-            Want::R => "a register (r0-r10)",
-            Want::W => "a register (w0-w10)",
-            Want::Any => "a register (r0-r10 or w0-w10)",
+            Want::R => "a register (r0-r11)",
+            Want::W => "a register (w0-w11)",
+            Want::Any => "a register (r0-r11 or w0-w11)",
         }
     }
 
@@ -68,7 +68,11 @@ pub(super) fn register_name(text: &str) -> Option<(Width, u32)> {
         ("w", digits) => (Width::Bits32, digits),
         _ => return None,
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // LLVM reads `r01` as no register at all.
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     Some((width, digits.parse().unwrap_or(u32::MAX)))
@@ -181,7 +185,7 @@ impl<'s, 'a> Cursor<'s, 'a> {
             return Err(self.expected(want.describe()));
         };
         match register_name(t.text) {
-            Some((width, n)) if n <= 10 && want.accepts(width) && t.kind == Kind::Ident => {
+            Some((width, n)) if n <= 11 && want.accepts(width) && t.kind == Kind::Ident => {
                 self.at += 1;
                 Ok(RegTok { number: n as u8, width, column: t.column })
             }

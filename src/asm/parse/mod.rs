@@ -23,7 +23,7 @@ pub struct ParseError {
     pub line: u32,
     /// The 1-based column, in characters.
     pub column: u32,
-    /// What is wrong, e.g. `expected a register (r0-r10), found 'r11'`.
+    /// What is wrong, e.g. `expected a register (r0-r11), found 'r12'`.
     pub message: String,
 }
 

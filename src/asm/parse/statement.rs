@@ -120,6 +120,8 @@ fn instruction<'a>(
             Insn::Jump { width: dst.width, cond, dst: dst.any(), src, target }
         }
         "call" => call(c, symbol)?,
+        "ld_pseudo" => ld_pseudo(c)?,
+        "callx" => Insn::CallX { target: c.reg(Want::R)?.any() },
         "lock" => lock(c)?,
         ".8byte" | ".quad" => Insn::Raw(crate::asm::RawInsn::from_word(c.u64("a 64-bit value")?)),
         _ => {
@@ -294,12 +296,7 @@ fn assignment<'a>(
     }
     if c.at_register() {
         let src = c.reg(Want::of(width))?;
-        return Ok(Insn::Alu {
-            width,
-            op: AluOp::Mov,
-            dst: dst.any(),
-            src: Src::Reg(src.any()),
-        });
+        return Ok(Insn::Alu { width, op: AluOp::Mov, dst: dst.any(), src: Src::Reg(src.any()) });
     }
     let Some(name) = c.peek().filter(|t| t.kind == Kind::Ident) else {
         return Err(c.expected("a register, a number or a memory operand"));
@@ -328,6 +325,7 @@ fn assignment<'a>(
     }
     match name.text {
         "xchg_64" | "xchg32_32" | "cmpxchg_64" | "cmpxchg32_32" => exchange(c, dst, name.text),
+        "addr_space_cast" if c.at("(") => addr_space_cast(c, dst),
         "map_fd" | "map_value" | "btf_id" | "func" | "map_idx" | "map_idx_value" if c.at("(") => {
             pseudo(c, dst, name.text, symbol)
         }
@@ -518,17 +516,49 @@ fn exchange(c: &mut Cursor<'_, '_>, dst: RegTok, name: &str) -> Result<Insn, Par
         c.expect(",")?;
         let src = c.reg(Want::of(width))?;
         c.expect(")")?;
-        return Ok(Insn::Atomic {
-            width,
-            op: AtomicOp::CmpXchg,
-            dst: base,
-            off,
-            src: src.any(),
-        });
+        return Ok(Insn::Atomic { width, op: AtomicOp::CmpXchg, dst: base, off, src: src.any() });
     }
     let src = same_register(c, dst, width)?;
     c.expect(")")?;
     Ok(Insn::Atomic { width, op: AtomicOp::Xchg, dst: base, off, src })
+}
+
+/// `r1 = addr_space_cast(r2, 1, 0)`, after the name.
+fn addr_space_cast(c: &mut Cursor<'_, '_>, dst: RegTok) -> Result<Insn, ParseError> {
+    let dst = wide(c, dst)?;
+    c.expect("(")?;
+    let src = c.reg(Want::R)?.any();
+    c.expect(",")?;
+    let n = c.number("an address space (a number)")?;
+    let dst_as = c.fit(n, 0, u16::MAX.into(), "address space", 16)? as u16;
+    c.expect(",")?;
+    let n = c.number("an address space (a number)")?;
+    let src_as = c.fit(n, 0, u16::MAX.into(), "address space", 16)? as u16;
+    c.expect(")")?;
+    Ok(Insn::AddrSpaceCast { dst, src, dst_as, src_as })
+}
+
+/// `ld_pseudo r1, KIND, IMM`: a 64-bit load with `src_reg` KIND (0 to 15)
+/// and a 32-bit `imm`, the second slot zero, read into the variant that
+/// KIND names.
+fn ld_pseudo(c: &mut Cursor<'_, '_>) -> Result<Insn, ParseError> {
+    let dst = c.reg(Want::R)?.any();
+    c.expect(",")?;
+    let n = c.number("a pseudo kind (a number)")?;
+    let kind = c.fit(n, 0, 15, "pseudo kind", 4)? as u8;
+    c.expect(",")?;
+    let imm = c.imm32("immediate")?;
+    let value = match kind {
+        0 => Imm64::Const(u64::from(imm as u32)),
+        1 => Imm64::MapFd(MapRef::Fd(imm)),
+        2 => Imm64::MapValue { map: MapRef::Fd(imm), offset: 0 },
+        3 => Imm64::BtfId { id: imm, btf_fd: 0 },
+        4 => Imm64::Func(Target::Offset(imm)),
+        5 => Imm64::MapIdx(imm as u32),
+        6 => Imm64::MapIdxValue { index: imm as u32, offset: 0 },
+        kind => Imm64::Pseudo { kind, imm },
+    };
+    Ok(Insn::LdImm64 { dst, value })
 }
 
 /// `map_fd(3)`, `map_value(3, 8)`, `map_value(name, 8)`, `btf_id(7)`,

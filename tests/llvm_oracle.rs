@@ -1,0 +1,397 @@
+//! Exhaustive enumerations against LLVM 19: every opcode with every register
+//! pair, and boundary offsets and immediates, through `llvm-objdump-19` and
+//! `llvm-mc-19`, compared slot by slot with bpfkit's disassembler and text
+//! assembler.
+//!
+//! What must hold, for every slot enumerated:
+//! - bpfkit's text assembles back (with bpfkit) to the same bytes;
+//! - where bpfkit prints an instruction, `llvm-objdump-19` prints the same
+//!   text, except for the forms LLVM's text cannot hold without losing bits
+//!   (listed in [`OWN_SPELLINGS`]), and `llvm-mc-19` assembles it to the
+//!   same bytes;
+//! - where bpfkit prints `.8byte`, objdump either cannot decode the slot or
+//!   prints a text that `llvm-mc-19` assembles to other bytes (it dropped
+//!   bits the instruction does not use);
+//! - every text objdump prints that `llvm-mc-19` assembles, bpfkit's text
+//!   assembler accepts and assembles to the same bytes.
+//!
+//! Without LLVM 19 the tests skip, saying so; `BPFKIT_REQUIRE_LLVM=1` makes
+//! that a failure.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use bpfkit::asm::{RawInsn, decode, parse};
+
+fn installed(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether LLVM 19's assembler and disassembler are here; a visible skip
+/// (or, under `BPFKIT_REQUIRE_LLVM=1`, a failure) when not.
+fn llvm19() -> bool {
+    if installed("llvm-mc-19") && installed("llvm-objdump-19") {
+        return true;
+    }
+    let why = "llvm-mc-19 and llvm-objdump-19 are not both installed";
+    assert!(
+        std::env::var_os("BPFKIT_REQUIRE_LLVM").is_none_or(|v| v != "1"),
+        "BPFKIT_REQUIRE_LLVM=1 but {why}"
+    );
+    eprintln!("SKIPPED: {why}; install llvm-19 to compare with LLVM 19");
+    false
+}
+
+/// A scratch directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("bpfkit-oracle-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What `llvm-objdump-19 -d --no-print-imm-hex` prints for `slots`, by the
+/// index of the slot each instruction starts at; the ` <.text+0x..>`
+/// annotation of jumps is dropped.
+fn objdump(slots: &[RawInsn], tag: &str) -> BTreeMap<usize, String> {
+    let dir = Scratch::new(tag);
+    let source = dir.0.join("in.s");
+    let object = dir.0.join("in.o");
+    let mut text = String::from("\t.text\n");
+    for slot in slots {
+        text.push_str(&format!("\t.quad {:#x}\n", slot.to_word()));
+    }
+    std::fs::write(&source, text).unwrap();
+    let status = Command::new("llvm-mc-19")
+        .args(["-triple", "bpfel", "-filetype=obj", "-o"])
+        .arg(&object)
+        .arg(&source)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = Command::new("llvm-objdump-19")
+        .args(["-d", "-z", "--mattr=+alu32", "--no-print-imm-hex", "--no-show-raw-insn"])
+        .arg(&object)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((index, text)) = line.split_once(":\t") else { continue };
+        let Ok(index) = index.trim().parse::<usize>() else { continue };
+        let text = match text.rfind(" <") {
+            Some(at) if text.ends_with('>') && text != "<unknown>" => &text[..at],
+            _ => text,
+        };
+        found.insert(index, text.to_owned());
+    }
+    found
+}
+
+/// What `llvm-mc-19 -mcpu=v4` makes of each line: its slots, or its error.
+fn llvm_mc(lines: &[String]) -> Vec<Result<Vec<RawInsn>, String>> {
+    let mut child = Command::new("llvm-mc-19")
+        .args(["-triple", "bpfel", "-mcpu=v4", "-show-encoding"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = lines.join("\n") + "\n";
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let mut errors: BTreeMap<usize, String> = BTreeMap::new();
+    for l in String::from_utf8_lossy(&out.stderr).lines() {
+        let mut parts = l.splitn(4, ':');
+        if let (Some(_), Some(n), Some(_), Some(msg)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            if let (Ok(n), true) = (n.parse::<usize>(), msg.trim_start().starts_with("error")) {
+                errors.entry(n).or_insert_with(|| msg.trim().to_owned());
+            }
+        }
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut encoded = stdout.lines().filter_map(|l| {
+        let (_, enc) = l.split_once("# encoding: [")?;
+        let bytes: Vec<u8> = enc
+            .trim_end_matches(']')
+            .split(',')
+            .map(|b| u8::from_str_radix(b.trim_start_matches("0x"), 16).unwrap())
+            .collect();
+        Some(bytes.chunks(8).map(|c| RawInsn::from_bytes(c.try_into().unwrap())).collect())
+    });
+    (1..=lines.len())
+        .map(|n| match errors.get(&n) {
+            Some(msg) => Err(msg.clone()),
+            None => encoded.next().ok_or_else(|| "no encoding printed".to_owned()),
+        })
+        .collect()
+}
+
+/// bpfkit's disassembly of `slots`, by the index each instruction starts at.
+fn bpfkit_disasm(slots: &[RawInsn]) -> BTreeMap<usize, (String, usize)> {
+    let mut out = BTreeMap::new();
+    let mut at = 0;
+    while at < slots.len() {
+        let (insn, used) = decode(&slots[at..]);
+        out.insert(at, (insn.to_string(), used.max(1)));
+        at += used.max(1);
+    }
+    out
+}
+
+/// bpfkit's text assembler on one line: its slots, or its error.
+fn bpfkit_asm(text: &str) -> Result<Vec<RawInsn>, String> {
+    let b = parse(text).map_err(|e| e.to_string())?;
+    let prog = b.assemble().map_err(|e| e.to_string())?;
+    Ok(prog.insns().to_vec())
+}
+
+/// Forms whose LLVM text would lose bits, so bpfkit keeps a spelling of its
+/// own (README, "Where bpfkit differs from LLVM"): a local call (`call pc+5`;
+/// objdump prints `call 5`, a helper call), a kfunc call, a packet load with
+/// a register and an offset (objdump drops the offset), and 64-bit loads
+/// whose second slot carries an offset or a BTF fd (objdump's `ld_pseudo`
+/// drops it).
+const OWN_SPELLINGS: [&str; 6] =
+    ["call pc", "call kfunc(", "skb[r", "= map_value(", "= btf_id(", "= map_idx_value("];
+
+fn own_spelling(text: &str) -> bool {
+    OWN_SPELLINGS.iter().any(|s| text.contains(s)) && !text.contains("skb[r0]") || wide_gotol(text)
+}
+
+/// `gotol` beyond 16 bits: LLVM's parser takes only 16-bit offsets, the ISA
+/// and bpfkit 32 (README).
+fn wide_gotol(text: &str) -> bool {
+    text.strip_prefix("gotol ")
+        .and_then(|n| n.parse::<i64>().ok())
+        .is_some_and(|n| i16::try_from(n).is_err())
+}
+
+/// Registers and fields worth trying: every value where the space is small,
+/// boundaries where it is not.
+const REGS: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const OFFS: [i16; 10] = [0, 1, -1, 3, 8, 16, 32, 64, i16::MAX, i16::MIN];
+const IMMS: [i32; 26] = [
+    0,
+    1,
+    -1,
+    2,
+    7,
+    8,
+    16,
+    32,
+    64,
+    0x40,
+    0x41,
+    0x50,
+    0x51,
+    0xa0,
+    0xa1,
+    0xe1,
+    0xf1,
+    0x01,
+    0x100,
+    0x110,
+    0x7fff,
+    0x8000,
+    -32768,
+    i32::MAX,
+    i32::MIN,
+    0x1234_5678,
+];
+
+/// Every single-slot opcode (all but `LD_IMM64`) with every register pair
+/// and zero fields, and with two register pairs and every boundary offset
+/// and immediate.
+fn one_slot_words() -> Vec<RawInsn> {
+    let mut slots = Vec::new();
+    for code in (0..=255u8).filter(|&c| c != 0x18) {
+        for &dst in &REGS {
+            for &src in &REGS {
+                slots.push(RawInsn::new(code, dst, src, 0, 0));
+            }
+        }
+        for (dst, src) in [(1, 2), (10, 10), (0, 0)] {
+            for &off in &OFFS {
+                for &imm in &IMMS {
+                    slots.push(RawInsn::new(code, dst, src, off, imm));
+                }
+            }
+        }
+    }
+    slots
+}
+
+/// `LD_IMM64` pairs: every kind (src_reg 0-15) with clean and unclean
+/// fields in both slots.
+fn two_slot_words() -> Vec<RawInsn> {
+    let mut slots = Vec::new();
+    for kind in 0..16u8 {
+        for dst in [0u8, 1, 10, 11, 15] {
+            for off in [0i16, 1] {
+                for lo in [0, 1, -1, 3, i32::MIN, i32::MAX] {
+                    for second in [
+                        RawInsn::new(0, 0, 0, 0, 0),
+                        RawInsn::new(0, 0, 0, 0, 8),
+                        RawInsn::new(0, 0, 0, 0, -1),
+                        RawInsn::new(0, 1, 0, 0, 0),
+                        RawInsn::new(0, 0, 1, 0, 0),
+                        RawInsn::new(0, 0, 0, 1, 0),
+                        RawInsn::new(0x18, 0, 0, 0, 0),
+                    ] {
+                        slots.push(RawInsn::new(0x18, dst, kind, off, lo));
+                        slots.push(second);
+                    }
+                }
+            }
+        }
+    }
+    // A first slot with nothing after it.
+    slots.push(RawInsn::new(0x18, 1, 0, 0, 1));
+    slots
+}
+
+/// Compares bpfkit with LLVM 19 over `slots`; returns the problems found.
+fn compare(slots: &[RawInsn], tag: &str) -> Vec<String> {
+    let theirs = objdump(slots, tag);
+    let ours = bpfkit_disasm(slots);
+    let mut problems = Vec::new();
+    let bytes = |at: usize, n: usize| -> String {
+        slots[at..(at + n).min(slots.len())]
+            .iter()
+            .map(|s| s.to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+
+    // bpfkit reads its own text back to the same bytes: asm(disasm(x)) == x.
+    let all_text: String = ours.values().map(|(t, _)| format!("{t}\n")).collect();
+    match bpfkit_asm(&all_text) {
+        Ok(again) if again == slots => {}
+        Ok(again) => {
+            let at = again.iter().zip(slots).position(|(a, b)| a != b).unwrap_or(0);
+            problems.push(format!("asm(disasm(x)) != x from slot {at}: {}", bytes(at, 2)));
+        }
+        Err(e) => problems.push(format!("bpfkit cannot read its own disassembly: {e}")),
+    }
+
+    // Texts to ask llvm-mc-19 about: ours and objdump's, by slot index.
+    let mut asked: Vec<(usize, &str, String)> = Vec::new();
+    for (&at, (text, _)) in &ours {
+        if !text.starts_with(".8byte") && !own_spelling(text) {
+            asked.push((at, "ours", text.clone()));
+        }
+    }
+    for (&at, text) in &theirs {
+        if text != "<unknown>" {
+            asked.push((at, "objdump", text.replace('\t', " ")));
+        }
+    }
+    let lines: Vec<String> = asked.iter().map(|(_, _, t)| t.clone()).collect();
+    let mc = llvm_mc(&lines);
+    let mut mc_of: BTreeMap<(usize, &str), &Result<Vec<RawInsn>, String>> = BTreeMap::new();
+    for ((at, who, _), result) in asked.iter().zip(&mc) {
+        mc_of.insert((*at, *who), result);
+    }
+
+    for (&at, (text, used)) in &ours {
+        let here = &slots[at..at + used];
+        let objdump_text = theirs.get(&at);
+        if text.starts_with(".8byte") {
+            // objdump must not know an exact text for this slot.
+            if let (Some(t), Some(Ok(enc))) = (objdump_text, mc_of.get(&(at, "objdump"))) {
+                if enc[..] == slots[at..(at + enc.len()).min(slots.len())] {
+                    problems.push(format!(
+                        "{}: bpfkit prints {text} but objdump's '{t}' holds every bit",
+                        bytes(at, enc.len())
+                    ));
+                }
+            }
+            continue;
+        }
+        match objdump_text {
+            // objdump read this slot as part of the one before.
+            None => {}
+            Some(t) if t == text => {}
+            Some(t) if own_spelling(text) && t != "<unknown>" => {}
+            other => problems.push(format!(
+                "{}: bpfkit prints '{text}', objdump prints {:?}",
+                bytes(at, *used),
+                other
+            )),
+        }
+        if let Some(result) = mc_of.get(&(at, "ours")) {
+            match result {
+                Ok(enc) if enc[..] == *here => {}
+                Ok(enc) => problems.push(format!(
+                    "{}: llvm-mc-19 assembles bpfkit's '{text}' to {enc:?}",
+                    bytes(at, *used)
+                )),
+                Err(e) => problems.push(format!(
+                    "{}: llvm-mc-19 refuses bpfkit's '{text}': {e}",
+                    bytes(at, *used)
+                )),
+            }
+        }
+    }
+
+    // Everything objdump prints that llvm-mc-19 takes, bpfkit takes, alike.
+    for (&at, text) in &theirs {
+        let Some(Ok(enc)) = mc_of.get(&(at, "objdump")) else { continue };
+        let text = text.replace('\t', " ");
+        match bpfkit_asm(&text) {
+            Ok(ours) if ours == *enc => {}
+            Ok(ours) => {
+                problems.push(format!("'{text}': llvm-mc-19 gives {enc:?}, bpfkit gives {ours:?}"))
+            }
+            Err(e) => problems.push(format!("'{text}': llvm-mc-19 takes it, bpfkit says {e}")),
+        }
+    }
+    problems
+}
+
+fn report(problems: &[String], what: &str) {
+    let shown: Vec<&String> = problems.iter().take(60).collect();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s) {what}; the first:\n{}",
+        problems.len(),
+        shown.iter().map(|p| format!("  {p}\n")).collect::<String>()
+    );
+}
+
+#[test]
+fn every_one_slot_opcode_disassembles_as_llvm_objdump_19() {
+    if !llvm19() {
+        return;
+    }
+    report(&compare(&one_slot_words(), "one"), "over every one-slot opcode");
+}
+
+#[test]
+fn every_ld_imm64_kind_disassembles_as_llvm_objdump_19() {
+    if !llvm19() {
+        return;
+    }
+    report(&compare(&two_slot_words(), "two"), "over LD_IMM64 pairs");
+}
