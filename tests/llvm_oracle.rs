@@ -18,6 +18,8 @@
 //! Without LLVM 19 the tests skip, saying so; `BPFKIT_REQUIRE_LLVM=1` makes
 //! that a failure.
 
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
