@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::asm::AsmError;
 use crate::maps::MapType;
+use crate::object::ObjectKind;
 use crate::prog::VerifierError;
 use crate::sys::Cmd;
 
@@ -177,6 +178,20 @@ pub enum Error {
         object: String,
         /// The kernel's answer.
         errno: Errno,
+    },
+
+    /// An object is not the kind of bpf object it was opened as: a program
+    /// or link pinned where a map was expected, a map's fd passed as a
+    /// program's, a file that is no bpf object at all.
+    #[error("{what} {}", wrong_kind(*expected, *found))]
+    WrongKind {
+        /// The object: its path, `fd N` (with what the fd refers to when it
+        /// is no bpf object, e.g. `fd 7 (/tmp/notes)`) or `map id N`.
+        what: String,
+        /// The kind it was opened as.
+        expected: ObjectKind,
+        /// The kind it is.
+        found: ObjectKind,
     },
 
     /// A map does not have the shape the caller expects.
@@ -362,6 +377,17 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
         _ => return String::new(),
     };
     format!(": {advice}")
+}
+
+/// The text after the name of an object of kind `found` opened as `expected`.
+fn wrong_kind(expected: ObjectKind, found: ObjectKind) -> String {
+    match found.how_to_open() {
+        Some(how) => format!("is a {found}, not a {expected}: check the path or fd; {how}"),
+        None => format!(
+            "is not a bpf map, program, link or BTF object, so not a {expected}: \
+             check the path or fd"
+        ),
+    }
 }
 
 fn map_create_advice(errno: Errno) -> String {
