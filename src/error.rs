@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::asm::AsmError;
+use crate::link::LinkType;
 use crate::maps::MapType;
 use crate::object::ObjectKind;
 use crate::prog::VerifierError;
@@ -192,6 +193,21 @@ pub enum Error {
         expected: ObjectKind,
         /// The kind it is.
         found: ObjectKind,
+    },
+
+    /// A link is not of the type it was opened as (e.g. a raw tracepoint
+    /// link opened as an [`XdpLink`](crate::link::XdpLink)).
+    #[error(
+        "{what} is a link of type {found}, not {expected}: check the path or fd; \
+         LinkInfo::of reads a link of any type"
+    )]
+    WrongLinkType {
+        /// The link: its path or `fd N`, and its kernel id.
+        what: String,
+        /// The link type it was opened as.
+        expected: LinkType,
+        /// The link's type.
+        found: LinkType,
     },
 
     /// A map does not have the shape the caller expects.
