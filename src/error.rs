@@ -181,6 +181,29 @@ pub enum Error {
         errno: Errno,
     },
 
+    /// A batch command stopped part-way: the kernel wrote (or deleted) some
+    /// of the elements and then failed. For a batch update the written
+    /// elements are the first `written` of the caller's, in order.
+    #[error(
+        "{cmd} on map {map:?} stopped after {} {written} of {requested} elements: \
+         {errno}{}",
+        if *cmd == Cmd::MapDeleteBatch { "deleting" } else { "writing" },
+        advice_suffix(*cmd, *errno)
+    )]
+    PartialBatch {
+        /// The batch command.
+        cmd: Cmd,
+        /// The map's name.
+        map: String,
+        /// How many elements the kernel wrote (for a delete batch: deleted)
+        /// before it stopped: its `count` answer.
+        written: usize,
+        /// How many elements the call asked for.
+        requested: usize,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
     /// An object is not the kind of bpf object it was opened as: a program
     /// or link pinned where a map was expected, a map's fd passed as a
     /// program's, a file that is no bpf object at all.
@@ -315,6 +338,7 @@ impl Error {
             Error::Syscall { errno, .. }
             | Error::MapCreate { errno, .. }
             | Error::MapOp { errno, .. }
+            | Error::PartialBatch { errno, .. }
             | Error::Unsupported { errno, .. }
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
