@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::asm::AsmError;
+use crate::link::LinkType;
 use crate::maps::MapType;
+use crate::object::ObjectKind;
 use crate::prog::VerifierError;
 use crate::sys::Cmd;
 
@@ -179,6 +181,58 @@ pub enum Error {
         errno: Errno,
     },
 
+    /// A batch command stopped part-way: the kernel wrote (or deleted) some
+    /// of the elements and then failed. For a batch update the written
+    /// elements are the first `written` of the caller's, in order.
+    #[error(
+        "{cmd} on map {map:?} stopped after {} {written} of {requested} elements: \
+         {errno}{}",
+        if *cmd == Cmd::MapDeleteBatch { "deleting" } else { "writing" },
+        advice_suffix(*cmd, *errno)
+    )]
+    PartialBatch {
+        /// The batch command.
+        cmd: Cmd,
+        /// The map's name.
+        map: String,
+        /// How many elements the kernel wrote (for a delete batch: deleted)
+        /// before it stopped: its `count` answer.
+        written: usize,
+        /// How many elements the call asked for.
+        requested: usize,
+        /// The kernel's error number.
+        errno: Errno,
+    },
+
+    /// An object is not the kind of bpf object it was opened as: a program
+    /// or link pinned where a map was expected, a map's fd passed as a
+    /// program's, a file that is no bpf object at all.
+    #[error("{what} {}", wrong_kind(*expected, *found))]
+    WrongKind {
+        /// The object: its path, `fd N` (with what the fd refers to when it
+        /// is no bpf object, e.g. `fd 7 (/tmp/notes)`) or `map id N`.
+        what: String,
+        /// The kind it was opened as.
+        expected: ObjectKind,
+        /// The kind it is.
+        found: ObjectKind,
+    },
+
+    /// A link is not of the type it was opened as (e.g. a raw tracepoint
+    /// link opened as an [`XdpLink`](crate::link::XdpLink)).
+    #[error(
+        "{what} is a link of type {found}, not {expected}: check the path or fd; \
+         LinkInfo::of reads a link of any type"
+    )]
+    WrongLinkType {
+        /// The link: its path or `fd N`, and its kernel id.
+        what: String,
+        /// The link type it was opened as.
+        expected: LinkType,
+        /// The link's type.
+        found: LinkType,
+    },
+
     /// A map does not have the shape the caller expects.
     #[error(
         "map {map:?}{} does not match: {field} is {found}, expected {expected}",
@@ -284,6 +338,7 @@ impl Error {
             Error::Syscall { errno, .. }
             | Error::MapCreate { errno, .. }
             | Error::MapOp { errno, .. }
+            | Error::PartialBatch { errno, .. }
             | Error::Unsupported { errno, .. }
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
@@ -362,6 +417,17 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
         _ => return String::new(),
     };
     format!(": {advice}")
+}
+
+/// The text after the name of an object of kind `found` opened as `expected`.
+fn wrong_kind(expected: ObjectKind, found: ObjectKind) -> String {
+    match found.how_to_open() {
+        Some(how) => format!("is a {found}, not a {expected}: check the path or fd; {how}"),
+        None => format!(
+            "is not a bpf map, program, link or BTF object, so not a {expected}: \
+             check the path or fd"
+        ),
+    }
 }
 
 fn map_create_advice(errno: Errno) -> String {

@@ -39,6 +39,7 @@ pub mod link;
 pub mod maps;
 #[cfg(feature = "netlink")]
 pub mod netlink;
+pub mod object;
 pub mod pinned;
 pub mod prog;
 pub mod programs;

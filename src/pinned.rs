@@ -2,8 +2,9 @@
 //!
 //! bpftool lists, for each program, map and link, the paths it is pinned
 //! at; this module gives the same answer: every bpffs mount in
-//! `/proc/mounts` is walked, each file opened with `BPF_OBJ_GET` and
-//! identified by its fdinfo (`prog_id`, `map_id` or `link_id`).
+//! `/proc/mounts` is walked, each file opened with `BPF_OBJ_GET`, told
+//! apart by [`ObjectKind::of_fd`] and its id read from its fdinfo
+//! (`prog_id`, `map_id` or `link_id`).
 //!
 //! ```no_run
 //! use bpfkit::pinned::{ObjectKind, pinned_objects};
@@ -21,16 +22,7 @@ use crate::error::{Error, Result};
 use crate::maps::pin;
 use crate::sys::fdinfo::FdInfo;
 
-/// What kind of bpf object a pinned file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ObjectKind {
-    /// A program (`BPF_PROG_LOAD`).
-    Program,
-    /// A map (`BPF_MAP_CREATE`).
-    Map,
-    /// A link (`BPF_LINK_CREATE`).
-    Link,
-}
+pub use crate::object::ObjectKind;
 
 /// One pinned object: where, what, and its kernel id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,35 +74,19 @@ pub fn pinned_objects_in_walk_order() -> Result<Vec<PinnedObject>> {
 /// Opens the object pinned at `path` (`BPF_OBJ_GET`) and says what it is.
 ///
 /// Fails with [`Error::Pin`] (carrying the kernel's errno) when nothing can
-/// be opened there, and with [`Error::InvalidArgument`] when the file opens
-/// but is no program, map or link.
+/// be opened there, with [`Error::Io`] when procfs cannot say what it is,
+/// and with [`Error::InvalidArgument`] when the file opens but is no
+/// program, map or link.
 pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
     let path = path.as_ref();
     let fd = pin::get(path)?;
+    ObjectKind::of_fd(&fd)?;
     match identify_fd(path, fd.as_fd()) {
         Some(obj) => Ok((obj, fd)),
         None => Err(Error::InvalidArgument {
             what: "pinned object",
             why: format!("{} is not a bpf program, map or link", path.display()),
         }),
-    }
-}
-
-impl ObjectKind {
-    /// What kind of bpf object `fd` refers to, from its fdinfo; `None` for
-    /// any other file, or where procfs is not mounted.
-    pub fn of_fd(fd: impl AsFd) -> Option<ObjectKind> {
-        let info = FdInfo::of(fd.as_fd()).ok()?;
-        kind_and_id(&info).map(|(kind, _)| kind)
-    }
-
-    /// bpftool's word for the kind: `prog`, `map` or `link`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ObjectKind::Program => "prog",
-            ObjectKind::Map => "map",
-            ObjectKind::Link => "link",
-        }
     }
 }
 
@@ -189,21 +165,12 @@ fn identify(path: &Path) -> Option<PinnedObject> {
 }
 
 fn identify_fd(path: &Path, fd: BorrowedFd<'_>) -> Option<PinnedObject> {
-    let info = FdInfo::of(fd).ok()?;
-    let (kind, id) = kind_and_id(&info)?;
-    Some(PinnedObject { path: path.to_path_buf(), kind, id })
-}
-
-fn kind_and_id(info: &FdInfo) -> Option<(ObjectKind, u32)> {
-    // A link's fdinfo also names its program: look for the link first.
-    let (kind, id) = if let Some(id) = info.number("link_id") {
-        (ObjectKind::Link, id)
-    } else if let Some(id) = info.number("map_id") {
-        (ObjectKind::Map, id)
-    } else {
-        (ObjectKind::Program, info.number("prog_id")?)
-    };
-    Some((kind, u32::try_from(id).ok()?))
+    let kind = ObjectKind::of_fd(fd).ok()?;
+    if !matches!(kind, ObjectKind::Program | ObjectKind::Map | ObjectKind::Link) {
+        return None;
+    }
+    let id = FdInfo::of(fd).ok()?.number(kind.id_key()?)?;
+    Some(PinnedObject { path: path.to_path_buf(), kind, id: u32::try_from(id).ok()? })
 }
 
 #[cfg(test)]

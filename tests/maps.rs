@@ -12,7 +12,7 @@ use bpfkit::maps::{
     map_ids, possible_cpus,
 };
 use bpfkit::zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
-use bpfkit::{Errno, Error};
+use bpfkit::{Cmd, Errno, Error};
 
 /// A key a program would build from a packet. The derives go through
 /// bpfkit's re-export; `crate = ...` lets them work in a crate that does not
@@ -420,6 +420,41 @@ fn hash_batch_update_and_delete_agree_with_single_ops() {
         assert_eq!(*v, values[i]);
     }
     assert_eq!(map.keys().count(), 0);
+}
+
+#[test]
+fn a_batch_update_that_fills_the_map_says_how_many_went_in() {
+    require_kernel!();
+    let name = common::unique("full");
+    let map = HashMap::<u32, u64>::create(&name, 4, MapFlags::empty()).unwrap();
+    let keys: Vec<u32> = (100..108).collect();
+    let values: Vec<u64> = keys.iter().map(|k| u64::from(*k) * 10).collect();
+    let err = map.update_batch(&keys, &values).unwrap_err();
+    // The kernel writes in order and stops at the fifth: E2BIG, count 4.
+    match &err {
+        Error::PartialBatch { cmd, map: m, written, requested, errno } => {
+            assert_eq!(
+                (*cmd, *written, *requested, *errno),
+                (Cmd::MapUpdateBatch, 4, 8, Errno::E2BIG)
+            );
+            assert_eq!(m, &name);
+        }
+        other => panic!("expected a partial batch, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("stopped after writing 4 of 8 elements"), "{text}");
+    assert!(text.contains("the map is full"), "{text}");
+    let held: BTreeMap<u32, u64> = map.iter().map(Result::unwrap).collect();
+    let want: BTreeMap<u32, u64> =
+        keys[..4].iter().copied().zip(values[..4].iter().copied()).collect();
+    assert_eq!(held, want, "exactly the first four, with their values");
+
+    // Replacing the four that are there and adding one more: the four
+    // replacements go in, the new key does not.
+    let err = map.update_batch(&[103, 102, 101, 100, 200], &[1, 2, 3, 4, 5]).unwrap_err();
+    assert!(matches!(err, Error::PartialBatch { written: 4, requested: 5, .. }), "{err:?}");
+    assert_eq!(map.get(&103).unwrap(), Some(1));
+    assert_eq!(map.get(&200).unwrap(), None);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Link introspection: what a link is, what it attaches, and to what.
 
 use std::fmt;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::error::{Error, Result};
+use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::prog::AttachType;
 use crate::sys::{self, Cmd};
 
@@ -140,9 +141,20 @@ pub struct LinkInfo {
 const MAP_ITER_TARGETS: [&str; 2] = ["bpf_map_elem", "bpf_sk_storage_map"];
 
 impl LinkInfo {
-    /// The info of the link behind `fd`.
+    /// The info of the link behind `fd`. The fd of a map, a program or
+    /// anything else is refused with [`Error::WrongKind`].
     pub fn of(fd: impl AsFd) -> Result<LinkInfo> {
-        let fd = fd.as_fd();
+        LinkInfo::checked(fd.as_fd(), Origin::Fd)
+    }
+
+    /// [`of`](Self::of) for an fd that came from `origin`.
+    pub(crate) fn checked(fd: BorrowedFd<'_>, origin: Origin<'_>) -> Result<LinkInfo> {
+        expect_kind(fd, ObjectKind::Link, origin)?;
+        LinkInfo::of_link(fd)
+    }
+
+    /// The info of `fd`, known to be a link's.
+    pub(crate) fn of_link(fd: BorrowedFd<'_>) -> Result<LinkInfo> {
         let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
         let mut raw = sys::obj::link_info(fd).map_err(err)?;
         let link_type = LinkType(raw.link_type);
@@ -186,7 +198,7 @@ impl LinkInfo {
     pub fn by_id(id: u32) -> Result<LinkInfo> {
         let fd = sys::obj::fd_by_id(Cmd::LinkGetFdById, id)
             .map_err(|e| Error::syscall(Cmd::LinkGetFdById, e))?;
-        LinkInfo::of(fd)
+        LinkInfo::checked(fd.as_fd(), Origin::Id(id))
     }
 }
 

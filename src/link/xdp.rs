@@ -5,9 +5,10 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::Interface;
-use super::info::LinkInfo;
+use super::info::{LinkInfo, LinkType};
 use crate::error::{Errno, Error, Result};
 use crate::maps::{get_pinned, pin_fd};
+use crate::object::{ObjectKind, Origin};
 use crate::prog::{AttachType, Program};
 use crate::sys;
 
@@ -113,14 +114,42 @@ impl XdpLink {
         pin_fd(self.fd(), path.as_ref())
     }
 
-    /// Opens a link pinned at `path`. The kernel knows the link's interface
-    /// by index only; it is named as the calling thread's network namespace
-    /// sees that index.
+    /// Opens the XDP link pinned at `path`. The kernel knows the link's
+    /// interface by index only; it is named as the calling thread's network
+    /// namespace sees that index.
+    ///
+    /// A pinned map or program is refused with [`Error::WrongKind`], a link
+    /// of another type with [`Error::WrongLinkType`].
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
-        let fd = get_pinned(path.as_ref())?;
-        let info = LinkInfo::of(fd.as_fd())?;
-        let iface =
-            info.ifindex.map_or_else(|| "?".to_string(), |i| Interface::Index(i).to_string());
+        let path = path.as_ref();
+        XdpLink::checked(get_pinned(path)?, Origin::Path(path))
+    }
+
+    /// Wraps an fd that refers to an XDP link (e.g. one opened by id, or
+    /// passed from another process), naming its interface as
+    /// [`open_pinned`](Self::open_pinned) does.
+    ///
+    /// The fd of a map, a program or anything else is refused with
+    /// [`Error::WrongKind`], a link of another type with
+    /// [`Error::WrongLinkType`].
+    pub fn from_fd(fd: OwnedFd) -> Result<XdpLink> {
+        XdpLink::checked(fd, Origin::Fd)
+    }
+
+    fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<XdpLink> {
+        let info = LinkInfo::checked(fd.as_fd(), origin)?;
+        let Some(ifindex) = info.ifindex.filter(|_| info.link_type == LinkType::XDP) else {
+            return Err(Error::WrongLinkType {
+                what: format!(
+                    "{} (link id {})",
+                    origin.describe(fd.as_fd(), ObjectKind::Link),
+                    info.id
+                ),
+                expected: LinkType::XDP,
+                found: info.link_type,
+            });
+        };
+        let iface = Interface::Index(ifindex).to_string();
         Ok(XdpLink { fd, iface, mode: XdpMode::Auto })
     }
 
@@ -132,7 +161,7 @@ impl XdpLink {
 
     /// The link's info: id, program id, interface.
     pub fn info(&self) -> Result<LinkInfo> {
-        LinkInfo::of(self.fd())
+        LinkInfo::of_link(self.fd())
     }
 
     /// The interface the link attaches to.

@@ -87,7 +87,9 @@ impl<V: Plain> Array<V> {
     }
 
     /// Sets `values[i]` at `indices[i]` for every `i`, many per call
-    /// (`BPF_MAP_UPDATE_BATCH`).
+    /// (`BPF_MAP_UPDATE_BATCH`). A write that stops part-way is
+    /// [`Error::PartialBatch`](crate::Error::PartialBatch), saying how many
+    /// went in (the first ones).
     pub fn update_batch(&self, indices: &[u32], values: &[V]) -> Result<()> {
         self.map.check_indices(indices)?;
         batch::update(&self.map, indices, values)

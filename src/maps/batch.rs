@@ -260,11 +260,34 @@ pub(crate) fn update<K: Plain, V: Plain>(map: &MapFd, keys: &[K], values: &[V]) 
     let dims = map.dims();
     let key_chunks = keys.chunks(MAX_COUNT);
     let value_chunks = value_bytes.chunks(MAX_COUNT.saturating_mul(dims.value).max(1));
+    let mut written = 0;
     for (k, v) in key_chunks.zip(value_chunks) {
-        let (_, res) = sys::map::update_batch(map.fd(), dims, k.as_bytes(), v, k.len() as u32, 0);
-        res.map_err(|e| batch_error(map, Cmd::MapUpdateBatch, e))?;
+        let (count, res) =
+            sys::map::update_batch(map.fd(), dims, k.as_bytes(), v, k.len() as u32, 0);
+        // The kernel writes the elements in order and stops at the first
+        // that fails; `count` says how many went in before it.
+        written += (count as usize).min(k.len());
+        if let Err(errno) = res {
+            return Err(partial_batch_error(map, Cmd::MapUpdateBatch, errno, written, keys.len()));
+        }
     }
     Ok(())
+}
+
+/// The error for a batch write that failed after `written` of `requested`
+/// elements: [`Error::PartialBatch`], or [`Error::Unsupported`] when the
+/// kernel refused the command outright.
+fn partial_batch_error(
+    map: &MapFd,
+    cmd: Cmd,
+    errno: Errno,
+    written: usize,
+    requested: usize,
+) -> Error {
+    match batch_error(map, cmd, errno) {
+        unsupported @ Error::Unsupported { .. } if written == 0 => unsupported,
+        _ => Error::PartialBatch { cmd, map: map.name().to_string(), written, requested, errno },
+    }
 }
 
 /// Deletes the present keys of `keys`, skipping absent ones; returns how
@@ -283,7 +306,9 @@ pub(crate) fn delete<K: Plain>(map: &MapFd, keys: &[K]) -> Result<usize> {
             Ok(()) => rest = &rest[chunk..],
             // The kernel stops at the first absent key, `rest[n]`: skip it.
             Err(Errno::ENOENT) => rest = &rest[(n + 1).min(rest.len())..],
-            Err(e) => return Err(batch_error(map, Cmd::MapDeleteBatch, e)),
+            Err(e) => {
+                return Err(partial_batch_error(map, Cmd::MapDeleteBatch, e, deleted, keys.len()));
+            }
         }
     }
     Ok(deleted)
@@ -341,7 +366,66 @@ mod tests {
         }
         let busy: Hook = Box::new(|_, _| Some(Err(Errno::EFAULT)));
         let err = with_hook(busy, || delete(&map, &[1u32])).unwrap_err();
-        assert!(matches!(err, Error::MapOp { cmd: Cmd::MapDeleteBatch, .. }), "{err}");
+        assert!(
+            matches!(err, Error::PartialBatch { cmd: Cmd::MapDeleteBatch, written: 0, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_write_that_stops_part_way_says_how_far_it_got() {
+        let map = fake_map(MapType::HASH, 4, 8, 16);
+        // Room for three more: the fourth element finds the map full.
+        let full: Hook = Box::new(|_, attr| {
+            set_count(attr, 3);
+            Some(Err(Errno::E2BIG))
+        });
+        let err = with_hook(full, || update(&map, &[1u32, 2, 3, 4, 5], &[0u64; 5])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PartialBatch {
+                    cmd: Cmd::MapUpdateBatch,
+                    written: 3,
+                    requested: 5,
+                    errno: Errno::E2BIG,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("stopped after writing 3 of 5 elements: E2BIG"), "{text}");
+        assert!(text.contains("the map is full"), "{text}");
+
+        // A refusal part-way (EINVAL on one element) is no "unsupported".
+        let bad: Hook = Box::new(|_, attr| {
+            set_count(attr, 1);
+            Some(Err(Errno::EINVAL))
+        });
+        let err = with_hook(bad, || update(&map, &[1u32, 2], &[0u64; 2])).unwrap_err();
+        assert!(matches!(err, Error::PartialBatch { written: 1, requested: 2, .. }), "{err:?}");
+
+        // Deleting counts what went before, across the skipped absent keys.
+        let mut calls = 0;
+        let flaky: Hook = Box::new(move |_, attr| {
+            calls += 1;
+            if calls == 1 {
+                set_count(attr, 2);
+                return Some(Err(Errno::ENOENT));
+            }
+            set_count(attr, 1);
+            Some(Err(Errno::EFAULT))
+        });
+        let err = with_hook(flaky, || delete(&map, &[1u32, 2, 9, 3, 4])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PartialBatch { written: 3, requested: 5, errno: Errno::EFAULT, .. }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("stopped after deleting 3 of 5"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::cpus::possible_cpus;
 use super::spec::MapDef;
 use super::types::{MapFlags, MapType, UpdateMode};
 use crate::error::{Errno, Error, Result};
+use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::prog::ProgType;
 use crate::sys::{self, Cmd, map::Dims};
 
@@ -76,7 +77,17 @@ impl MapFd {
     }
 
     /// Wraps an fd that refers to a map, reading its shape from the kernel.
+    ///
+    /// The fd of a program, a link or anything else is refused with
+    /// [`Error::WrongKind`], naming what it is: the kernel would answer
+    /// the info query for a program or link with that object's own info.
     pub fn from_fd(fd: OwnedFd) -> Result<MapFd> {
+        MapFd::checked(fd, Origin::Fd)
+    }
+
+    /// [`from_fd`](Self::from_fd) for an fd that came from `origin`.
+    pub(crate) fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<MapFd> {
+        expect_kind(fd.as_fd(), ObjectKind::Map, origin)?;
         let info =
             sys::obj::map_info(fd.as_fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
         let info = MapInfo::from_raw(&info);
@@ -87,7 +98,7 @@ impl MapFd {
     pub fn from_id(id: u32) -> Result<MapFd> {
         let fd = sys::obj::fd_by_id(Cmd::MapGetFdById, id)
             .map_err(|e| Error::syscall(Cmd::MapGetFdById, e))?;
-        MapFd::from_fd(fd)
+        MapFd::checked(fd, Origin::Id(id))
     }
 
     /// The map's file descriptor.
@@ -244,7 +255,8 @@ impl MapFd {
         super::pin::pin(self.fd(), path.as_ref())
     }
 
-    /// Opens the map pinned at `path`, whatever its shape.
+    /// Opens the map pinned at `path`, whatever its shape. A program or link
+    /// pinned there is refused with [`Error::WrongKind`].
     pub fn open_pinned(path: impl AsRef<std::path::Path>) -> Result<MapFd> {
         super::pin::open(path.as_ref())
     }

@@ -152,15 +152,18 @@ impl<K: Plain, V: Plain> HashMap<K, V> {
 
     /// Sets `values[i]` at `keys[i]` for every `i`, many per call
     /// (`BPF_MAP_UPDATE_BATCH`), creating or replacing: the kernel accepts no
-    /// [`UpdateMode`] for batches. On an error the elements before the one
-    /// that failed have been written.
+    /// [`UpdateMode`] for batches. When the kernel stops part-way (e.g. the
+    /// map is full) the error is [`Error::PartialBatch`](crate::Error::PartialBatch):
+    /// the first `written` elements went in, the rest did not.
     pub fn update_batch(&self, keys: &[K], values: &[V]) -> Result<()> {
         batch::update(&self.map, keys, values)
     }
 
     /// Deletes every key of `keys` that is present (`BPF_MAP_DELETE_BATCH`)
     /// and returns how many were; absent keys are skipped, as with
-    /// [`remove`](Self::remove).
+    /// [`remove`](Self::remove). Any other failure is
+    /// [`Error::PartialBatch`](crate::Error::PartialBatch), saying how many
+    /// were deleted before it.
     pub fn delete_batch(&self, keys: &[K]) -> Result<usize> {
         batch::delete(&self.map, keys)
     }

@@ -98,7 +98,10 @@ impl<V: Plain> PerCpuArray<V> {
     }
 
     /// Sets the elements at `indices` (`BPF_MAP_UPDATE_BATCH`): `values`
-    /// holds one value per possible CPU for each index, index by index.
+    /// holds one value per possible CPU for each index, index by index. A
+    /// write that stops part-way is
+    /// [`Error::PartialBatch`](crate::Error::PartialBatch), saying how many
+    /// went in (the first ones).
     pub fn update_batch(&self, indices: &[u32], values: &[V]) -> Result<()> {
         self.map.check_indices(indices)?;
         batch::update(&self.map, indices, values)
@@ -234,7 +237,9 @@ impl<K: Plain, V: Plain> PerCpuHashMap<K, V> {
 
     /// Sets the values of `keys` (`BPF_MAP_UPDATE_BATCH`), creating or
     /// replacing: `values` holds one value per possible CPU for each key,
-    /// key by key.
+    /// key by key. A write that stops part-way is
+    /// [`Error::PartialBatch`](crate::Error::PartialBatch), saying how many
+    /// went in (the first ones).
     pub fn update_batch(&self, keys: &[K], values: &[V]) -> Result<()> {
         batch::update(&self.map, keys, values)
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::fd::MapFd;
 use crate::error::{Error, Result};
+use crate::object::Origin;
 use crate::sys::{self, Cmd};
 
 pub(crate) fn c_path(path: &Path) -> Result<CString> {
@@ -36,15 +37,8 @@ pub(crate) fn get(path: &Path) -> Result<OwnedFd> {
     })
 }
 
-/// Opens the map pinned at `path`.
+/// Opens the map pinned at `path`; a pinned program or link, which
+/// `BPF_OBJ_GET` opens just as well, is [`Error::WrongKind`].
 pub(crate) fn open(path: &Path) -> Result<MapFd> {
-    let fd = get(path)?;
-    // A pinned program or link opens too; only a map has map info.
-    MapFd::from_fd(fd).map_err(|e| match e.errno() {
-        Some(errno) if errno == crate::Errno::EINVAL => Error::InvalidArgument {
-            what: "pinned object",
-            why: format!("{} is not a map", path.display()),
-        },
-        _ => e,
-    })
+    MapFd::checked(get(path)?, Origin::Path(path))
 }

@@ -1,6 +1,6 @@
 //! Program introspection: info by fd, and the ids of every loaded program.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use super::btf;
@@ -8,6 +8,7 @@ use super::clock::WallClock;
 use super::types::ProgType;
 use crate::error::{Error, Result};
 use crate::maps::c_name;
+use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::sys::{self, Cmd};
 
 /// The longest name the kernel keeps (`BPF_OBJ_NAME_LEN` less the NUL).
@@ -72,9 +73,16 @@ pub struct ProgramInfo {
 }
 
 impl ProgramInfo {
-    /// The info of the program behind `fd`.
+    /// The info of the program behind `fd`. The fd of a map, a link or
+    /// anything else is refused with [`Error::WrongKind`].
     pub fn of(fd: impl AsFd) -> Result<ProgramInfo> {
         let fd = fd.as_fd();
+        expect_kind(fd, ObjectKind::Program, Origin::Fd)?;
+        ProgramInfo::of_program(fd)
+    }
+
+    /// The info of `fd`, known to be a program's.
+    pub(crate) fn of_program(fd: BorrowedFd<'_>) -> Result<ProgramInfo> {
         let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
         let mut ids = vec![0u32; 16];
         let mut raw = sys::obj::prog_info(fd, &mut ids, &mut []).map_err(err)?;

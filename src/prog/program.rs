@@ -7,8 +7,8 @@ use super::info::{ProgramInfo, program_ids};
 use super::types::ProgType;
 use crate::asm::RawInsn;
 use crate::error::{Errno, Error, Result};
-use crate::maps::pin_fd;
-use crate::pinned::{self, ObjectKind};
+use crate::maps::{get_pinned, pin_fd};
+use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::sys::{self, Cmd};
 
 /// A loaded program. Dropping it closes its fd; the kernel frees the program
@@ -33,19 +33,16 @@ impl Program {
 
     /// Wraps an fd that refers to a program, reading its type and name.
     ///
-    /// An fd of a map or a link is refused: the kernel would answer the
-    /// info query for it with that object's own info.
+    /// The fd of a map, a link or anything else is refused with
+    /// [`Error::WrongKind`], naming what it is: the kernel would answer the
+    /// info query for a map or link with that object's own info.
     pub fn from_fd(fd: OwnedFd) -> Result<Program> {
-        match ObjectKind::of_fd(fd.as_fd()) {
-            Some(ObjectKind::Program) | None => {}
-            Some(other) => {
-                return Err(Error::InvalidArgument {
-                    what: "file descriptor",
-                    why: format!("it refers to a {}, not a program", other.name()),
-                });
-            }
-        }
-        let info = ProgramInfo::of(fd.as_fd())?;
+        Program::checked(fd, Origin::Fd)
+    }
+
+    fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<Program> {
+        expect_kind(fd.as_fd(), ObjectKind::Program, origin)?;
+        let info = ProgramInfo::of_program(fd.as_fd())?;
         Ok(Program { fd, prog_type: info.prog_type, name: info.name, log: None })
     }
 
@@ -53,21 +50,14 @@ impl Program {
     pub fn from_id(id: u32) -> Result<Program> {
         let fd = sys::obj::fd_by_id(Cmd::ProgGetFdById, id)
             .map_err(|e| Error::syscall(Cmd::ProgGetFdById, e))?;
-        Program::from_fd(fd)
+        Program::checked(fd, Origin::Id(id))
     }
 
     /// Opens the program pinned at `path`. A pinned map or link there is
-    /// an [`Error::InvalidArgument`] naming what it is.
+    /// an [`Error::WrongKind`] naming what it is.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<Program> {
         let path = path.as_ref();
-        let (obj, fd) = pinned::open_pinned(path)?;
-        if obj.kind != ObjectKind::Program {
-            return Err(Error::InvalidArgument {
-                what: "pinned object",
-                why: format!("{} is a {}, not a program", path.display(), obj.kind.name()),
-            });
-        }
-        Program::from_fd(fd)
+        Program::checked(get_pinned(path)?, Origin::Path(path))
     }
 
     /// Every loaded program, in increasing id order. Programs unloaded
@@ -132,7 +122,7 @@ impl Program {
 
     /// Asks the kernel for the program's info (id, tag, sizes, maps).
     pub fn info(&self) -> Result<ProgramInfo> {
-        ProgramInfo::of(self.fd())
+        ProgramInfo::of_program(self.fd())
     }
 
     /// The program's instructions as the kernel runs them, after the

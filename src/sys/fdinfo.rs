@@ -1,7 +1,16 @@
 //! `/proc/self/fdinfo/<fd>`: what the kernel tells about a bpf object only
-//! there (`memlock`, `frozen`, a map's or program's owner), as bpftool reads it.
+//! there (`memlock`, `frozen`, a map's or program's owner), as bpftool reads it;
+//! and `/proc/self/fd/<fd>`, whose link names the anonymous inode of a bpf
+//! object, and so its kind.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::path::PathBuf;
+
+/// What `/proc/self/fd/<fd>` links to: `anon_inode:NAME` for an anonymous
+/// inode (every bpf map, program, link and BTF object), else a path.
+pub(crate) fn target(fd: BorrowedFd<'_>) -> std::io::Result<PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
 
 /// The `key:\tvalue` lines of an fd's fdinfo, in the kernel's order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -228,7 +228,7 @@ pub(crate) fn update_batch(
         ..Default::default()
     };
     let res = bpf(Cmd::MapUpdateBatch, &mut attr).map(drop);
-    (attr.count, res)
+    (done_count(attr.count, count, &res), res)
 }
 
 /// `BPF_MAP_DELETE_BATCH`: returns how many elements were deleted.
@@ -248,7 +248,21 @@ pub(crate) fn delete_batch(
         ..Default::default()
     };
     let res = bpf(Cmd::MapDeleteBatch, &mut attr).map(drop);
-    (attr.count, res)
+    (done_count(attr.count, count, &res), res)
+}
+
+/// How many elements a batch write or delete got through, from the `count`
+/// the kernel left in the attribute. The kernel writes it back only once
+/// it has started on the elements; a command it refuses before that
+/// (`ENOTSUPP` for the map type, `EINVAL` for the flags, `EPERM` for a
+/// read-only fd) leaves the caller's count there, though nothing was done.
+/// A count as large as the request with an error is that case: a batch the
+/// kernel got all the way through does not fail.
+fn done_count(reported: u32, requested: u32, res: &Result<(), Errno>) -> u32 {
+    match res {
+        Err(_) if reported >= requested => 0,
+        _ => reported.min(requested),
+    }
 }
 
 fn check_batch(dims: Dims, keys: &[u8], values: &[u8], count: u32) -> Result<(), Errno> {
