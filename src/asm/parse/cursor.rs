@@ -1,9 +1,18 @@
 //! Reading one statement's tokens: registers, numbers, memory operands and
 //! jump targets, each with an error that says what was expected and what
 //! was found.
+//!
+//! The cursor pulls tokens from the lexer as it goes, two ahead at most and
+//! never past the end of its statement, so an error is always the first one
+//! in the text.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use super::ParseError;
-use super::lex::{Kind, Statement, Token};
+use super::expr;
+use super::lex::{Kind, Lexer, Token};
+use super::section::Context;
 use crate::asm::{AnyReg, Size, Src, Target, Width};
 
 /// A register as written: its number, and whether it was `r` (64-bit) or `w`.
@@ -78,59 +87,135 @@ pub(super) fn register_name(text: &str) -> Option<(Width, u32)> {
     Some((width, digits.parse().unwrap_or(u32::MAX)))
 }
 
-/// A name as written, and where.
-#[derive(Clone, Copy, Debug)]
+/// A name as written, and where: `name` is what it resolves by (a numeric
+/// label's is made unique per definition), `shown` what the text says.
+#[derive(Clone, Debug)]
 pub(super) struct Name<'a> {
-    pub name: &'a str,
+    pub name: Cow<'a, str>,
+    pub shown: &'a str,
     pub column: u32,
 }
 
 /// A position in one statement.
-pub(super) struct Cursor<'s, 'a> {
-    statement: &'s Statement<'a>,
-    at: usize,
+pub(super) struct Cursor<'c, 'a> {
+    lexer: &'c mut Lexer<'a>,
+    /// What the text has said so far: sections, numeric labels.
+    pub ctx: &'c mut Context,
+    /// The next tokens, up to and including the statement's `End`.
+    ahead: VecDeque<Token<'a>>,
+    /// The line the statement starts on.
+    line: u32,
+    /// Whether commas are passed over, as LLVM's instruction parser does.
+    blank_commas: bool,
 }
 
-impl<'s, 'a> Cursor<'s, 'a> {
-    pub fn new(statement: &'s Statement<'a>) -> Cursor<'s, 'a> {
-        Cursor { statement, at: 0 }
+impl<'c, 'a> Cursor<'c, 'a> {
+    /// The statement that starts at the lexer's position.
+    pub fn new(lexer: &'c mut Lexer<'a>, ctx: &'c mut Context) -> Cursor<'c, 'a> {
+        let mut c =
+            Cursor { lexer, ctx, ahead: VecDeque::with_capacity(3), line: 0, blank_commas: false };
+        c.fill();
+        c.line = c.ahead.front().map_or(0, |t| t.line);
+        c
+    }
+
+    /// Pulls tokens until two are waiting or the statement's end is.
+    fn fill(&mut self) {
+        let mut comma = false;
+        while self.ahead.len() < 2 && self.ahead.back().is_none_or(|t| t.kind != Kind::End) {
+            let mut t = self.lexer.next_token();
+            if self.blank_commas && is_comma(t) {
+                comma = true;
+                continue;
+            }
+            t.after_comma = std::mem::take(&mut comma);
+            self.ahead.push_back(t);
+        }
+    }
+
+    /// From here on commas are passed over: LLVM's BPF parser skips every
+    /// comma between an instruction's operands (`r1 = 1,` is `r1 = 1`), so
+    /// the commas of `xchg_64(r1 + 0, r2)` only look like separators.
+    pub fn blank_commas(&mut self) {
+        self.blank_commas = true;
+        let mut comma = false;
+        let mut kept = VecDeque::with_capacity(3);
+        for mut t in self.ahead.drain(..) {
+            if is_comma(t) {
+                comma = true;
+                continue;
+            }
+            t.after_comma = std::mem::take(&mut comma);
+            kept.push_back(t);
+        }
+        self.ahead = kept;
+        self.fill();
+    }
+
+    /// Consumes the rest of the statement, its `End` included.
+    pub fn finish(&mut self) {
+        loop {
+            match self.ahead.pop_front() {
+                Some(t) if t.kind == Kind::End => return,
+                Some(_) => {}
+                None => {
+                    if self.lexer.next_token().kind == Kind::End {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     pub fn line(&self) -> u32 {
-        self.statement.line
+        self.line
     }
 
-    /// The next token, not consumed.
+    /// The next token, not consumed; `None` at the end of the statement.
     pub fn peek(&self) -> Option<Token<'a>> {
-        self.statement.tokens.get(self.at).copied()
+        self.ahead.front().copied().filter(|t| t.kind != Kind::End)
     }
 
     /// The token after the next one.
     pub fn peek2(&self) -> Option<Token<'a>> {
-        self.statement.tokens.get(self.at + 1).copied()
+        self.peek()?;
+        self.ahead.get(1).copied().filter(|t| t.kind != Kind::End)
     }
 
     /// Consumes the next token.
     pub fn next(&mut self) -> Option<Token<'a>> {
         let token = self.peek();
-        self.at += usize::from(token.is_some());
+        if token.is_some() {
+            self.ahead.pop_front();
+            self.fill();
+        }
         token
     }
 
     /// The column of the next token, or of the end of the statement.
     pub fn column(&self) -> u32 {
-        self.peek().map_or(self.statement.end, |t| t.column)
+        self.ahead.front().map_or(1, |t| t.column)
     }
 
     /// An error at `column`.
     pub fn error_at(&self, column: u32, message: impl Into<String>) -> ParseError {
-        ParseError { line: self.statement.line, column, message: message.into() }
+        ParseError { line: self.line, column, message: message.into() }
     }
 
-    /// "expected WHAT, found NEXT", at the next token.
+    /// "expected WHAT, found NEXT", at the next token; a token the lexer
+    /// could not read says what is wrong with it instead.
     pub fn expected(&self, what: &str) -> ParseError {
         let found = match self.peek() {
-            Some(t) => format!("'{}'", t.text),
+            Some(t) => {
+                if let Kind::Bad(why) = t.kind {
+                    return ParseError {
+                        line: t.line,
+                        column: t.column,
+                        message: format!("{why} '{}'", clip(t.text)),
+                    };
+                }
+                format!("'{}'", clip(t.text))
+            }
             None => "end of line".to_owned(),
         };
         self.error_at(self.column(), format!("expected {what}, found {found}"))
@@ -138,18 +223,27 @@ impl<'s, 'a> Cursor<'s, 'a> {
 
     /// Whether the next token is the operator or word `text`.
     pub fn at(&self, text: &str) -> bool {
-        self.peek().is_some_and(|t| t.text == text)
+        self.peek().is_some_and(|t| t.text == text && !matches!(t.kind, Kind::Str | Kind::Bad(_)))
     }
 
-    /// Consumes the next token if it is `text`.
+    /// Consumes the next token if it is `text`. Where commas are blank, a
+    /// comma is there unless the operands are over.
     pub fn eat(&mut self, text: &str) -> bool {
+        if self.blank_commas && text == "," {
+            return self.peek().is_some_and(|t| t.text != ")");
+        }
         let found = self.at(text);
-        self.at += usize::from(found);
+        if found {
+            self.next();
+        }
         found
     }
 
     /// Consumes `text`, or fails saying it was expected.
     pub fn expect(&mut self, text: &str) -> Result<(), ParseError> {
+        if self.blank_commas && text == "," {
+            return Ok(());
+        }
         if self.eat(text) { Ok(()) } else { Err(self.expected(&format!("'{text}'"))) }
     }
 
@@ -165,7 +259,7 @@ impl<'s, 'a> Cursor<'s, 'a> {
     pub fn ident(&mut self, what: &str) -> Result<Token<'a>, ParseError> {
         match self.peek() {
             Some(t) if t.kind == Kind::Ident => {
-                self.at += 1;
+                self.next();
                 Ok(t)
             }
             _ => Err(self.expected(what)),
@@ -186,18 +280,21 @@ impl<'s, 'a> Cursor<'s, 'a> {
         };
         match register_name(t.text) {
             Some((width, n)) if n <= 11 && want.accepts(width) && t.kind == Kind::Ident => {
-                self.at += 1;
+                self.next();
                 Ok(RegTok { number: n as u8, width, column: t.column })
             }
-            // `r11` where either name goes: say what an `r` register can be.
-            Some((width, _)) if want.accepts(width) => {
+            // `r12` where either name goes: say what an `r` register can be.
+            Some((width, _)) if want.accepts(width) && t.kind == Kind::Ident => {
                 Err(self.expected(Want::of(width).describe()))
             }
             _ => Err(self.expected(want.describe())),
         }
     }
 
-    /// A register of `width`, or an immediate (32 bits, signed or not).
+    /// A register of `width`, or an immediate: in a 32-bit operation any
+    /// 32-bit value, signed or not (`w1 &= 0xffffffff`); in a 64-bit one a
+    /// value the sign-extended field holds (`r1 &= -1`, also written
+    /// `0xffffffffffffffff`).
     pub fn operand(&mut self, width: Width) -> Result<Src, ParseError> {
         if self.at_register() {
             return Ok(Src::Reg(self.reg(Want::of(width))?.any()));
@@ -206,28 +303,55 @@ impl<'s, 'a> Cursor<'s, 'a> {
             let what = format!("{} or a number", Want::of(width).describe());
             return Err(self.expected(&what));
         }
-        Ok(Src::Imm(self.imm32("immediate")?))
+        Ok(Src::Imm(self.imm_for(width, "immediate")?))
     }
 
     // ---- numbers ----
 
-    /// Whether a number, maybe negative, comes next.
+    /// Whether a number comes next: a number, or `+`/`-` before one (a
+    /// constant expression starts so, as in LLVM).
     pub fn at_number(&self) -> bool {
         let number = |t: Option<Token<'_>>| t.is_some_and(|t| matches!(t.kind, Kind::Number(_)));
-        number(self.peek()) || (self.at("-") && number(self.peek2()))
+        number(self.peek()) || ((self.at("-") || self.at("+")) && number(self.peek2()))
     }
 
-    /// A number, maybe negative, and its column.
+    /// A constant expression, and its column: its value as LLVM computes
+    /// it (64-bit, wrapping), checked to be one a 64-bit field can hold.
     pub fn number(&mut self, what: &str) -> Result<(i128, u32), ParseError> {
+        if !self.at_number() {
+            return Err(self.expected(what));
+        }
+        self.evaluate(what)
+    }
+
+    /// A constant expression that may also start with `(`, `~`, `!` or a
+    /// sign, as a directive's operand may.
+    pub fn data_value(&mut self, what: &str) -> Result<(i128, u32), ParseError> {
+        let starts = self.peek().is_some_and(|t| {
+            matches!(t.kind, Kind::Number(_))
+                || (t.kind == Kind::Punct && matches!(t.text, "(" | "-" | "+" | "~" | "!"))
+        });
+        if !starts {
+            return Err(self.expected(what));
+        }
+        self.evaluate(what)
+    }
+
+    /// The expression at the cursor, checked to fit 64 bits.
+    fn evaluate(&mut self, what: &str) -> Result<(i128, u32), ParseError> {
         let column = self.column();
-        let negative = self.at("-");
-        let token = if negative { self.peek2() } else { self.peek() };
-        match token.map(|t| t.kind) {
-            Some(Kind::Number(v)) => {
-                self.at += 1 + usize::from(negative);
-                Ok((if negative { -i128::from(v) } else { i128::from(v) }, column))
-            }
-            _ => Err(self.expected(what)),
+        let value = expr::expression(self)?;
+        match value.as_64() {
+            Some(v) => Ok((v.into(), column)),
+            None => Err(self.error_at(
+                column,
+                format!(
+                    "{what} {} does not fit in 64 bits ({} to {})",
+                    value.exact,
+                    i64::MIN,
+                    u64::MAX
+                ),
+            )),
         }
     }
 
@@ -243,16 +367,39 @@ impl<'s, 'a> Cursor<'s, 'a> {
         if (min..=max).contains(&value) {
             Ok(value)
         } else {
-            Err(self.error_at(column, format!("{what} {value} does not fit in {bits} bits")))
+            Err(self.error_at(
+                column,
+                format!("{what} {value} does not fit in {bits} bits ({min} to {max})"),
+            ))
         }
     }
 
-    /// A 32-bit immediate: signed, or unsigned as LLVM also takes it
-    /// (`0xffffffff` is -1).
+    /// A 32-bit immediate, signed or unsigned (`0xffffffff` is -1).
     pub fn imm32(&mut self, what: &str) -> Result<i32, ParseError> {
         let n = self.number(&format!("{what} (a number)"))?;
         let v = self.fit(n, i32::MIN.into(), u32::MAX.into(), what, 32)?;
         Ok(v as u32 as i32)
+    }
+
+    /// The immediate of an operation of `width`: see [`Cursor::operand`].
+    pub fn imm_for(&mut self, width: Width, what: &str) -> Result<i32, ParseError> {
+        if width == Width::Bits32 {
+            return self.imm32(what);
+        }
+        let n = self.number(&format!("{what} (a number)"))?;
+        if !(i128::from(i32::MIN)..=i32::MAX.into()).contains(&n.0) {
+            return Err(self.error_at(
+                n.1,
+                format!(
+                    "{what} {} does not fit in 32 bits: a 64-bit operation sign-extends it, \
+                     so it takes {} to {}",
+                    n.0,
+                    i32::MIN,
+                    i32::MAX
+                ),
+            ));
+        }
+        Ok(n.0 as i32)
     }
 
     /// A signed 32-bit number.
@@ -267,29 +414,16 @@ impl<'s, 'a> Cursor<'s, 'a> {
         Ok(self.fit(n, 0, u32::MAX.into(), what, 32)? as u32)
     }
 
-    /// A 64-bit value, signed or unsigned.
-    pub fn u64(&mut self, what: &str) -> Result<u64, ParseError> {
-        let n = self.number(&format!("{what} (a number)"))?;
-        Ok(self.fit(n, i64::MIN.into(), u64::MAX.into(), what, 64)? as u64)
-    }
-
     /// `+N` or `-N` (the sign required), as in `(r1 + 8)` or `pc-3`.
     pub fn signed_offset(&mut self) -> Result<(i128, u32), ParseError> {
-        let column = self.column();
-        let negative = if self.eat("+") {
-            false
-        } else if self.eat("-") {
-            true
-        } else {
+        if !self.at("+") && !self.at("-") {
             return Err(self.expected("'+' or '-'"));
-        };
-        match self.peek().map(|t| t.kind) {
-            Some(Kind::Number(v)) => {
-                self.at += 1;
-                Ok((if negative { -i128::from(v) } else { i128::from(v) }, column))
-            }
-            _ => Err(self.expected("a number")),
         }
+        if !self.at_number() {
+            self.next();
+            return Err(self.expected("a number"));
+        }
+        self.number("offset")
     }
 
     // ---- memory ----
@@ -306,7 +440,7 @@ impl<'s, 'a> Cursor<'s, 'a> {
             _ => return Err(self.expected("a type (u8, u16, u32, u64, s8, s16 or s32)")),
         };
         let signed = self.peek().is_some_and(|t| t.text.starts_with('s'));
-        self.at += 1;
+        self.next();
         self.expect("*")?;
         self.expect(")")?;
         Ok((size, signed, column))
@@ -331,26 +465,85 @@ impl<'s, 'a> Cursor<'s, 'a> {
     // ---- jump targets ----
 
     /// A jump target: `+N`, `-N`, `N` (an offset in slots that fits
-    /// `bits`), or a label name (with `Offset(0)`), for the caller to resolve.
+    /// `bits`), a label name or a numeric label (`1f`, `1b`), with
+    /// `Offset(0)` for the caller to resolve.
     pub fn target(&mut self, bits: u32) -> Result<(Target, Option<Name<'a>>), ParseError> {
         let what = "a jump target (a label, or an offset such as +3)";
-        let (value, column) = match self.peek() {
+        match self.peek() {
             Some(t) if t.kind == Kind::Ident && register_name(t.text).is_none() => {
-                self.at += 1;
-                return Ok((Target::Offset(0), Some(Name { name: t.text, column: t.column })));
+                self.next();
+                let name = Name { name: Cow::Borrowed(t.text), shown: t.text, column: t.column };
+                return Ok((Target::Offset(0), Some(name)));
             }
-            Some(t) if matches!(t.kind, Kind::Number(_)) => self.number(what)?,
-            Some(t) if t.text == "+" || t.text == "-" => self.signed_offset()?,
-            _ => return Err(self.expected(what)),
-        };
+            Some(t) if matches!(t.kind, Kind::LocalRef { .. }) => {
+                self.next();
+                return Ok((Target::Offset(0), Some(self.local_label(t)?)));
+            }
+            _ => {}
+        }
+        if !self.at_number() {
+            return Err(self.expected(what));
+        }
+        let (value, column) = self.number(what)?;
         let limit = 1i128 << (bits - 1);
         if !(-limit..limit).contains(&value) {
             let hint = if bits == 16 { " (gotol takes a 32-bit offset)" } else { "" };
             let shown = if value < 0 { value.to_string() } else { format!("+{value}") };
-            return Err(
-                self.error_at(column, format!("offset {shown} does not fit in {bits} bits{hint}"))
-            );
+            return Err(self.error_at(
+                column,
+                format!(
+                    "offset {shown} does not fit in {bits} bits ({} to {}){hint}",
+                    -limit,
+                    limit - 1
+                ),
+            ));
         }
         Ok((Target::Offset(value as i32), None))
     }
+
+    /// The label `1b` or `1f` names here: the last definition of `1:` before
+    /// this statement, or the next one after it.
+    pub fn local_label(&self, t: Token<'a>) -> Result<Name<'a>, ParseError> {
+        let Kind::LocalRef { number, forward } = t.kind else {
+            return Err(
+                self.error_at(t.column, format!("expected a numeric label, found '{}'", t.text))
+            );
+        };
+        let defined = self.ctx.numeric_count(number);
+        let index = if forward {
+            defined
+        } else if defined == 0 {
+            return Err(self.error_at(
+                t.column,
+                format!(
+                    "'{}' refers back to a label '{number}:', but none comes before it",
+                    t.text
+                ),
+            ));
+        } else {
+            defined - 1
+        };
+        let name = Cow::Owned(numeric_label(number, index));
+        Ok(Name { name, shown: t.text, column: t.column })
+    }
+}
+
+fn is_comma(t: Token<'_>) -> bool {
+    t.kind == Kind::Punct && t.text == ","
+}
+
+/// `text`, cut short for a message if it is long (a token may be a whole
+/// line of junk).
+pub(super) fn clip(text: &str) -> Cow<'_, str> {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => Cow::Owned(format!("{}...", &text[..at])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// The unique name of the `index`th definition of the numeric label
+/// `number` (no identifier can be written so).
+pub(super) fn numeric_label(number: u64, index: u64) -> String {
+    format!("{number}@{index}")
 }

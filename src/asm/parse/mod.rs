@@ -5,16 +5,18 @@
 //! records every instruction with its line and column.
 
 mod cursor;
+mod expr;
 mod lex;
+mod section;
 mod statement;
 
 use std::collections::HashMap;
 use std::fmt;
 
-use cursor::Name;
+use cursor::{Cursor, Name};
 use statement::{Item, Symbol};
 
-use super::{Call, Helper, HelperId, Insn, Label, Origin, ProgramBuilder, Target};
+use super::{Call, Helper, HelperId, Insn, Label, MAX_INSNS, Origin, ProgramBuilder, Target};
 
 /// Why a text does not assemble: where, and what was expected and found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,11 +83,42 @@ impl std::error::Error for ParseError {}
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse(source: &str) -> Result<ProgramBuilder, ParseError> {
+    let mut lexer = lex::Lexer::new(source);
+    let mut ctx = section::Context::new();
     let mut items = Vec::new();
-    for s in lex::statements(source)? {
-        statement::statement(&s, &mut items)?;
+    let mut first_error: Option<ParseError> = None;
+    while !lexer.done() {
+        let mut c = Cursor::new(&mut lexer, &mut ctx);
+        if first_error.is_none() {
+            let line = c.line();
+            if let Err(e) = statement::statement(&mut c, &mut items) {
+                first_error = Some(e);
+            } else if items.len() > MAX_INSNS {
+                // Stop reading a text that could never load, before it
+                // takes memory in proportion to its length.
+                let slots: usize = items.iter().map(Item::slots).sum();
+                if slots > MAX_INSNS {
+                    first_error = Some(ParseError {
+                        line,
+                        column: 1,
+                        message: format!(
+                            "the program passes the kernel's limit of {MAX_INSNS} instruction \
+                             slots here"
+                        ),
+                    });
+                    break;
+                }
+            }
+        } else {
+            // Past an error only the labels matter: whether a jump before
+            // it names a label that exists.
+            let mut later = Vec::new();
+            let _ = statement::statement(&mut c, &mut later);
+            items.extend(later.into_iter().filter(|item| matches!(item, Item::Label { .. })));
+        }
+        c.finish();
     }
-    let labels = bind_labels(&items)?;
+    let (labels, duplicate) = bind_labels(&items);
     let total = items.iter().map(|item| match item {
         Item::Insn { insn, .. } => insn.slots(),
         Item::Label { .. } => 0,
@@ -95,51 +128,69 @@ pub fn parse(source: &str) -> Result<ProgramBuilder, ParseError> {
     let mut b = ProgramBuilder::new();
     let mut handles: HashMap<&str, Label> = HashMap::new();
     for item in &items {
-        if let Item::Label { name, line, column } = *item {
-            let at = Origin::Text { line, column };
-            handles.insert(name, b.new_label_at(Some(name.to_owned()), at));
+        if let Item::Label { name, line, column } = item {
+            let at = Origin::Text { line: *line, column: *column };
+            handles.entry(name).or_insert_with(|| b.new_label_at(Some(name.to_string()), at));
         }
     }
+    let mut unresolved = None;
     let mut slot = 0;
-    for item in items {
+    for item in &items {
         match item {
             Item::Label { name, line, column } => {
-                if let Some(&label) = handles.get(name) {
-                    b.bind_at(label, Origin::Text { line, column });
+                if let Some(&label) = handles.get(name.as_ref()) {
+                    b.bind_at(label, Origin::Text { line: *line, column: *column });
                 }
             }
-            Item::Insn { mut insn, line, column, symbol } => {
+            Item::Insn { insn, line, column, symbol } => {
+                let mut insn = insn.clone();
                 let slots = insn.slots();
                 if let Some(symbol) = symbol {
-                    resolve(&mut insn, symbol, line, slot, total, &labels, &handles)?;
+                    let found = resolve(&mut insn, symbol, *line, slot, total, &labels, &handles);
+                    if let Err(e) = found {
+                        unresolved = Some(e);
+                        break;
+                    }
                 }
-                b.push_at(insn, Origin::Text { line, column });
+                b.push_at(insn, Origin::Text { line: *line, column: *column });
                 slot += slots;
             }
         }
     }
-    Ok(b)
+    // The first error in the text, whichever pass found it.
+    let first = [first_error, duplicate, unresolved]
+        .into_iter()
+        .flatten()
+        .min_by_key(|e| (e.line, e.column));
+    match first {
+        Some(e) => Err(e),
+        None => Ok(b),
+    }
 }
 
-/// Each label's slot; a label defined twice is an error at the second.
-fn bind_labels<'a>(items: &[Item<'a>]) -> Result<HashMap<&'a str, (usize, u32)>, ParseError> {
+/// Each label's slot, and the first label defined twice (an error at the
+/// second definition).
+fn bind_labels<'i>(items: &'i [Item<'_>]) -> (HashMap<&'i str, (usize, u32)>, Option<ParseError>) {
     let mut labels = HashMap::new();
+    let mut duplicate = None;
     let mut slot = 0;
     for item in items {
-        match *item {
+        match item {
             Item::Label { name, line, column } => {
-                if let Some((_, first)) = labels.insert(name, (slot, line)) {
-                    return Err(ParseError {
-                        line,
-                        column,
+                if let Some(&(_, first)) = labels.get(name.as_ref()) {
+                    duplicate.get_or_insert(ParseError {
+                        line: *line,
+                        column: *column,
                         message: format!("label '{name}' is already defined on line {first}"),
                     });
+                    continue;
                 }
+                labels.insert(name.as_ref(), (slot, *line));
             }
-            Item::Insn { ref insn, .. } => slot += insn.slots(),
+            Item::Insn { insn, .. } => slot += insn.slots(),
         }
     }
-    Ok(labels)
+    (labels, duplicate)
 }
 
 /// Points `insn`, at `slot` on `line`, at the label `symbol` names (or, for
@@ -147,29 +198,37 @@ fn bind_labels<'a>(items: &[Item<'a>]) -> Result<HashMap<&'a str, (usize, u32)>,
 /// instruction and is near enough for the instruction's offset field.
 fn resolve(
     insn: &mut Insn,
-    symbol: Symbol<'_>,
+    symbol: &Symbol<'_>,
     line: u32,
     slot: usize,
     total: usize,
     labels: &HashMap<&str, (usize, u32)>,
     handles: &HashMap<&str, Label>,
 ) -> Result<(), ParseError> {
-    let (Symbol::Label(Name { name, column }) | Symbol::Call(Name { name, column })) = symbol;
+    let (Symbol::Label(Name { name, shown, column }) | Symbol::Call(Name { name, shown, column })) =
+        symbol;
     let is_call = matches!(symbol, Symbol::Call(_));
-    let error = |message: String| ParseError { line, column, message };
+    let error = |message: String| ParseError { line, column: *column, message };
+    let name = name.as_ref();
     let (Some(&(target, _)), Some(&label)) = (labels.get(name), handles.get(name)) else {
         if is_call {
             if let Some(helper) = Helper::from_name(name) {
                 *insn = Insn::Call(Call::Helper(HelperId::from(helper)));
                 return Ok(());
             }
-            return Err(error(format!("unknown label or helper '{name}'")));
+            return Err(error(format!("unknown label or helper '{shown}'")));
         }
-        return Err(error(format!("unknown label '{name}'")));
+        if shown.ends_with('f') && shown.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(error(format!(
+                "'{shown}' refers ahead to a label '{}:', but none comes after it",
+                &shown[..shown.len() - 1]
+            )));
+        }
+        return Err(error(format!("unknown label '{shown}'")));
     };
     if target >= total {
         return Err(error(format!(
-            "label '{name}' is at the end of the program: a jump needs an instruction to land on"
+            "label '{shown}' is at the end of the program: a jump needs an instruction to land on"
         )));
     }
     let offset = target as i64 - (slot as i64 + 1);
@@ -177,7 +236,7 @@ fn resolve(
     if offset < -(1 << (bits - 1)) || offset >= 1 << (bits - 1) {
         let hint = if bits == 16 { " (gotol takes a 32-bit offset)" } else { "" };
         return Err(error(format!(
-            "label '{name}' is {offset:+} slots away: the offset does not fit in {bits} bits{hint}"
+            "label '{shown}' is {offset:+} slots away: the offset does not fit in {bits} bits{hint}"
         )));
     }
     if let Some(field) = insn.target_mut() {

@@ -8,16 +8,19 @@
 //! statement refers to (labels, `call name`) come back as [`Symbol`]s for
 //! the caller to resolve once it has seen every label.
 
+use std::borrow::Cow;
+
 use super::ParseError;
-use super::cursor::{Cursor, Name, RegTok, Want, register_name};
-use super::lex::{Kind, Statement};
+use super::cursor::{Cursor, Name, RegTok, Want, clip, numeric_label, register_name};
+use super::lex::{Kind, Token};
+use super::section::Section;
 use crate::asm::{
-    AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, Size, Src,
-    SwapBits, SxBits, Target, Width,
+    AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, RawInsn, Size,
+    Src, SwapBits, SxBits, Target, Width,
 };
 
 /// A name an instruction refers to, resolved after the whole text is read.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) enum Symbol<'a> {
     /// A label: the target of a jump or of `func(name)`.
     Label(Name<'a>),
@@ -28,10 +31,10 @@ pub(super) enum Symbol<'a> {
 /// What a statement holds.
 #[derive(Debug)]
 pub(super) enum Item<'a> {
-    /// `name:`, binding `name` to the next instruction.
+    /// `name:` in a code section, binding `name` to the next instruction.
     Label {
-        /// The name.
-        name: &'a str,
+        /// The name (a numeric label's made unique per definition).
+        name: Cow<'a, str>,
         /// The 1-based line.
         line: u32,
         /// The 1-based column.
@@ -50,31 +53,196 @@ pub(super) enum Item<'a> {
     },
 }
 
-/// Parses `statement` into `out`: its labels, then its instruction if it has one.
+impl Item<'_> {
+    /// The slots the item takes in the program.
+    pub fn slots(&self) -> usize {
+        match self {
+            Item::Insn { insn, .. } => insn.slots(),
+            Item::Label { .. } => 0,
+        }
+    }
+}
+
+/// Parses the statement at the cursor into `out`: its labels, then its
+/// instruction or directive if it has one. Labels and data outside code
+/// sections are passed over.
 pub(super) fn statement<'a>(
-    statement: &Statement<'a>,
+    c: &mut Cursor<'_, 'a>,
     out: &mut Vec<Item<'a>>,
 ) -> Result<(), ParseError> {
-    let mut c = Cursor::new(statement);
     while let (Some(name), Some(colon)) = (c.peek(), c.peek2()) {
-        if name.kind != Kind::Ident || colon.text != ":" {
+        if colon.text != ":" || colon.kind != Kind::Punct {
             break;
         }
-        if register_name(name.text).is_some() {
-            return Err(c.error_at(name.column, format!("a label cannot be named '{}'", name.text)));
+        let label = match name.kind {
+            Kind::Ident if register_name(name.text).is_some() => {
+                return Err(
+                    c.error_at(name.column, format!("a label cannot be named '{}'", name.text))
+                );
+            }
+            Kind::Ident => Cow::Borrowed(name.text),
+            Kind::Number(n) => Cow::Owned(numeric_label(n, c.ctx.define_numeric(n))),
+            _ => break,
+        };
+        if c.ctx.section.code {
+            out.push(Item::Label { name: label, line: c.line(), column: name.column });
         }
-        out.push(Item::Label { name: name.text, line: c.line(), column: name.column });
         c.next();
         c.next();
     }
     let Some(first) = c.peek() else {
         return Ok(());
     };
+    if matches!(first.kind, Kind::Bad(_)) {
+        return Err(c.expected("an instruction"));
+    }
+    if first.kind == Kind::Ident && first.text.starts_with('.') {
+        return directive(c, first, out);
+    }
+    if !c.ctx.section.code {
+        return Err(c.error_at(
+            first.column,
+            format!(
+                "an instruction in section '{}', which holds no code (its flags have no 'x'); \
+                 put it after .text or a .section with \"ax\"",
+                c.ctx.section.name
+            ),
+        ));
+    }
+    c.blank_commas();
     let mut symbol = None;
-    let insn = instruction(&mut c, &mut symbol)?;
+    let insn = instruction(c, &mut symbol)?;
     c.end()?;
     out.push(Item::Insn { insn, line: c.line(), column: first.column, symbol });
     Ok(())
+}
+
+/// Directives that say nothing about code: symbols, sizes, alignment,
+/// debug information. Passed over wherever they stand.
+const INERT: [&str; 17] = [
+    ".file",
+    ".globl",
+    ".global",
+    ".weak",
+    ".local",
+    ".hidden",
+    ".protected",
+    ".internal",
+    ".type",
+    ".size",
+    ".p2align",
+    ".align",
+    ".balign",
+    ".addrsig",
+    ".addrsig_sym",
+    ".ident",
+    ".loc",
+];
+
+/// Directives that emit data: passed over in data sections, refused in code.
+const DATA: [&str; 20] = [
+    ".byte", ".short", ".hword", ".2byte", ".long", ".int", ".word", ".4byte", ".ascii", ".asciz",
+    ".string", ".zero", ".space", ".skip", ".fill", ".uleb128", ".sleb128", ".set", ".equ",
+    ".comm",
+];
+
+/// A directive, from its name `first`.
+fn directive<'a>(
+    c: &mut Cursor<'_, 'a>,
+    first: Token<'a>,
+    out: &mut Vec<Item<'a>>,
+) -> Result<(), ParseError> {
+    c.next();
+    let name = first.text;
+    match name {
+        ".8byte" | ".quad" if c.ctx.section.code => loop {
+            let value = c.data_value("a 64-bit value")?;
+            let word = c.fit(value, i64::MIN.into(), u64::MAX.into(), "value", 64)? as u64;
+            let insn = Insn::Raw(RawInsn::from_word(word));
+            let column = value.1;
+            out.push(Item::Insn { insn, line: c.line(), column, symbol: None });
+            if !c.eat(",") {
+                return c.end();
+            }
+        },
+        // Data elsewhere: symbols, differences of labels, anything.
+        ".8byte" | ".quad" => {
+            while c.next().is_some() {}
+            Ok(())
+        }
+        ".text" => {
+            c.ctx.switch(Section::text());
+            c.end()
+        }
+        ".data" | ".bss" | ".rodata" => {
+            c.ctx.switch(Section::named(name, None));
+            c.end()
+        }
+        ".section" | ".pushsection" => {
+            let section = section_operands(c)?;
+            if name == ".pushsection" {
+                let now = c.ctx.section.clone();
+                c.ctx.stack.push(now);
+            }
+            c.ctx.switch(section);
+            Ok(())
+        }
+        ".popsection" => match c.ctx.stack.pop() {
+            Some(section) => {
+                c.ctx.switch(section);
+                c.end()
+            }
+            None => Err(c.error_at(first.column, ".popsection without a .pushsection")),
+        },
+        ".previous" => {
+            let previous = c.ctx.previous.clone();
+            c.ctx.switch(previous);
+            c.end()
+        }
+        _ if INERT.contains(&name) || name.starts_with(".cfi_") => {
+            while c.next().is_some() {}
+            Ok(())
+        }
+        _ if DATA.contains(&name) => {
+            if c.ctx.section.code {
+                return Err(c.error_at(
+                    first.column,
+                    format!(
+                        "{name} in code section '{}': a program is made of 8-byte slots, \
+                         so data there is written .8byte or .quad",
+                        c.ctx.section.name
+                    ),
+                ));
+            }
+            while c.next().is_some() {}
+            Ok(())
+        }
+        _ => Err(c.error_at(first.column, format!("unknown directive '{}'", clip(name)))),
+    }
+}
+
+/// `NAME` or `"NAME"`, then maybe `, "FLAGS"` and more (a type, ...).
+fn section_operands(c: &mut Cursor<'_, '_>) -> Result<Section, ParseError> {
+    let name = match c.peek() {
+        Some(t) if t.kind == Kind::Ident => t.text,
+        Some(t) if t.kind == Kind::Str => unquote(t.text),
+        _ => return Err(c.expected("a section name")),
+    };
+    c.next();
+    let mut flags = None;
+    if c.eat(",") {
+        match c.peek() {
+            Some(t) if t.kind == Kind::Str => flags = Some(unquote(t.text)),
+            _ => return Err(c.expected("the section's flags in quotes, such as \"ax\"")),
+        }
+        c.next();
+    }
+    while c.next().is_some() {}
+    Ok(Section::named(name, flags))
+}
+
+fn unquote(text: &str) -> &str {
+    text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text)
 }
 
 /// The instruction at the cursor; a name it refers to goes into `symbol`.
@@ -123,11 +291,10 @@ fn instruction<'a>(
         "ld_pseudo" => ld_pseudo(c)?,
         "callx" => Insn::CallX { target: c.reg(Want::R)?.any() },
         "lock" => lock(c)?,
-        ".8byte" | ".quad" => Insn::Raw(crate::asm::RawInsn::from_word(c.u64("a 64-bit value")?)),
         _ => {
             return Err(c.error_at(
                 first.column,
-                format!("expected an instruction, found '{}'", first.text),
+                format!("expected an instruction, found '{}'", clip(first.text)),
             ));
         }
     })
@@ -150,6 +317,11 @@ fn condition(c: &mut Cursor<'_, '_>) -> Result<Cond, ParseError> {
 fn call<'a>(c: &mut Cursor<'_, 'a>, symbol: &mut Option<Symbol<'a>>) -> Result<Insn, ParseError> {
     if c.at_number() {
         return Ok(Insn::Call(Call::Helper(HelperId(c.imm32("helper id")?))));
+    }
+    if let Some(t) = c.peek().filter(|t| matches!(t.kind, Kind::LocalRef { .. })) {
+        c.next();
+        *symbol = Some(Symbol::Label(c.local_label(t)?));
+        return Ok(Insn::Call(Call::Local(Target::Offset(0))));
     }
     let name = c.ident("a helper, a label or a helper id")?;
     let next = c.peek().map(|t| t.text);
@@ -178,7 +350,9 @@ fn call<'a>(c: &mut Cursor<'_, 'a>, symbol: &mut Option<Symbol<'a>>) -> Result<I
             ));
         }
         _ => {
-            *symbol = Some(Symbol::Call(Name { name: name.text, column: name.column }));
+            let shown = name.text;
+            *symbol =
+                Some(Symbol::Call(Name { name: Cow::Borrowed(shown), shown, column: name.column }));
             Call::Local(Target::Offset(0))
         }
     };
@@ -227,7 +401,9 @@ fn store(c: &mut Cursor<'_, '_>) -> Result<Insn, ParseError> {
         let want = if size == Size::DW { Want::R } else { Want::Any };
         Src::Reg(c.reg(want)?.any())
     } else if c.at_number() {
-        Src::Imm(c.imm32("immediate")?)
+        // A 64-bit store sign-extends its immediate.
+        let width = if size == Size::DW { Width::Bits64 } else { Width::Bits32 };
+        Src::Imm(c.imm_for(width, "immediate")?)
     } else {
         return Err(c.expected("a register or a number"));
     };
@@ -284,7 +460,10 @@ fn assignment<'a>(
             "s32" if width == Width::Bits64 => SxBits::B32,
             "s32" => return Err(c.error_at(column, "a 32-bit sign-extending move takes s8 or s16")),
             other => {
-                return Err(c.error_at(column, format!("expected s8, s16 or s32, found '{other}'")));
+                return Err(c.error_at(
+                    column,
+                    format!("expected s8, s16 or s32, found '{}'", clip(other)),
+                ));
             }
         };
         c.expect(")")?;
@@ -333,8 +512,9 @@ fn assignment<'a>(
             name.column,
             format!(
                 "expected a register, a number or a memory operand, found '{other}' \
-                 (a map by name is written `{} = {other} ll`)",
-                dst.name()
+                 (a map by name is written `{dst} = {other} ll`)",
+                other = clip(other),
+                dst = dst.name(),
             ),
         )),
     }
@@ -347,12 +527,19 @@ fn constant(c: &mut Cursor<'_, '_>, dst: RegTok) -> Result<Insn, ParseError> {
         let v = c.fit(n, i64::MIN.into(), u64::MAX.into(), "constant", 64)?;
         return Ok(Insn::LdImm64 { dst: wide(c, dst)?, value: Imm64::Const(v as u64) });
     }
-    if c.fit(n, i32::MIN.into(), u32::MAX.into(), "immediate", 32).is_err() {
+    // A 64-bit move sign-extends its immediate; a 32-bit one takes any
+    // 32-bit value.
+    let max = if dst.width == Width::Bits64 { i32::MAX.into() } else { u32::MAX.into() };
+    if !(i128::from(i32::MIN)..=max).contains(&n.0) {
         return Err(c.error_at(
             n.1,
             format!(
-                "immediate {} does not fit in 32 bits (a 64-bit constant is written `r{} = {} ll`)",
-                n.0, dst.number, n.0
+                "immediate {} does not fit in 32 bits ({} to {max}; a 64-bit constant is \
+                 written `r{} = {} ll`)",
+                n.0,
+                i32::MIN,
+                dst.number,
+                n.0
             ),
         ));
     }
