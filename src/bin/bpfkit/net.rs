@@ -4,9 +4,11 @@
 //!
 //! bpftool 7.1 lists three sections (`xdp`, `tc`, `flow_dissector`) and
 //! nothing else: no tcx, netkit or netfilter (later bpftools added those),
-//! no tags and no `direct-action` flag. Its quirks are kept too: the
-//! flow dissector's `"id"` is written inside the JSON array, which makes
-//! that document invalid JSON, exactly as bpftool writes it.
+//! no tags and no `direct-action` flag. Its quirks are kept too, but one:
+//! bpftool writes the flow dissector's `"id"` as a member inside the JSON
+//! array (`"flow_dissector":["id":9]`), which is no JSON at all; bpfkit
+//! writes the array's element as an object, `"flow_dissector":[{"id":9}]`,
+//! so that every `-j` output parses.
 
 use crate::args::{Args, is_prefix, pick};
 use crate::out::{CliError, Output};
@@ -218,10 +220,11 @@ mod render {
             w.end_object();
         }
         w.end_array();
-        // bpftool writes the id as a member inside the array.
+        // bpftool writes the id as a member inside the array, which no
+        // parser reads: here it is an object in the array.
         w.name("flow_dissector").start_array();
         if let Some(id) = found.flow_dissector.filter(|id| *id > 0) {
-            w.raw_field("id", id);
+            w.start_object().raw_field("id", id).end_object();
         }
         w.end_array();
         w.end_object().end_array();
@@ -296,10 +299,12 @@ mod tests {
     }
 
     #[test]
-    fn the_flow_dissector_id_sits_inside_its_array_as_in_bpftool() {
+    fn the_flow_dissector_id_is_an_object_in_its_array() {
         let found = NetAttachments { flow_dissector: Some(9), ..sample() };
         let json = render::json(&found, Output { json: true, ..Output::default() });
-        assert!(json.ends_with("\"flow_dissector\":[\"id\":9]}]\n"), "{json}");
+        assert!(json.ends_with("\"flow_dissector\":[{\"id\":9}]}]\n"), "{json}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(parsed[0]["flow_dissector"][0]["id"], 9);
         assert!(render::text(&found).ends_with("flow_dissector:\nid 9\n"));
     }
 }
