@@ -34,14 +34,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("show" | "list") => show(args, output),
         Some(_) => {
             args.done()?;
-            if output.json {
-                // bpftool answers `help` with a JSON null.
-                let mut w = output.writer();
-                w.null();
-                output.print(&w.finish());
-            } else {
-                output.print(USAGE);
-            }
+            output.usage(USAGE);
             Ok(())
         }
         None => Err(CliError::usage(format!(
@@ -54,7 +47,11 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 fn device(args: &mut Args) -> Result<Option<String>, CliError> {
     match args.rest().as_slice() {
         [] => Ok(None),
-        [keyword, name] if is_prefix(keyword, "dev") => Ok(Some(name.clone())),
+        // An interface name is bytes too, but the library names
+        // interfaces with a `String`: one with bytes that are not UTF-8 is
+        // looked up by its text (`\xNN`), found by no name, and reported
+        // as bpftool reports an unknown one.
+        [keyword, name] if is_prefix(keyword, "dev") => Ok(Some(name.as_str().to_owned())),
         [keyword, _] => Err(CliError::usage(format!("expected 'dev', got: '{keyword}'?"))),
         _ => Err(CliError::usage("expected: net { show | list } [dev <devname>]")),
     }
