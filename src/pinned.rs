@@ -15,7 +15,10 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
+use std::ffi::OsString;
+use std::fs::FileType;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -40,12 +43,8 @@ pub struct PinnedObject {
 /// Files that cannot be opened (another user's, or removed during the walk)
 /// are skipped, as bpftool skips them.
 pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
-    let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| Error::Io {
-        what: "reading /proc/mounts to find the bpf filesystems".into(),
-        source: e,
-    })?;
     let mut found = Vec::new();
-    for root in bpffs_mounts(&mounts) {
+    for root in bpffs_mounts(&read_mounts()?) {
         walk(&root, &mut found);
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
@@ -60,12 +59,8 @@ pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
 /// `nftw` walk sees, which decides the order it prints an object's paths
 /// in. A filesystem mounted twice is walked twice.
 pub fn pinned_objects_in_walk_order() -> Result<Vec<PinnedObject>> {
-    let mounts = std::fs::read_to_string("/proc/mounts").map_err(|e| Error::Io {
-        what: "reading /proc/mounts to find the bpf filesystems".into(),
-        source: e,
-    })?;
     let mut found = Vec::new();
-    for root in bpffs_mounts(&mounts) {
+    for root in bpffs_mounts(&read_mounts()?) {
         walk(&root, &mut found);
     }
     Ok(found)
@@ -95,7 +90,7 @@ pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
 pub fn is_on_bpffs(path: impl AsRef<Path>) -> bool {
     use std::os::unix::fs::MetadataExt;
     let Ok(dev) = std::fs::metadata(path.as_ref()).map(|m| m.dev()) else { return false };
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let mounts = read_mounts().unwrap_or_default();
     bpffs_mounts(&mounts).iter().any(|m| std::fs::metadata(m).is_ok_and(|m| m.dev() == dev))
 }
 
@@ -107,29 +102,37 @@ pub fn pinned_objects_under(root: impl AsRef<Path>) -> Vec<PinnedObject> {
     found
 }
 
-/// The mount points of type `bpf` in `/proc/mounts` text.
-fn bpffs_mounts(mounts: &str) -> Vec<PathBuf> {
+/// `/proc/mounts`, as bytes: a mount point need not be UTF-8.
+fn read_mounts() -> Result<Vec<u8>> {
+    std::fs::read("/proc/mounts").map_err(|e| Error::Io {
+        what: "reading /proc/mounts to find the bpf filesystems".into(),
+        source: e,
+    })
+}
+
+/// The mount points of type `bpf` in `/proc/mounts`.
+fn bpffs_mounts(mounts: &[u8]) -> Vec<PathBuf> {
     mounts
-        .lines()
+        .split(|&b| b == b'\n')
         .filter_map(|line| {
-            let mut fields = line.split_whitespace();
+            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
             let (_, point, fstype) = (fields.next()?, fields.next()?, fields.next()?);
-            (fstype == "bpf").then(|| PathBuf::from(unescape(point)))
+            (fstype == b"bpf").then(|| PathBuf::from(unescape(point)))
         })
         .collect()
 }
 
-/// Undoes the octal escapes of `/proc/mounts` (`\040` for a space).
-fn unescape(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+/// Undoes the octal escapes of `/proc/mounts` (`\040` for a space, `\012`
+/// for a newline); the kernel writes every other byte as it is.
+fn unescape(field: &[u8]) -> OsString {
+    let mut out = Vec::with_capacity(field.len());
     let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).and_then(|d| {
+    while i < field.len() {
+        let octal = field.get(i + 1..i + 4).and_then(|d| {
             let d = std::str::from_utf8(d).ok()?;
             u8::from_str_radix(d, 8).ok()
         });
-        match (bytes[i], octal) {
+        match (field[i], octal) {
             (b'\\', Some(byte)) => {
                 out.push(byte);
                 i += 4;
@@ -140,23 +143,46 @@ fn unescape(field: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    OsString::from_vec(out)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PinnedObject>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, found),
-            Ok(t) if t.is_file() => {
-                if let Some(obj) = identify(&path) {
-                    found.push(obj);
-                }
+/// Walks the tree under `root` as `nftw` does, depth first: each
+/// directory's entries in the order the filesystem lists them, a
+/// subdirectory's contents where the subdirectory is met.
+///
+/// Every directory is read to its end and closed before the walk goes
+/// into any of its subdirectories, so it holds one directory open at a
+/// time however deep the tree (what is left to visit is kept as paths).
+/// A walk that keeps a directory open per level runs out of descriptors
+/// (`RLIMIT_NOFILE`, 1024 by default) about a thousand levels down, and
+/// bpffs puts no limit on depth. What it cannot reach is a pin whose
+/// path is longer than `PATH_MAX` (4096 bytes with its NUL): the kernel
+/// refuses such a path to every call, `BPF_OBJ_GET` included, so no tool
+/// that opens pins by path (bpftool neither) sees it; it is skipped.
+fn walk(root: &Path, found: &mut Vec<PinnedObject>) {
+    let mut pending = vec![entries(root)];
+    while let Some(dir) = pending.last_mut() {
+        let Some((path, file_type)) = dir.next() else {
+            pending.pop();
+            continue;
+        };
+        if file_type.is_dir() {
+            pending.push(entries(&path));
+        } else if file_type.is_file() {
+            if let Some(obj) = identify(&path) {
+                found.push(obj);
             }
-            _ => {}
         }
     }
+}
+
+/// The entries of `dir`, read to the end (the directory is closed on
+/// return); none when it cannot be read.
+fn entries(dir: &Path) -> std::vec::IntoIter<(PathBuf, FileType)> {
+    let Ok(listing) = std::fs::read_dir(dir) else { return Vec::new().into_iter() };
+    let all: Vec<(PathBuf, FileType)> =
+        listing.flatten().filter_map(|e| Some((e.path(), e.file_type().ok()?))).collect();
+    all.into_iter()
 }
 
 fn identify(path: &Path) -> Option<PinnedObject> {
@@ -179,7 +205,7 @@ mod tests {
 
     #[test]
     fn finds_bpffs_mounts_with_escapes() {
-        let mounts = "sysfs /sys sysfs rw 0 0\n\
+        let mounts = b"sysfs /sys sysfs rw 0 0\n\
                       bpf /sys/fs/bpf bpf rw,nosuid 0 0\n\
                       bpf /run/my\\040pins bpf rw 0 0\n\
                       tmpfs /tmp tmpfs rw 0 0\n";
@@ -187,5 +213,14 @@ mod tests {
             bpffs_mounts(mounts),
             [PathBuf::from("/sys/fs/bpf"), PathBuf::from("/run/my pins")]
         );
+    }
+
+    #[test]
+    fn mount_points_are_bytes() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mounts = b"bpf /run/\\012\xffx bpf rw 0 0\n";
+        let found = bpffs_mounts(mounts);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].as_os_str().as_bytes(), b"/run/\n\xffx");
     }
 }

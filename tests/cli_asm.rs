@@ -276,10 +276,11 @@ fn bad_input_exits_2_naming_file_line_and_column() {
     fails_with(bpfkit(&["asm", "--bogus"]), "unexpected argument '--bogus'");
     fails_with(bpfkit(&["asm", &file, &file]), "unexpected argument");
     fails_with(bpfkit(&["disasm", "a", "b"]), "unexpected argument 'b'");
-    // A file that is not there is no parse error, but an error all the same.
+    // A file that cannot be read is a bad input too.
     let missing = dir.path("missing.s");
-    let run = bpfkit(&["asm", &missing]);
-    assert!(run.status.is_some_and(|s| s != 0) && run.stderr.contains("cannot read"), "{run:?}");
+    fails_with(bpfkit(&["asm", &missing]), &format!("cannot read {missing}"));
+    fails_with(bpfkit(&["disasm", &missing]), &format!("cannot read {missing}"));
+    fails_with(bpfkit(&["disasm", "--raw", &missing]), &format!("cannot read {missing}"));
 }
 
 #[test]

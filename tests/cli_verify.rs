@@ -356,9 +356,9 @@ fn usage_errors_exit_2() {
         "unknown option '--frobnicate'",
     );
     // In JSON mode errors go to stdout, as bpftool's do.
-    let run = src.verify(&["--type", "xdp", "-j"]);
+    let run = src.verify(&["--type", "xpd", "-j"]);
     assert_eq!(run.status, Some(2), "{run:?}");
-    assert!(run.stdout.contains("text only"), "{}", run.stdout);
+    assert!(run.json()["error"].as_str().unwrap().contains("unknown section 'xpd'"), "{run:?}");
     assert_usage_error(
         &bpfkit(&["verify", "/nonexistent/x.s", "--type", "xdp"]),
         "cannot read /nonexistent/x.s",

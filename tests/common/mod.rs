@@ -336,7 +336,11 @@ fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
     spawn_with(std::process::Command::new(program), args, stdin)
 }
 
-fn spawn_with(mut command: std::process::Command, args: &[&str], stdin: Option<&[u8]>) -> Run {
+fn spawn_with<S: AsRef<std::ffi::OsStr>>(
+    mut command: std::process::Command,
+    args: &[S],
+    stdin: Option<&[u8]>,
+) -> Run {
     use std::io::Write;
     use std::process::Stdio;
     let program = command.get_program().to_string_lossy().into_owned();
@@ -361,6 +365,19 @@ fn spawn_with(mut command: std::process::Command, args: &[&str], stdin: Option<&
 /// Runs the `bpfkit` binary built with the tests.
 pub fn bpfkit(args: &[&str]) -> Run {
     spawn(env!("CARGO_BIN_EXE_bpfkit"), args, None)
+}
+
+/// Runs the `bpfkit` binary with arguments that need not be UTF-8.
+pub fn bpfkit_os<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    spawn_with(std::process::Command::new(env!("CARGO_BIN_EXE_bpfkit")), args, None)
+}
+
+/// Runs `program ARGS...` with at most `nofile` open files
+/// (`RLIMIT_NOFILE`), through `sh -c 'ulimit -n N; exec ...'`.
+pub fn with_fd_limit(nofile: u32, program: &str, args: &[&str]) -> Run {
+    let mut command = std::process::Command::new("sh");
+    command.arg("-c").arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\"")).arg(program);
+    spawn_with(command, args, None)
 }
 
 /// Runs `program` as user and group `nobody` (65534), with no

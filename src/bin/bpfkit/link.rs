@@ -12,13 +12,14 @@ use bpfkit::link::{LinkInfo, LinkTarget, link_ids};
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{AttachType, Program};
 
-use crate::args::{Args, pick};
+use crate::args::{Args, Word, pick};
 use crate::every::every;
 use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
 use crate::select::{LinkSelector, bad_arg, looks_numeric, parse_id};
+use crate::text;
 
 const USAGE: &str = "\
 Usage: bpfkit link { show | list } [LINK]
@@ -39,7 +40,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     match pick(&word, COMMANDS) {
         Some("show" | "list") => show(&args.rest(), output),
         Some("help") => {
-            output.print(USAGE);
+            output.usage(USAGE);
             Ok(())
         }
         _ => {
@@ -48,7 +49,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     }
 }
 
-fn show(words: &[String], output: Output) -> Result<(), CliError> {
+fn show(words: &[Word], output: Output) -> Result<(), CliError> {
     let pins = output.bpffs.then(|| PinTable::build(ObjectKind::Link));
     let (links, listing) = match words {
         [] => (every_link()?, true),
@@ -144,7 +145,7 @@ impl<'a> Rendered<'a> {
         if let Some(pins) = pins.filter(|p| !p.is_empty()) {
             w.name("pinned").start_array();
             for path in pins.paths(info.id) {
-                w.string(&path.to_string_lossy());
+                w.string(&text::os(path));
             }
             w.end_array();
         }
@@ -191,7 +192,7 @@ impl<'a> Rendered<'a> {
             _ => {}
         }
         for path in pins.map_or(&[][..], |p| p.paths(info.id)) {
-            write!(s, "\n\tpinned {}", path.display()).ok();
+            write!(s, "\n\tpinned {}", text::os(path)).ok();
         }
         s.push('\n');
         s

@@ -25,12 +25,15 @@ mod pins;
 mod prog;
 mod select;
 mod strtoul;
+mod text;
 mod verify;
 mod xlated;
 
 use std::process::ExitCode;
 
-use args::{Args, pick};
+use std::ffi::OsString;
+
+use args::{Args, Word, pick};
 use out::{CliError, Output};
 
 const USAGE: &str = "\
@@ -66,7 +69,9 @@ const COMMANDS: &[&str] =
     &["help", "prog", "map", "link", "net", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
-    let (output, words) = split_flags(std::env::args().skip(1));
+    // Arguments are bytes (a pin path may be no UTF-8): `args_os`, never
+    // `args`, which aborts on them.
+    let (output, words) = split_flags(std::env::args_os().skip(1));
     let mut args = Args::new(words);
     match run(&mut args, output) {
         Ok(()) => ExitCode::SUCCESS,
@@ -79,13 +84,16 @@ fn main() -> ExitCode {
 
 /// Takes the global flags out of the command line, wherever they are;
 /// everything after `--` is left as it is.
-fn split_flags(argv: impl Iterator<Item = String>) -> (Output, Vec<String>) {
+fn split_flags(argv: impl Iterator<Item = OsString>) -> (Output, Vec<Word>) {
     let mut output = Output::default();
     let mut words = Vec::new();
     let mut literal = false;
-    for word in argv {
+    for raw in argv {
+        let word = Word::new(raw);
+        // A word that is not UTF-8 is no flag; its text (with `\xNN`)
+        // matches none.
         match word.as_str() {
-            _ if literal => words.push(word),
+            _ if literal || !word.is_text() => words.push(word),
             "--" => literal = true,
             "--json" => output.json = true,
             "--pretty" => {
@@ -122,18 +130,20 @@ fn is_short_flags(word: &str) -> bool {
 
 fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     let Some(word) = args.next() else {
-        output.print(USAGE);
-        return Err(CliError::usage("no command given"));
+        if !output.json {
+            output.print(USAGE);
+        }
+        return Err(CliError::usage("no command given (see 'bpfkit help')"));
     };
     // The options every command-line tool answers (bpftool too).
-    let word = match word.as_str() {
-        "-h" | "--help" => "help".to_owned(),
-        "-V" | "--version" => "version".to_owned(),
-        _ => word,
+    let command = match word.as_str() {
+        "-h" | "--help" => "help",
+        "-V" | "--version" => "version",
+        other => other,
     };
-    match pick(&word, COMMANDS) {
+    match pick(command, COMMANDS) {
         Some("help") => {
-            output.print(USAGE);
+            output.usage(USAGE);
             Ok(())
         }
         Some("net") => net::run(args, output),
@@ -159,25 +169,39 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::split_flags;
 
     #[test]
     fn global_flags_are_taken_from_anywhere() {
-        let argv = ["prog", "-j", "show", "--pretty", "id", "3"].map(String::from);
-        let (output, words) = split_flags(argv.into_iter());
+        let split = |argv: &[&str]| {
+            let (output, words) = split_flags(argv.iter().map(OsString::from));
+            (output, words.iter().map(|w| w.as_str().to_owned()).collect::<Vec<_>>())
+        };
+        let (output, words) = split(&["prog", "-j", "show", "--pretty", "id", "3"]);
         assert!(output.json && output.pretty);
         assert_eq!(words, ["prog", "show", "id", "3"]);
-        let argv = ["map", "-fj", "show"].map(String::from);
-        let (output, words) = split_flags(argv.into_iter());
+        let (output, words) = split(&["map", "-fj", "show"]);
         assert!(output.json && output.bpffs && !output.pretty);
         assert_eq!(words, ["map", "show"]);
-        let argv = ["-jf", "link", "list"].map(String::from);
-        let (output, words) = split_flags(argv.into_iter());
+        let (output, words) = split(&["-jf", "link", "list"]);
         assert!(output.json && output.bpffs && !output.pretty);
         assert_eq!(words, ["link", "list"]);
-        let argv = ["asm", "--", "-j"].map(String::from);
-        let (output, words) = split_flags(argv.into_iter());
+        let (output, words) = split(&["asm", "--", "-j"]);
         assert!(!output.json);
         assert_eq!(words, ["asm", "-j"]);
+    }
+
+    #[test]
+    fn words_that_are_not_utf8_are_kept_as_bytes() {
+        use std::os::unix::ffi::OsStringExt as _;
+        // `-j` then the bytes `-`, `j`, 0xff: a word, not flags.
+        let argv = [OsString::from("-j"), OsString::from_vec(vec![b'-', b'j', 0xff])];
+        let (output, words) = split_flags(argv.into_iter());
+        assert!(output.json);
+        assert_eq!(words.len(), 1);
+        assert_eq!(words[0].as_str(), "-j\\xff");
+        assert_eq!(words[0].path().as_os_str().len(), 3);
     }
 }

@@ -26,7 +26,7 @@ mod write;
 
 use bytes::{Words, abbreviates};
 
-use crate::args::Args;
+use crate::args::{Args, Word};
 use crate::out::{CliError, Output};
 
 /// The usage lines of `bpfkit map`.
@@ -90,11 +90,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     match command {
         "show" | "list" => show_command(&mut words, output),
         "help" => {
-            if output.json {
-                output.print("null\n");
-            } else {
-                output.print(USAGE);
-            }
+            output.usage(USAGE);
             Ok(())
         }
         "dump" => {
@@ -154,12 +150,11 @@ fn element_command(
 
 /// bpfkit's `map show N` and `map dump N`: the map with id `N`.
 fn short_id(word: &str) -> Result<Vec<bpfkit::maps::MapFd>, CliError> {
-    let words = ["id".to_owned(), word.to_owned()];
+    let words = [Word::from("id"), Word::from(word)];
     select::maps(&mut Words::new(&words))
 }
 
-fn is_number(word: impl AsRef<str>) -> bool {
-    let word = word.as_ref();
+fn is_number(word: &str) -> bool {
     !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -4,9 +4,11 @@
 //!
 //! bpftool 7.1 lists three sections (`xdp`, `tc`, `flow_dissector`) and
 //! nothing else: no tcx, netkit or netfilter (later bpftools added those),
-//! no tags and no `direct-action` flag. Its quirks are kept too: the
-//! flow dissector's `"id"` is written inside the JSON array, which makes
-//! that document invalid JSON, exactly as bpftool writes it.
+//! no tags and no `direct-action` flag. Its quirks are kept too, but one:
+//! bpftool writes the flow dissector's `"id"` as a member inside the JSON
+//! array (`"flow_dissector":["id":9]`), which is no JSON at all; bpfkit
+//! writes the array's element as an object, `"flow_dissector":[{"id":9}]`,
+//! so that every `-j` output parses.
 
 use crate::args::{Args, is_prefix, pick};
 use crate::out::{CliError, Output};
@@ -32,14 +34,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("show" | "list") => show(args, output),
         Some(_) => {
             args.done()?;
-            if output.json {
-                // bpftool answers `help` with a JSON null.
-                let mut w = output.writer();
-                w.null();
-                output.print(&w.finish());
-            } else {
-                output.print(USAGE);
-            }
+            output.usage(USAGE);
             Ok(())
         }
         None => Err(CliError::usage(format!(
@@ -52,7 +47,11 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 fn device(args: &mut Args) -> Result<Option<String>, CliError> {
     match args.rest().as_slice() {
         [] => Ok(None),
-        [keyword, name] if is_prefix(keyword, "dev") => Ok(Some(name.clone())),
+        // An interface name is bytes too, but the library names
+        // interfaces with a `String`: one with bytes that are not UTF-8 is
+        // looked up by its text (`\xNN`), found by no name, and reported
+        // as bpftool reports an unknown one.
+        [keyword, name] if is_prefix(keyword, "dev") => Ok(Some(name.as_str().to_owned())),
         [keyword, _] => Err(CliError::usage(format!("expected 'dev', got: '{keyword}'?"))),
         _ => Err(CliError::usage("expected: net { show | list } [dev <devname>]")),
     }
@@ -218,10 +217,11 @@ mod render {
             w.end_object();
         }
         w.end_array();
-        // bpftool writes the id as a member inside the array.
+        // bpftool writes the id as a member inside the array, which no
+        // parser reads: here it is an object in the array.
         w.name("flow_dissector").start_array();
         if let Some(id) = found.flow_dissector.filter(|id| *id > 0) {
-            w.raw_field("id", id);
+            w.start_object().raw_field("id", id).end_object();
         }
         w.end_array();
         w.end_object().end_array();
@@ -296,10 +296,12 @@ mod tests {
     }
 
     #[test]
-    fn the_flow_dissector_id_sits_inside_its_array_as_in_bpftool() {
+    fn the_flow_dissector_id_is_an_object_in_its_array() {
         let found = NetAttachments { flow_dissector: Some(9), ..sample() };
         let json = render::json(&found, Output { json: true, ..Output::default() });
-        assert!(json.ends_with("\"flow_dissector\":[\"id\":9]}]\n"), "{json}");
+        assert!(json.ends_with("\"flow_dissector\":[{\"id\":9}]}]\n"), "{json}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(parsed[0]["flow_dissector"][0]["id"], 9);
         assert!(render::text(&found).ends_with("flow_dissector:\nid 9\n"));
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::Write as _;
 
 use crate::json::JsonWriter;
+use crate::text::escape_controls;
 
 /// The global output flags: `-j`/`--json` and `-p`/`--pretty` (which
 /// implies JSON, as in bpftool).
@@ -32,26 +33,49 @@ impl Output {
         let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
     }
 
+    /// What a command that succeeds without anything to show prints: in
+    /// JSON mode, bpftool's `null`, so that standard output is always one
+    /// JSON document; nothing in text mode.
+    pub fn nothing(&self) {
+        if self.json {
+            let mut w = self.writer();
+            w.null();
+            self.print(&w.finish());
+        }
+    }
+
+    /// Prints `usage` as text, or in JSON mode bpftool's answer to `help`:
+    /// `null`.
+    pub fn usage(&self, usage: &str) {
+        if self.json {
+            self.nothing();
+        } else {
+            self.print(usage);
+        }
+    }
+
     /// Reports `err`: a JSON error object on standard output in JSON mode
     /// (bpftool's `{"error": "..."}`), else `Error: ...` on standard error;
-    /// nothing for a [`CliError::quiet`] failure.
+    /// nothing for a [`CliError::quiet`] failure. Control characters in the
+    /// message (from a file name or an argument) are escaped in both.
     pub fn report(&self, err: &CliError) {
         if err.message.is_empty() {
             return;
         }
+        let message = escape_controls(&err.message);
         if self.json {
             let mut w = self.writer();
             if err.in_listing {
                 w.start_array();
             }
-            w.start_object().string_field("error", &err.message).end_object();
+            w.start_object().string_field("error", &message).end_object();
             if err.in_listing {
                 w.end_array();
             }
             self.print(&w.finish());
         } else {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "Error: {}", err.message);
+            let _ = writeln!(stderr, "Error: {message}");
             if err.message.ends_with(&crate::errno::strerror(libc::EPERM)) {
                 // bpftool leaves the reader to guess; one line more on
                 // standard error changes nothing a script reads.
@@ -78,8 +102,28 @@ pub struct CliError {
     pub in_listing: bool,
 }
 
-/// bpftool's exit status for every failure (its `return -1`).
-pub const FAILURE: u8 = 255;
+/// The exit statuses, as the README's table lists them.
+///
+/// bpftool's commands (`prog`, `map`, `link`, `net`) exit as bpftool does:
+/// 0, [`FAILURE`] for a usage error or a failure, or a libbpf call's
+/// negated errno (`crate::errno::status`). bpfkit's own (`asm`, `disasm`,
+/// `verify`) tell the input's fault from the system's:
+pub mod status {
+    /// `verify`: the program was rejected, by the verifier or before it.
+    pub const REJECTED: u8 = 1;
+    /// `asm`, `disasm`, `verify`: a usage error, or an input that cannot be
+    /// used: a file that cannot be read, is not text, does not assemble,
+    /// is not hex; a `--map` or test-run data the kernel refuses as given.
+    pub const BAD_INPUT: u8 = 2;
+    /// `asm`, `disasm`, `verify`: the system failed, not the input: no
+    /// privilege to load, an output file that cannot be written, a test
+    /// run or a kernel call failing otherwise.
+    pub const SYSTEM: u8 = 3;
+    /// bpftool's exit status for every failure (its `return -1`).
+    pub const FAILURE: u8 = 255;
+}
+
+use status::FAILURE;
 
 impl CliError {
     /// An error with bpftool's exit status.

@@ -7,7 +7,7 @@ use bpfkit::link::Interface;
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{Program, ProgramInfo, program_ids};
 
-use crate::args::{Args, pick};
+use crate::args::{Args, Word, pick};
 use crate::errno::listing_failed;
 use crate::every::every;
 use crate::json::JsonWriter;
@@ -15,6 +15,7 @@ use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
 use crate::select::{ProgSelector, bad_arg, looks_numeric};
+use crate::text;
 use crate::xlated;
 
 const USAGE: &str = "\
@@ -39,7 +40,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("show" | "list") => show(&args.rest(), output),
         Some("dump") => xlated::run(args, output),
         Some("help") => {
-            output.print(USAGE);
+            output.usage(USAGE);
             Ok(())
         }
         _ => {
@@ -49,7 +50,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 }
 
 /// `prog show [PROG]`: every program, or the selected ones.
-fn show(words: &[String], output: Output) -> Result<(), CliError> {
+fn show(words: &[Word], output: Output) -> Result<(), CliError> {
     let pins = output.bpffs.then(|| PinTable::build(ObjectKind::Program));
     let selected = match words {
         [] => None,
@@ -153,7 +154,7 @@ fn write_json(w: &mut JsonWriter, info: &ProgramInfo, pins: Option<&PinTable>) {
     if let Some(pins) = pins.filter(|p| !p.is_empty()) {
         w.name("pinned").start_array();
         for path in pins.paths(info.id) {
-            w.string(&path.to_string_lossy());
+            w.string(&text::os(path));
         }
         w.end_array();
     }
@@ -216,7 +217,7 @@ fn plain(info: &ProgramInfo, pins: Option<&PinTable>) -> String {
         write!(s, "  map_ids {}", ids.join(",")).ok();
     }
     for path in pins.map_or(&[][..], |p| p.paths(info.id)) {
-        write!(s, "\n\tpinned {}", path.display()).ok();
+        write!(s, "\n\tpinned {}", text::os(path)).ok();
     }
     if info.btf_id != 0 {
         write!(s, "\n\tbtf_id {}", info.btf_id).ok();

@@ -2,17 +2,21 @@
 //! `tag TAG`, `name NAME`), with bpftool's error messages, plus our short
 //! form: a bare number is an id.
 
+use std::ffi::OsStr;
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
 
 use bpfkit::Errno;
 use bpfkit::link::LinkInfo;
 use bpfkit::pinned::{ObjectKind, is_on_bpffs, open_pinned};
 use bpfkit::prog::Program;
 
-use crate::args::is_prefix;
+use crate::args::{Word, is_prefix};
 use crate::errno::{strerror, strerror_of};
 use crate::out::CliError;
 use crate::strtoul::strtoul;
+use crate::text;
 
 /// bpftool's limit on a program name given with `name` (`MAX_PROG_FULL_NAME`
 /// less the NUL).
@@ -24,7 +28,7 @@ pub enum ProgSelector {
     /// `id N`, or just `N`.
     Id(u32),
     /// `pinned PATH`.
-    Pinned(String),
+    Pinned(PathBuf),
     /// `tag TAG`: every program with that tag.
     Tag([u8; 8]),
     /// `name NAME`: every program with that name.
@@ -33,7 +37,7 @@ pub enum ProgSelector {
 
 impl ProgSelector {
     /// Parses `KEYWORD VALUE`, the two words of a `PROG`.
-    pub fn from_words(keyword: &str, value: &str) -> Result<ProgSelector, CliError> {
+    pub fn from_words(keyword: &str, value: &Word) -> Result<ProgSelector, CliError> {
         if is_prefix(keyword, "id") {
             Ok(ProgSelector::Id(parse_id(value)?))
         } else if is_prefix(keyword, "tag") {
@@ -42,9 +46,9 @@ impl ProgSelector {
             if value.len() > MAX_NAME {
                 return Err(CliError::new("can't parse name"));
             }
-            Ok(ProgSelector::Name(value.to_owned()))
+            Ok(ProgSelector::Name(value.as_str().to_owned()))
         } else if is_prefix(keyword, "pinned") {
-            Ok(ProgSelector::Pinned(value.to_owned()))
+            Ok(ProgSelector::Pinned(value.path().to_owned()))
         } else {
             Err(CliError::new(format!(
                 "expected 'id', 'tag', 'name' or 'pinned', got: '{keyword}'?"
@@ -54,7 +58,7 @@ impl ProgSelector {
 
     /// Takes a `PROG` off the front of `words`: two words, or our short
     /// form, one number. Returns the selector and how many words it took.
-    pub fn take(words: &[String]) -> Result<(ProgSelector, usize), CliError> {
+    pub fn take(words: &[Word]) -> Result<(ProgSelector, usize), CliError> {
         match words {
             [one, ..] if looks_numeric(one) => Ok((ProgSelector::Id(parse_id(one)?), 1)),
             [keyword, value, ..] => Ok((ProgSelector::from_words(keyword, value)?, 2)),
@@ -99,16 +103,16 @@ pub enum LinkSelector {
     /// `id N`, or just `N`.
     Id(u32),
     /// `pinned PATH`.
-    Pinned(String),
+    Pinned(PathBuf),
 }
 
 impl LinkSelector {
     /// Parses `KEYWORD VALUE`, the two words of a `LINK`.
-    pub fn from_words(keyword: &str, value: &str) -> Result<LinkSelector, CliError> {
+    pub fn from_words(keyword: &str, value: &Word) -> Result<LinkSelector, CliError> {
         if is_prefix(keyword, "id") {
             Ok(LinkSelector::Id(parse_id(value)?))
         } else if is_prefix(keyword, "pinned") {
-            Ok(LinkSelector::Pinned(value.to_owned()))
+            Ok(LinkSelector::Pinned(value.path().to_owned()))
         } else {
             Err(CliError::new(format!("expected 'id' or 'pinned', got: '{keyword}'?")))
         }
@@ -174,7 +178,7 @@ pub fn parse_tag(word: &str) -> Option<[u8; 8]> {
 
 /// Opens the object pinned at `path`, which must be a `want`, with
 /// bpftool's messages for every way that fails.
-pub fn open_pinned_as(path: &str, want: ObjectKind) -> Result<OwnedFd, CliError> {
+pub fn open_pinned_as(path: &Path, want: ObjectKind) -> Result<OwnedFd, CliError> {
     match open_pinned(path) {
         Ok((obj, fd)) if obj.kind == want => Ok(fd),
         Ok((obj, _)) => Err(CliError::new(format!("incorrect object type: {}", obj.kind.name()))),
@@ -183,32 +187,44 @@ pub fn open_pinned_as(path: &str, want: ObjectKind) -> Result<OwnedFd, CliError>
             // it names the directory.
             Some(Errno::EACCES) => {
                 let dir = dirname(path);
-                let why = if is_on_bpffs(&dir) {
+                let why = if is_on_bpffs(dir) {
                     strerror(libc::EACCES)
                 } else {
                     "directory not in bpf file system (bpffs)".to_owned()
                 };
-                Err(CliError::new(format!("bpf obj get ({dir}): {why}")))
+                Err(CliError::new(format!("bpf obj get ({}): {why}", text::os(dir))))
             }
-            Some(errno) => {
-                Err(CliError::new(format!("bpf obj get ({path}): {}", strerror(errno.0))))
-            }
+            Some(errno) => Err(CliError::new(format!(
+                "bpf obj get ({}): {}",
+                text::os(path),
+                strerror(errno.0)
+            ))),
             None => Err(CliError::new("incorrect object type: unknown")),
         },
     }
 }
 
-/// POSIX `dirname`: the path without its last component.
-fn dirname(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return if path.is_empty() { ".".into() } else { "/".into() };
+/// POSIX `dirname`: the path without its last component, on bytes.
+fn dirname(path: &Path) -> &Path {
+    fn path_of(b: &[u8]) -> &Path {
+        Path::new(OsStr::from_bytes(b))
     }
-    match trimmed.rfind('/') {
-        None => ".".into(),
+    fn trim(mut b: &[u8]) -> &[u8] {
+        while let [rest @ .., b'/'] = b {
+            b = rest;
+        }
+        b
+    }
+    let bytes = path.as_os_str().as_bytes();
+    let trimmed = trim(bytes);
+    if trimmed.is_empty() {
+        return path_of(if bytes.is_empty() { b"." } else { b"/" });
+    }
+    match trimmed.iter().rposition(|&b| b == b'/') {
+        None => path_of(b"."),
         Some(at) => {
-            let dir = trimmed[..at].trim_end_matches('/');
-            if dir.is_empty() { "/".into() } else { dir.into() }
+            let dir = trim(&trimmed[..at]);
+            if dir.is_empty() { path_of(b"/") } else { path_of(dir) }
         }
     }
 }
@@ -237,17 +253,21 @@ mod tests {
 
     #[test]
     fn dirname_is_posix() {
-        assert_eq!(dirname("/tmp"), "/");
-        assert_eq!(dirname("/sys/fs/bpf/x"), "/sys/fs/bpf");
-        assert_eq!(dirname("/sys/fs/bpf/dir/"), "/sys/fs/bpf");
-        assert_eq!(dirname("file"), ".");
-        assert_eq!(dirname("/"), "/");
-        assert_eq!(dirname("a//b"), "a");
+        let d = |p: &str| dirname(Path::new(p)).to_str().map(str::to_owned);
+        assert_eq!(d("/tmp").as_deref(), Some("/"));
+        assert_eq!(d("/sys/fs/bpf/x").as_deref(), Some("/sys/fs/bpf"));
+        assert_eq!(d("/sys/fs/bpf/dir/").as_deref(), Some("/sys/fs/bpf"));
+        assert_eq!(d("file").as_deref(), Some("."));
+        assert_eq!(d("/").as_deref(), Some("/"));
+        assert_eq!(d("").as_deref(), Some("."));
+        assert_eq!(d("a//b").as_deref(), Some("a"));
+        let odd = Path::new(OsStr::from_bytes(b"/sys/fs/\xff/\xfe"));
+        assert_eq!(dirname(odd), Path::new(OsStr::from_bytes(b"/sys/fs/\xff")));
     }
 
     #[test]
     fn selectors_take_bpftool_words() {
-        let w = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let w = |s: &[&str]| s.iter().map(|s| Word::from(*s)).collect::<Vec<_>>();
         assert_eq!(ProgSelector::take(&w(&["i", "3"])).ok(), Some((ProgSelector::Id(3), 2)));
         assert_eq!(ProgSelector::take(&w(&["7", "opcodes"])).ok(), Some((ProgSelector::Id(7), 1)));
         assert_eq!(
@@ -256,7 +276,7 @@ mod tests {
         );
         let err = ProgSelector::take(&w(&["bogus", "3"])).err().map(|e| e.message);
         assert_eq!(err.as_deref(), Some("expected 'id', 'tag', 'name' or 'pinned', got: 'bogus'?"));
-        let err = LinkSelector::from_words("name", "x").err().map(|e| e.message);
+        let err = LinkSelector::from_words("name", &Word::from("x")).err().map(|e| e.message);
         assert_eq!(err.as_deref(), Some("expected 'id' or 'pinned', got: 'name'?"));
     }
 }

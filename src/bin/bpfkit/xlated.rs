@@ -9,16 +9,18 @@
 //! kernel function (`call bpf_ktime_get_ns`, see [`crate::kallsyms`]).
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use bpfkit::asm::{Imm64, Insn, RawInsn, decode};
 use bpfkit::prog::Program;
 
-use crate::args::{Args, is_prefix};
+use crate::args::{Args, Word, is_prefix};
 use crate::json::JsonWriter;
 use crate::kallsyms::CallSymbols;
 use crate::out::{CliError, Output};
 use crate::prog::{header_plain, write_header_json};
 use crate::select::{ProgSelector, bad_arg, looks_numeric};
+use crate::text;
 
 /// The opcode of `LD_IMM64`, the one instruction of two slots.
 const LD_IMM64: u8 = 0x18;
@@ -31,7 +33,7 @@ struct DumpOptions {
     /// `opcodes`: the instruction's bytes too.
     opcodes: bool,
     /// `file FILE`: write the raw instructions there instead.
-    file: Option<String>,
+    file: Option<PathBuf>,
 }
 
 /// Runs `prog dump ...` (the words after `dump`).
@@ -57,7 +59,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     dump(&progs, &options, output)
 }
 
-fn parse_options(words: &[String], matched: usize) -> Result<DumpOptions, CliError> {
+fn parse_options(words: &[Word], matched: usize) -> Result<DumpOptions, CliError> {
     let mut options = DumpOptions::default();
     let mut linum = false;
     let mut words = words.iter();
@@ -69,7 +71,7 @@ fn parse_options(words: &[String], matched: usize) -> Result<DumpOptions, CliErr
             if matched > 1 {
                 return Err(CliError::new("several programs matched"));
             }
-            options.file = Some(path.clone());
+            options.file = Some(path.path().to_owned());
         } else if is_prefix(word, "opcodes") {
             options.opcodes = true;
         } else if is_prefix(word, "visual") {
@@ -135,10 +137,11 @@ fn dump(progs: &[Program], options: &DumpOptions, output: Output) -> Result<(), 
     Ok(())
 }
 
-fn write_file(path: &str, slots: &[RawInsn]) -> Result<(), CliError> {
+fn write_file(path: &Path, slots: &[RawInsn]) -> Result<(), CliError> {
     let bytes: Vec<u8> = slots.iter().flat_map(|s| s.to_bytes()).collect();
-    std::fs::write(path, bytes)
-        .map_err(|e| CliError::new(format!("can't open file {path}: {}", strip_os_error(&e))))
+    std::fs::write(path, bytes).map_err(|e| {
+        CliError::new(format!("can't open file {}: {}", text::os(path), strip_os_error(&e)))
+    })
 }
 
 fn strip_os_error(e: &std::io::Error) -> String {

@@ -8,6 +8,7 @@
 //! `key 1 0 0 0`, `key hex 01 00 00 00` and `key 0x01 0 0 0` mean here what
 //! they mean to bpftool.
 
+use crate::args::Word;
 use crate::json::JsonWriter;
 use crate::strtoul::strtoul;
 
@@ -19,24 +20,29 @@ pub fn abbreviates(word: &str, keyword: &str) -> bool {
 
 /// The words of a command line after the map, consumed front to back.
 pub struct Words<'a> {
-    words: &'a [String],
+    words: &'a [Word],
     at: usize,
 }
 
 impl<'a> Words<'a> {
     /// A cursor over `words`.
-    pub fn new(words: &'a [String]) -> Words<'a> {
+    pub fn new(words: &'a [Word]) -> Words<'a> {
         Words { words, at: 0 }
     }
 
     /// The next word, if any, without consuming it.
     pub fn peek(&self) -> Option<&'a str> {
-        self.words.get(self.at).map(String::as_str)
+        self.words.get(self.at).map(Word::as_str)
     }
 
-    /// Consumes and returns the next word.
+    /// Consumes and returns the next word's text.
     pub fn next(&mut self) -> Option<&'a str> {
-        let word = self.peek();
+        self.next_word().map(Word::as_str)
+    }
+
+    /// Consumes and returns the next word, bytes and all (a path).
+    pub fn next_word(&mut self) -> Option<&'a Word> {
+        let word = self.words.get(self.at);
         if word.is_some() {
             self.at += 1;
         }
@@ -110,8 +116,8 @@ pub fn json_hex(w: &mut JsonWriter, bytes: &[u8]) {
 mod tests {
     use super::*;
 
-    fn words(s: &[&str]) -> Vec<String> {
-        s.iter().map(|w| (*w).to_owned()).collect()
+    fn words(s: &[&str]) -> Vec<Word> {
+        s.iter().map(|w| Word::from(*w)).collect()
     }
 
     #[test]

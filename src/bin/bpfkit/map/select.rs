@@ -6,11 +6,14 @@
 //! Where bpftool silently exits 255 when no map has the name, bpfkit says
 //! so, in the same error shape.
 
+use std::path::Path;
+
 use bpfkit::maps::{MapFd, map_ids};
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::Program;
 
 use super::bytes::{Words, abbreviates};
+use crate::args::Word;
 use crate::errno;
 use crate::out::CliError;
 use crate::select::{ProgSelector, open_pinned_as, parse_id};
@@ -35,7 +38,8 @@ pub fn maps(words: &mut Words<'_>) -> Result<Vec<MapFd>, CliError> {
         }
         Ok(found)
     } else if abbreviates(kind, "pinned") {
-        let fd = open_pinned_as(words.next().unwrap_or_default(), ObjectKind::Map)?;
+        let path = words.next_word().map_or(Path::new(""), Word::path);
+        let fd = open_pinned_as(path, ObjectKind::Map)?;
         Ok(vec![MapFd::from_fd(fd)?])
     } else {
         Err(CliError::new(format!("expected 'id', 'name' or 'pinned', got: '{kind}'?")))
@@ -54,8 +58,8 @@ pub fn map(words: &mut Words<'_>) -> Result<MapFd, CliError> {
 /// The one program the `PROG` words select (a program array's value).
 pub fn program(words: &mut Words<'_>) -> Result<Program, CliError> {
     let keyword = words.next().unwrap_or_default();
-    let value = words.next().unwrap_or_default();
-    let mut found = ProgSelector::from_words(keyword, value)?.open()?;
+    let value = words.next_word().cloned().unwrap_or_else(|| Word::from(""));
+    let mut found = ProgSelector::from_words(keyword, &value)?.open()?;
     match found.len() {
         1 => Ok(found.remove(0)),
         _ => Err(CliError::new("several programs match this handle")),

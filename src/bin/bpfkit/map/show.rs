@@ -24,6 +24,7 @@ use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
+use crate::text;
 
 /// The paths each map is pinned at, when `-f` asks for them.
 pub struct Pins(PinTable);
@@ -41,7 +42,7 @@ impl Pins {
     }
 
     fn of(&self, id: u32) -> impl Iterator<Item = String> + '_ {
-        self.0.paths(id).iter().map(|p| p.display().to_string())
+        self.0.paths(id).iter().map(text::os)
     }
 }
 
