@@ -70,7 +70,7 @@ impl Scene {
         link.pin(pins.path("link")).unwrap();
         let files = Files::new();
         files.file("good.s", "r0 = 2\nexit\n");
-        files.file("bad.s", "r0 = 2\nr11 = 1\nexit\n");
+        files.file("bad.s", "r0 = 2\nr12 = 1\nexit\n");
         files.file("rejected.s", "r0 = 2\nr0 += r3\nexit\n");
         files.file("good.hex", "b700000002000000\n9500000000000000\n");
         files.file("bad.hex", "b7000000020000\n");
@@ -303,7 +303,7 @@ fn json_shapes_of_asm_disasm_and_verify() {
     let hex_file = files.file("p.hex", &hex);
     let insns = bpfkit(&["-j", "disasm", hex_file.to_str().unwrap()]).success().json();
     assert_eq!(insns[0]["slot"], 0);
-    assert_eq!(insns[0]["disasm"], "r1 = 0x5 ll");
+    assert_eq!(insns[0]["disasm"], "r1 = 5 ll");
     assert_eq!(insns[0]["hex"], serde_json::json!(["1801000005000000", "0000000000000000"]));
     assert_eq!(insns[1]["slot"], 2);
     assert_eq!(insns[2]["disasm"], "exit");
