@@ -135,8 +135,11 @@ fn unary(c: &mut Cursor<'_, '_>, depth: u32) -> Result<Value, ParseError> {
             let v = unary(c, depth + 1)?;
             Ok(match t.text {
                 "-" => Value { wrapped: v.wrapped.wrapping_neg(), exact: -v.exact },
-                // A 64-bit operation: `~0xffffffffffffffff` is 0.
-                "~" if v.as_64().is_some() => Value::of(!v.wrapped as u64),
+                // A 64-bit operation, read signed: `~0` is -1,
+                // `~0xffffffffffffffff` is 0.
+                "~" if v.as_64().is_some() => {
+                    Value { wrapped: !v.wrapped, exact: (!v.wrapped).into() }
+                }
                 "~" => Value { wrapped: !v.wrapped, exact: !v.exact },
                 "!" => Value::flag(v.wrapped == 0, 1),
                 _ => v,

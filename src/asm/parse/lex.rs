@@ -117,7 +117,9 @@ impl<'a> Lexer<'a> {
         loop {
             let rest = &self.source.as_bytes()[self.at..];
             match rest.first() {
-                Some(b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c') => self.advance(1),
+                Some(b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c') => {
+                    self.run(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'));
+                }
                 Some(b'#') => self.skip_line(),
                 Some(b'/') if rest.get(1) == Some(&b'/') => self.skip_line(),
                 Some(b'/') if rest.get(1) == Some(&b'*') => {
@@ -168,11 +170,7 @@ impl<'a> Lexer<'a> {
             self.advance(p.len());
             Kind::Punct
         } else if starts_ident(c) {
-            let len = self.source.as_bytes()[self.at..]
-                .iter()
-                .position(|&b| !continues_ident(b))
-                .unwrap_or(self.source.len() - self.at);
-            self.advance(len);
+            self.word();
             Kind::Ident
         } else {
             let len = self.source[self.at..].chars().next().map_or(1, char::len_utf8);
@@ -182,11 +180,16 @@ impl<'a> Lexer<'a> {
         self.token(kind, start, line, column)
     }
 
+    /// Moves over the run of bytes from here that `keep` holds for.
+    fn run(&mut self, keep: impl Fn(u8) -> bool) {
+        let rest = &self.source.as_bytes()[self.at..];
+        let len = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
+        self.advance(len);
+    }
+
     /// Moves over the run of identifier characters from here.
     fn word(&mut self) {
-        while continues_ident(self.byte(0)) {
-            self.advance(1);
-        }
+        self.run(continues_ident);
     }
 
     /// A number: its radix prefix, digits and C suffix, or a numeric
@@ -201,10 +204,7 @@ impl<'a> Lexer<'a> {
         };
         self.advance(prefix);
         let digits_at = self.at;
-        let is_digit = |b: u8| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() };
-        while is_digit(self.byte(0)) {
-            self.advance(1);
-        }
+        self.run(|b| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() });
         let digits = &self.source[digits_at..self.at];
         let label = matches!(self.byte(0), b'f' | b'b') && !continues_ident(self.byte(1));
         if label && (radix == 10 || (radix == 8 && digits.is_empty())) {

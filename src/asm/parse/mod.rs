@@ -110,11 +110,9 @@ pub fn parse(source: &str) -> Result<ProgramBuilder, ParseError> {
                 }
             }
         } else {
-            // Past an error only the labels matter: whether a jump before
-            // it names a label that exists.
-            let mut later = Vec::new();
-            let _ = statement::statement(&mut c, &mut later);
-            items.extend(later.into_iter().filter(|item| matches!(item, Item::Label { .. })));
+            // Past an error, what matters is whether a jump before it names
+            // a label that exists, and where.
+            let _ = statement::statement(&mut c, &mut items);
         }
         c.finish();
     }
