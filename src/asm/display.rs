@@ -1,17 +1,16 @@
 //! LLVM's BPF assembler syntax for instructions.
 //!
-//! The spelling is the one `llvm-mc -triple bpfel -mattr=+alu32` accepts and
-//! `llvm-objdump -d` prints, with decimal immediates and offsets and hex
-//! 64-bit constants: `r0 = 2`, `if r1 > r2 goto +3`,
-//! `lock *(u64 *)(r0 + 0) += r1`, `r1 = 0x123456789 ll`. Loads and stores name
-//! 64-bit registers as the kernel's verifier log does; 32-bit atomics name
-//! `w` registers, the only spelling LLVM has for their fetching forms. Forms
-//! LLVM has no text for use this crate's own: `r1 = map_fd(3) ll`,
-//! `r1 = map_value(3, 8) ll`, `r1 = btf_id(1234) ll`, `r1 = func(+5) ll`,
-//! `r1 = map_idx(0) ll`, `r1 = map_idx_value(0, 8) ll`, `call pc+5` for a
-//! local call, `call kfunc(1234)`, `r0 = *(u8 *)skb[r1 + 5]` for a packet load
-//! with a register and a nonzero offset (LLVM spells only `skb[r1]`, imm 0),
-//! and `.8byte 0x...` for a word that is no instruction.
+//! The spelling is the one `llvm-objdump-19 -d --mattr=+alu32
+//! --no-print-imm-hex` prints and `llvm-mc-19` reads back: `r0 = 2`,
+//! `if r1 > r2 goto +3`, `lock *(u64 *)(r0 + 0) += r1`, `r1 = -1 ll`,
+//! `w1 = *(u32 *)(r2 + 8)` (a narrow load names a `w` register, as it
+//! zero-extends), `ld_pseudo\tr1, 1, 3` for a 64-bit pseudo load whose
+//! second slot is zero. Where LLVM's text would lose bits this crate has
+//! its own: `r1 = map_value(3, 8) ll`, `r1 = btf_id(1234, 5) ll`,
+//! `r1 = map_idx_value(0, 8) ll`, `call pc+5` for a local call (objdump
+//! prints `call 5`, a helper call), `call kfunc(1234)`,
+//! `r0 = *(u8 *)skb[r1 + 5]` (objdump drops the offset), a name for a map or
+//! a label, and `.8byte 0x...` for a word that is no instruction.
 
 use std::fmt;
 

@@ -39,32 +39,45 @@ impl std::error::Error for ParseError {}
 
 /// Parses LLVM's BPF assembler syntax into a program builder.
 ///
-/// It reads what `llvm-mc -triple bpfel` reads for every instruction the IR
-/// has, and everything [`Insn`]'s `Display` prints, so that text printed by
-/// the disassembler reads back as the same instructions:
+/// It reads what `llvm-mc-19 -triple bpfel -mcpu=v4` reads, to the same
+/// bytes, and everything [`Insn`]'s `Display` prints, so that text printed
+/// by the disassembler reads back as the same instructions:
 ///
 /// - one instruction per line, or several separated by `;`; comments from
-///   `#` or `//` to the end of the line;
-/// - labels (`name:`, alone or before an instruction) and symbolic targets
-///   (`goto name`, `if r1 > 0 goto name`, `gotol name`, `may_goto name`,
-///   `call name`, `r1 = func(name) ll`), or offsets in slots (`goto +3`);
+///   `#` or `//` to the end of the line, and `/* */`;
+/// - labels (`name:`, alone or before an instruction), numeric labels (`1:`,
+///   named `1b` backward and `1f` forward, as many times as wanted) and
+///   symbolic targets (`goto name`, `if r1 > 0 goto 1f`, `gotol name`,
+///   `may_goto name`, `call name`, `r1 = func(name) ll`), or offsets in
+///   slots (`goto +3`);
 /// - `call N` and `call bpf_map_lookup_elem` (a helper by its `bpf.h` name;
 ///   `call name` is a local call when `name` is a label);
 /// - `r1 = NAME ll` for a map by name, bound later with
 ///   [`Assembled::bind_map`](super::Assembled::bind_map);
-/// - numbers in decimal or `0x` hex, negative or not; a 32-bit immediate
-///   may also be written unsigned, as LLVM allows (`r1 &= 0xffffffff` is
-///   `r1 &= -1`), and a 64-bit constant takes ` ll` (`r1 = 0x1234 ll`);
+/// - LLVM's numbers: decimal, `0x` hex, `0b` binary, octal after a leading
+///   zero, characters (`'a'`), C suffixes (`10UL`), and constant
+///   expressions (`1+2`, `(1 << 4) | 3` after a first number); a 64-bit
+///   operation's immediate is any value that survives sign extension
+///   (`0xffffffffffffffff` is -1), a 32-bit one's any 32-bit value;
 /// - `r` registers for 64-bit operations and `w` registers for 32-bit ones
-///   (`w1 += w2`), where LLVM takes them;
-/// - `.8byte 0x...` for a raw 8-byte word, so any bytes read back;
-/// - this crate's spellings of the forms LLVM has no text for
-///   (`map_fd(3)`, `map_value(3, 8)`, `btf_id(7)`, `call pc+5`,
-///   `call kfunc(7)`, `skb[r1 + 5]`, ...).
+///   (`w1 += w2`), where LLVM takes them; any register may be written,
+///   `r10` and LLVM's `r11` too (the DSL's types forbid it, the verifier
+///   judges it);
+/// - `ld_pseudo r1, KIND, IMM`, `callx r1`, `r1 = addr_space_cast(r2, 1, 0)`;
+/// - `.8byte 0x...` (or `.quad`) for a raw 8-byte word, so any bytes read
+///   back;
+/// - sections and directives as `clang -S -target bpf` writes them: the
+///   instructions of code sections make the program, the data of other
+///   sections is passed over;
+/// - this crate's spellings of the forms LLVM has no exact text for
+///   (`map_value(3, 8)`, `btf_id(7, 3)`, `call pc+5`, `call kfunc(7)`,
+///   `skb[r1 + 5]`, ...).
 ///
 /// Everything the text alone shows to be wrong is a [`ParseError`] naming
-/// the line and column: an unknown or duplicate label, a register that does
-/// not exist or is read-only, a value that does not fit its field. Each
+/// the line and column, the first in the text: an unknown or duplicate
+/// label, a register that does not exist, a value that does not fit its
+/// field (with the field's range, where LLVM would wrap it). Memory follows
+/// the program, not the text: the lexer reads it once, a token at a time. Each
 /// instruction's position is recorded as its [`Origin`], so a verifier
 /// rejection names the line of the text.
 ///
