@@ -6,7 +6,8 @@
 //! - `Display` never panics and never prints an empty string; a word that is
 //!   no instruction prints as `.8byte` of exactly that word;
 //! - an instruction (not `Raw`) re-decoded from its own encoding is equal;
-//! - no two different encodings print the same text.
+//! - no two different encodings print the same text;
+//! - the text parses and assembles back to the input: `asm(disasm(x)) == x`.
 //!
 //! Uniformly random words are mostly `Raw`, so a second generator picks the
 //! opcodes of `tests/golden/insns.tsv` with random registers, offsets and
@@ -218,6 +219,21 @@ fn check(slots: &[RawInsn], what: &str) -> (Vec<String>, Stats) {
     }
     if all != slots {
         fail("the program does not re-encode to its bytes".into());
+    }
+    // The disassembly reads back through the text assembler to the bytes:
+    // asm(disasm(x)) == x.
+    let text: String = insns.iter().map(|insn| format!("{insn}\n")).collect();
+    match bpfkit::asm::parse(&text) {
+        _ if slots.is_empty() => {}
+        Err(e) => fail(format!("the disassembly does not parse: {e}")),
+        Ok(b) => match b.assemble() {
+            Err(e) => fail(format!("the disassembly does not assemble: {e}")),
+            Ok(prog) if prog.insns() != slots => {
+                let at = prog.insns().iter().zip(slots).position(|(a, b)| a != b);
+                fail(format!("asm(disasm(x)) differs from x at slot {at:?}"));
+            }
+            Ok(_) => {}
+        },
     }
     (failures, stats)
 }
