@@ -318,3 +318,23 @@ fn clang_output_of_today_assembles() {
     let want = asm(include_str!("fixtures/counter.s")).unwrap();
     assert_eq!(asm(&text).unwrap(), want);
 }
+
+/// A write to r10 in code the verifier proves dead assembles, and the
+/// kernel, not the assembler, decides: it accepts the program, and refuses
+/// one that reaches the write.
+#[test]
+fn the_kernel_judges_a_write_to_r10() {
+    if !common::kernel_available() {
+        return;
+    }
+    let dead = "r0 = 0\nif r0 == 0 goto +1\nr10 = 1\nexit";
+    let insns = parse(dead).unwrap().assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::XDP, &insns).name("dead_r10").load().unwrap();
+    assert_eq!(prog.test_run(TestRun::new(&[0u8; 64])).unwrap().retval, 0);
+    let live = "r0 = 0\nr10 = 1\nexit";
+    let insns = parse(live).unwrap().assemble().unwrap();
+    let err = ProgramSpec::new(ProgType::XDP, &insns).name("live_r10").load().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("frame pointer is read only"), "{text}");
+    assert!(text.contains("line 2"), "{text}");
+}
