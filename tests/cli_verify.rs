@@ -404,3 +404,33 @@ fn origin_of_text_instructions_is_their_line() {
     let prog = parse("r0 = 2\n\n  exit\n").unwrap().assemble().unwrap();
     assert_eq!(prog.location(1), Some(Origin::Text { line: 3, column: 3 }));
 }
+
+/// `clang -S -target bpf` output, debug sections and all, verifies as it
+/// is, its map named as in the C source; a write to r10 in dead code is
+/// the kernel's to judge.
+#[test]
+fn clang_output_and_dead_writes_to_r10_verify() {
+    require_kernel!();
+    for file in ["tests/fixtures/counter.s", "tests/fixtures/counter-g.s"] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let run = bpfkit(&[
+            "verify",
+            &path,
+            "--type",
+            "xdp",
+            "--map",
+            "packet_count=array:4:8:1",
+            "--test-run-zeroed",
+            "64",
+        ])
+        .success();
+        assert_eq!(lines(&run).first(), Some(&"accepted"), "{file}: {}", run.stdout);
+        assert!(run.stdout.contains("\nretval 2\n"), "{file}: {}", run.stdout);
+    }
+    let dead = Source::new("r0 = 0\nif r0 == 0 goto +1\nr10 = 1\nexit\n");
+    let run = dead.verify(&["--type", "xdp"]).success();
+    assert_eq!(lines(&run).first(), Some(&"accepted"), "{}", run.stdout);
+    let live = Source::new("r0 = 0\nr10 = 1\nexit\n");
+    let run = live.verify(&["--type", "xdp"]);
+    assert_rejected(&live, &run, 2, "r10 = 1", "frame pointer is read only");
+}
