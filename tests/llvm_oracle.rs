@@ -609,3 +609,68 @@ fn number_spellings_assemble_as_llvm_mc_19() {
     assert!(agreed > 5_000, "only {agreed} lines compared");
     report(&problems, "over number spellings");
 }
+
+/// `text` with the register at byte `at` named in the other width.
+fn flip_register(text: &str, at: usize) -> String {
+    let mut out = text.to_owned();
+    let other = if text.as_bytes()[at] == b'r' { "w" } else { "r" };
+    out.replace_range(at..at + 1, other);
+    out
+}
+
+/// Where registers stand in `text`: each `r`/`w` that starts a word and is
+/// followed by digits.
+fn register_positions(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| {
+            (b[i] == b'r' || b[i] == b'w')
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+                && b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count() <= 2
+                && b.get(i + 1 + b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count())
+                    .is_none_or(|c| !c.is_ascii_alphanumeric())
+        })
+        .collect()
+}
+
+/// Every instruction objdump prints, with each register named in the other
+/// width (`w1 += w2` as `r1 += w2`, ...): bpfkit takes what llvm-mc-19
+/// takes, to the same bytes, and refuses what it refuses.
+#[test]
+fn register_widths_are_taken_and_refused_as_llvm_mc_19_does() {
+    if !llvm19() {
+        return;
+    }
+    let mut texts = std::collections::BTreeSet::new();
+    for (slots, tag) in [(one_slot_words(), "w1"), (two_slot_words(), "w2")] {
+        for text in objdump(&slots, tag).into_values() {
+            if text != "<unknown>" {
+                texts.insert(text.replace('\t', " "));
+            }
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for text in &texts {
+        lines.push(text.clone());
+        for at in register_positions(text) {
+            lines.push(flip_register(text, at));
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    let theirs = llvm_mc(&lines);
+    let mut problems = Vec::new();
+    for (line, theirs) in lines.iter().zip(&theirs) {
+        match (theirs, bpfkit_asm(line)) {
+            (Ok(a), Ok(b)) if *a == b => {}
+            (Err(_), Err(_)) => {}
+            (Err(_), Ok(_)) if wide_gotol(line) => {}
+            (Ok(a), Ok(b)) => problems.push(format!("'{line}': llvm-mc-19 {a:?}, bpfkit {b:?}")),
+            (Ok(a), Err(e)) => problems.push(format!("'{line}': llvm-mc-19 {a:?}, bpfkit: {e}")),
+            (Err(e), Ok(b)) => problems.push(format!("'{line}': llvm-mc-19: {e}; bpfkit {b:?}")),
+        }
+    }
+    assert!(lines.len() > 2_000, "only {} lines", lines.len());
+    report(&problems, "over register widths");
+}

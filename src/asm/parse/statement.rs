@@ -372,8 +372,13 @@ fn lock(c: &mut Cursor<'_, '_>) -> Result<Insn, ParseError> {
         _ => return Err(c.expected("an atomic operation (+=, |=, &=, ^=)")),
     };
     c.next();
-    // LLVM takes either name for the operand of a 32-bit one.
-    let want = if width == Width::Bits64 { Want::R } else { Want::Any };
+    // LLVM takes either name for the operand of a 32-bit add (its older
+    // spelling), only `w` for the others.
+    let want = match (width, op) {
+        (Width::Bits64, _) => Want::R,
+        (Width::Bits32, AtomicOp::Add) => Want::Any,
+        (Width::Bits32, _) => Want::W,
+    };
     let src = c.reg(want)?;
     Ok(Insn::Atomic { width, op, dst, off, src: src.any() })
 }
