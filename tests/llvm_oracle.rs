@@ -233,7 +233,8 @@ fn own_spelling(text: &str) -> bool {
 /// `gotol` beyond 16 bits: LLVM's parser takes only 16-bit offsets, the ISA
 /// and bpfkit 32 (README).
 fn wide_gotol(text: &str) -> bool {
-    text.strip_prefix("gotol ")
+    text.strip_prefix("gotol")
+        .map(str::trim_start)
         .and_then(|n| n.parse::<i64>().ok())
         .is_some_and(|n| i16::try_from(n).is_err())
 }
@@ -618,6 +619,20 @@ fn flip_register(text: &str, at: usize) -> String {
     out
 }
 
+/// `text` without the spaces next to punctuation: `r1 = -r1` as `r1=-r1`.
+fn tight(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_');
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let between_words = i > 0 && word(chars.get(i - 1)) && word(chars.get(i + 1));
+        if *c != ' ' || between_words {
+            out.push(*c);
+        }
+    }
+    out
+}
+
 /// Where registers stand in `text`: each `r`/`w` that starts a word and is
 /// followed by digits.
 fn register_positions(text: &str) -> Vec<usize> {
@@ -635,8 +650,9 @@ fn register_positions(text: &str) -> Vec<usize> {
 }
 
 /// Every instruction objdump prints, with each register named in the other
-/// width (`w1 += w2` as `r1 += w2`, ...): bpfkit takes what llvm-mc-19
-/// takes, to the same bytes, and refuses what it refuses.
+/// width (`w1 += w2` as `r1 += w2`, ...) and with no spaces by punctuation
+/// (`w1=-w1`): bpfkit takes what llvm-mc-19 takes, to the same bytes, and
+/// refuses what it refuses.
 #[test]
 fn register_widths_are_taken_and_refused_as_llvm_mc_19_does() {
     if !llvm19() {
@@ -653,6 +669,7 @@ fn register_widths_are_taken_and_refused_as_llvm_mc_19_does() {
     let mut lines: Vec<String> = Vec::new();
     for text in &texts {
         lines.push(text.clone());
+        lines.push(tight(text));
         for at in register_positions(text) {
             lines.push(flip_register(text, at));
         }
