@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::asm::AsmError;
-use crate::link::LinkType;
+use crate::link::{AttachAction, AttachPath, LinkType, XdpHolder, XdpMode};
 use crate::maps::MapType;
 use crate::object::ObjectKind;
 use crate::prog::VerifierError;
@@ -291,24 +291,32 @@ pub enum Error {
     },
 
     /// Attaching, replacing, detaching or querying an XDP program failed.
+    ///
+    /// When the kernel refused because the hook is taken, `holder` says by
+    /// what, and the advice fits it: a program held by a `bpf_link` cannot
+    /// be detached over netlink (`ip link set ... xdp off` fails the same
+    /// way), so the advice is then to close the link.
     #[error(
         "{action} the XDP program of {iface} ({via}, {mode} mode) failed: {errno}{}{}",
         message.as_ref().map(|m| format!(": the kernel says \"{m}\"")).unwrap_or_default(),
-        attach_advice(action, *errno, iface)
+        crate::link::attach_advice(*action, *via, *errno, iface, *holder)
     )]
     Attach {
-        /// `"attaching"`, `"replacing"`, `"detaching"` or `"querying"`.
-        action: &'static str,
+        /// What was being done.
+        action: AttachAction,
         /// The interface.
         iface: String,
-        /// `"netlink"` or `"bpf_link"`.
-        via: &'static str,
+        /// How: over netlink or through a `bpf_link`.
+        via: AttachPath,
         /// The XDP mode asked for.
-        mode: &'static str,
+        mode: XdpMode,
         /// The kernel's error number.
         errno: Errno,
         /// The kernel's extended-ack message, when it sent one.
         message: Option<String>,
+        /// What holds the hook, when the kernel refused because it is taken
+        /// and the holder could be found.
+        holder: Option<XdpHolder>,
     },
 
     /// An argument was rejected before it reached the kernel.
@@ -439,31 +447,6 @@ fn map_create_advice(errno: Errno) -> String {
                           (e.g. a key size the map type does not allow, or an unsupported flag)"
             .to_string(),
         other => advice_suffix(Cmd::MapCreate, other),
-    }
-}
-
-fn attach_advice(action: &str, errno: Errno, iface: &str) -> String {
-    match errno {
-        // A link update or a netlink replace names a program that is not attached.
-        Errno::EPERM | Errno::EEXIST | Errno::ENOENT
-            if action == "replacing" || action == "detaching" =>
-        {
-            "; the attached program is not the one expected: query what is attached first"
-                .to_string()
-        }
-        Errno::EBUSY | Errno::EEXIST => format!(
-            "; another XDP program is attached to {iface}: detach it (ip link set dev {iface} xdp off) \
-             or replace it explicitly"
-        ),
-        Errno::EOPNOTSUPP | Errno::ENOTSUPP => {
-            "; the driver does not support this mode: use skb (generic) mode".to_string()
-        }
-        Errno::EPERM => {
-            "; attaching XDP needs CAP_NET_ADMIN (and CAP_BPF): run as root".to_string()
-        }
-        Errno::ENODEV => format!("; {iface} is gone"),
-        Errno::ENOENT => "; the program to replace is not the one attached".to_string(),
-        _ => String::new(),
     }
 }
 

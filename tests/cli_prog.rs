@@ -6,7 +6,7 @@
 
 mod common;
 
-use bpfkit::asm::{ProgramBuilder, R0};
+use bpfkit::asm::{ProgramBuilder, R0, R1};
 use bpfkit::prog::{AttachType, ProgType, Program, ProgramSpec, RunTimeStats, TestRun};
 use common::{PinDir, Run, bpfkit, bpftool, counter, id, unique};
 use serde_json::Value;
@@ -464,10 +464,16 @@ define dso_local i32 @FUNC(ptr %ctx) section "xdp" !dbg !10 {
 /// Compiles [`LONG_NAME_IR`] with `llc` and loads it with bpftool (bpfkit
 /// loads no BTF), pinned at `pin`. `None` when either tool is missing.
 fn load_with_btf(function: &str, pin: &std::path::Path) -> Option<()> {
+    load_ir(&LONG_NAME_IR.replace("FUNC", function), pin)
+}
+
+/// Compiles LLVM IR with `llc` and loads it with bpftool, pinned at `pin`.
+/// `None` when either tool is missing.
+fn load_ir(source: &str, pin: &std::path::Path) -> Option<()> {
     let dir = std::env::temp_dir().join(unique("bpfkit-btf-"));
     std::fs::create_dir_all(&dir).unwrap();
-    let (ir, obj) = (dir.join("long.ll"), dir.join("long.o"));
-    std::fs::write(&ir, LONG_NAME_IR.replace("FUNC", function)).unwrap();
+    let (ir, obj) = (dir.join("prog.ll"), dir.join("prog.o"));
+    std::fs::write(&ir, source).unwrap();
     let compiled = ["llc-19", "llc"].iter().any(|llc| {
         std::process::Command::new(llc)
             .args(["-march=bpf", "-filetype=obj", "-o"])
@@ -510,4 +516,211 @@ fn a_long_name_comes_whole_from_btf() {
     assert_eq!(shown["id"], info.id);
     // As in bpftool, the kernel's cut name no longer matches.
     assert_eq!(bpfkit(&["prog", "show", "name", &function[..15]]).status, Some(255));
+}
+
+/// bpftool's text of one translated instruction (after `N: `) in the
+/// syntax bpfkit's dump has by design, LLVM's: without the kernel's opcode
+/// (`(85) `), `ll` after a 64-bit load, and a helper or kfunc call by name
+/// alone (bpftool adds `#` and the call's `imm`). A subprogram call keeps
+/// bpftool's `#` and the symbol of its target.
+fn in_our_syntax(theirs: &str) -> String {
+    let (code, text) = theirs.strip_prefix('(').and_then(|r| r.split_once(") ")).unwrap();
+    match code {
+        "18" => format!("{text} ll"),
+        "85" if !text.starts_with("call pc") => text.split('#').next().unwrap().to_owned(),
+        _ => text.to_owned(),
+    }
+}
+
+/// bpftool's text dump in bpfkit's syntax, without the lines bpftool takes
+/// from a program's BTF (function prototypes and `; source` lines), which
+/// bpfkit does not print.
+fn text_in_our_syntax(theirs: &str) -> String {
+    let mut out = String::new();
+    for line in theirs.lines() {
+        if line.starts_with("       ") {
+            out.push_str(line); // opcodes
+        } else if line.starts_with(' ') {
+            let (at, text) = line.split_once(": ").unwrap();
+            out.push_str(&format!("{at}: {}", in_our_syntax(text)));
+        } else {
+            assert!(line.ends_with("):") || line.starts_with("; "), "{line}");
+            continue;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Compares `bpfkit prog dump xlated PROG` with bpftool's, byte for byte
+/// in bpfkit's syntax, in text and in JSON (`-j`, `-p`), plain and with
+/// each option both take; returns bpfkit's text dump. bpfkit's alone when
+/// bpftool is missing.
+fn dump_matches_bpftool(prog: &[&str]) -> String {
+    fn with<'a>(flag: Option<&'a str>, prog: &[&'a str], option: Option<&'a str>) -> Vec<&'a str> {
+        let mut all: Vec<&str> = flag.into_iter().collect();
+        all.extend(["prog", "dump", "xlated"]);
+        all.extend_from_slice(prog);
+        all.extend(option);
+        all
+    }
+    let args = |flag, option| with(flag, prog, option);
+    let ours = bpfkit(&args(None, None)).success().stdout;
+    for option in [None, Some("opcodes"), Some("linum")] {
+        let Some(theirs) = bpftool(&args(None, option)) else { return ours };
+        let mine = bpfkit(&args(None, option)).success().stdout;
+        assert_eq!(mine, text_in_our_syntax(&theirs.success().stdout), "{option:?}");
+        for flag in ["-j", "-p"] {
+            let theirs = bpftool(&args(Some(flag), option)).unwrap().success().json();
+            let mine = bpfkit(&args(Some(flag), option)).success().json();
+            let (theirs, mine) = (theirs.as_array().unwrap(), mine.as_array().unwrap());
+            assert_eq!(theirs.len(), mine.len(), "{flag} {option:?}");
+            for (t, m) in theirs.iter().zip(mine) {
+                let mut t = t.as_object().unwrap().clone();
+                // What bpftool reads from BTF.
+                for key in ["proto", "src", "file", "line_num", "line_col"] {
+                    t.remove(key);
+                }
+                let disasm = in_our_syntax(t["disasm"].as_str().unwrap());
+                t.insert("disasm".into(), Value::String(disasm));
+                assert_eq!(&Value::Object(t), m, "{flag} {option:?}");
+            }
+        }
+    }
+    ours
+}
+
+/// `call pc+N#bpf_prog_<16 hex digits>_<function>`, the way bpftool names
+/// the target of a subprogram call.
+fn is_subprogram_call(text: &str, pc: &str, function: &str) -> bool {
+    let Some(symbol) = text.strip_prefix(&format!("call {pc}#bpf_prog_")) else { return false };
+    let Some(tag) = symbol.strip_suffix(&format!("_{function}")) else { return false };
+    tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[test]
+fn subprogram_calls_print_as_bpftool_prints_them() {
+    require_kernel!();
+    // main calls `last`, which calls `middle` back: offsets of both signs.
+    let mut b = ProgramBuilder::new();
+    let (middle, last) = (b.label(), b.label());
+    b.mov64(R1, 1).call_local(last).exit();
+    b.bind(middle).mov64(R0, 2).add64(R0, R1).exit();
+    b.bind(last).call_local(middle).exit();
+    let insns = b.assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns)
+        .name(&unique("cs"))
+        .license("GPL")
+        .load()
+        .unwrap();
+    let n = id(&prog).to_string();
+    let ours = dump_matches_bpftool(&["id", &n]);
+    let lines = dump_lines(&ours);
+    // Without BTF the kernel names every subprogram `F`.
+    assert!(is_subprogram_call(&lines[1].1, "pc+4", "F"), "{ours}");
+    assert!(is_subprogram_call(&lines[6].1, "pc-4", "F"), "{ours}");
+    assert_eq!(lines[2].1, "exit");
+}
+
+#[test]
+fn kfunc_calls_name_the_kernel_function_as_bpftool_does() {
+    require_kernel!();
+    // The BTF ids of two kfuncs every program type may call.
+    let Some(vmlinux) = bpftool(&["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]) else {
+        return;
+    };
+    let vmlinux = vmlinux.success().stdout;
+    let btf_id = |name: &str| -> i32 {
+        let line = vmlinux.lines().find(|l| l.contains(&format!("] FUNC '{name}' "))).unwrap();
+        line[1..line.find(']').unwrap()].parse().unwrap()
+    };
+    let mut b = ProgramBuilder::new();
+    b.call_kfunc(btf_id("bpf_rcu_read_lock"), 0)
+        .call_kfunc(btf_id("bpf_rcu_read_unlock"), 0)
+        .mov64(R0, 0)
+        .exit();
+    let insns = b.assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns)
+        .name(&unique("cf"))
+        .license("GPL")
+        .load()
+        .unwrap();
+    let ours = dump_matches_bpftool(&["id", &id(&prog).to_string()]);
+    assert_eq!(
+        ours,
+        "   0: call bpf_rcu_read_lock\n   1: call bpf_rcu_read_unlock\n   2: r0 = 0\n   3: exit\n"
+    );
+}
+
+/// An XDP program with BTF (a callback must have it) that passes a
+/// callback to `bpf_loop` and calls two subprograms. Its flags come from a
+/// global function, which the verifier cannot see through, so it keeps the
+/// helper call instead of inlining the loop.
+const CALLBACK_IR: &str = r#"target triple = "bpf"
+@_license = dso_local global [4 x i8] c"GPL\00", section "license", align 1
+@llvm.compiler.used = appending global [2 x ptr] [ptr @_license, ptr @FUNC], section "llvm.metadata"
+define internal i32 @cb(i32 %i, ptr %ctx) noinline !dbg !20 {
+  ret i32 0
+}
+define internal i64 @sub(i64 %x) noinline !dbg !30 {
+  ret i64 %x
+}
+define dso_local i64 @zero() noinline !dbg !40 {
+  ret i64 0
+}
+define dso_local i32 @FUNC(ptr %ctx) section "xdp" !dbg !10 {
+  %f = call i64 @zero(), !dbg !15
+  %n = call i64 inttoptr (i64 181 to ptr)(i32 4, ptr @cb, ptr null, i64 %f), !dbg !15
+  %r = call i64 @sub(i64 %n), !dbg !15
+  %t = trunc i64 %r to i32
+  ret i32 %t, !dbg !15
+}
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!2, !3}
+!0 = distinct !DICompileUnit(language: DW_LANG_C99, file: !1, producer: "bpfkit test", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
+!1 = !DIFile(filename: "callback.c", directory: "/tmp")
+!2 = !{i32 7, !"Dwarf Version", i32 5}
+!3 = !{i32 2, !"Debug Info Version", i32 3}
+!10 = distinct !DISubprogram(name: "FUNC", scope: !1, file: !1, line: 1, type: !11, scopeLine: 1, flags: DIFlagPrototyped, spFlags: DISPFlagDefinition | DISPFlagOptimized, unit: !0, retainedNodes: !50)
+!11 = !DISubroutineType(types: !12)
+!12 = !{!13, !14}
+!13 = !DIBasicType(name: "int", size: 32, encoding: DW_ATE_signed)
+!14 = !DIDerivedType(tag: DW_TAG_pointer_type, baseType: null, size: 64)
+!15 = !DILocation(line: 1, column: 1, scope: !10)
+!16 = !DIBasicType(name: "long", size: 64, encoding: DW_ATE_signed)
+!17 = !DIBasicType(name: "unsigned int", size: 32, encoding: DW_ATE_unsigned)
+!20 = distinct !DISubprogram(name: "cb", scope: !1, file: !1, line: 2, type: !21, scopeLine: 2, flags: DIFlagPrototyped, spFlags: DISPFlagLocalToUnit | DISPFlagDefinition | DISPFlagOptimized, unit: !0, retainedNodes: !52)
+!21 = !DISubroutineType(types: !22)
+!22 = !{!13, !17, !14}
+!30 = distinct !DISubprogram(name: "sub", scope: !1, file: !1, line: 3, type: !31, scopeLine: 3, flags: DIFlagPrototyped, spFlags: DISPFlagLocalToUnit | DISPFlagDefinition | DISPFlagOptimized, unit: !0, retainedNodes: !55)
+!31 = !DISubroutineType(types: !32)
+!32 = !{!16, !16}
+!40 = distinct !DISubprogram(name: "zero", scope: !1, file: !1, line: 4, type: !41, scopeLine: 4, flags: DIFlagPrototyped, spFlags: DISPFlagDefinition | DISPFlagOptimized, unit: !0)
+!41 = !DISubroutineType(types: !42)
+!42 = !{!16}
+!50 = !{!51}
+!51 = !DILocalVariable(name: "ctx", arg: 1, scope: !10, file: !1, line: 1, type: !14)
+!52 = !{!53, !54}
+!53 = !DILocalVariable(name: "i", arg: 1, scope: !20, file: !1, line: 2, type: !17)
+!54 = !DILocalVariable(name: "ctx", arg: 2, scope: !20, file: !1, line: 2, type: !14)
+!55 = !{!56}
+!56 = !DILocalVariable(name: "x", arg: 1, scope: !30, file: !1, line: 3, type: !16)
+"#;
+
+#[test]
+fn a_callback_address_and_named_subprograms_print_as_bpftool_prints_them() {
+    require_kernel!();
+    let pins = PinDir::new();
+    let pin = pins.path("callback");
+    let function = unique("cb_");
+    if load_ir(&CALLBACK_IR.replace("FUNC", &function), &pin).is_none() {
+        return;
+    }
+    let ours = dump_matches_bpftool(&["pinned", pin.to_str().unwrap()]);
+    let lines = dump_lines(&ours);
+    // With BTF the kernel names each subprogram after its function.
+    assert!(is_subprogram_call(&lines[0].1, "pc+9", "zero"), "{ours}");
+    assert_eq!(lines[2], ("   2".into(), "r2 = subprog[+9] ll".into()), "{ours}");
+    assert_eq!(lines[5].1, "call bpf_loop");
+    assert!(is_subprogram_call(&lines[7].1, "pc+5", "sub"), "{ours}");
 }

@@ -9,7 +9,7 @@ use std::io::BufRead;
 
 use bpfkit::Errno;
 use bpfkit::Error;
-use bpfkit::link::{XdpLink, XdpMode};
+use bpfkit::link::{XdpHolder, XdpLink, XdpMode};
 use bpfkit::pinned::{ObjectKind, pinned_objects, pinned_objects_under};
 use common::{VETH_A, VethPair, XDP_MODE_SKB, counter, id};
 
@@ -162,6 +162,19 @@ fn a_second_link_is_refused_and_the_first_stays() {
     let err = pair.a.run(|| XdpLink::attach(&second, VETH_A, XdpMode::Skb).unwrap_err());
     assert_eq!(err.errno(), Some(Errno::EBUSY), "{err}");
     assert!(err.to_string().contains(VETH_A), "{err}");
+    let Error::Attach { holder, .. } = &err else { panic!("{err}") };
+    if cfg!(feature = "netlink") {
+        // rtnetlink reads the hook; the link holding its program is named.
+        let link_id = link.info().unwrap().id;
+        assert_eq!(*holder, Some(XdpHolder::Link { link_id, prog_id: id(&first) }), "{err}");
+        assert!(err.to_string().contains(&format!("bpftool link detach id {link_id}")), "{err}");
+    } else {
+        // Without netlink the hook cannot be read, and an XDP link names its
+        // interface by index, which other namespaces share: no guess.
+        assert_eq!(*holder, None, "{err}");
+        assert!(err.to_string().contains("when the link is closed"), "{err}");
+    }
+    assert!(!err.to_string().contains("xdp off"), "{err}");
     assert_eq!(pair.a.xdp_attached(VETH_A), Some((XDP_MODE_SKB, id(&first))));
     drop(link);
 }

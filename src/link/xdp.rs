@@ -5,6 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::Interface;
+use super::attach::{AttachAction, AttachPath, XdpHolder, find_holder, hook_programs};
 use super::info::{LinkInfo, LinkType};
 use crate::error::{Errno, Error, Result};
 use crate::maps::{get_pinned, pin_fd};
@@ -86,26 +87,38 @@ pub struct XdpLink {
 
 impl XdpLink {
     /// Attaches `prog` to `iface` in `mode` (`BPF_LINK_CREATE`, `BPF_XDP`).
-    /// Fails with `EBUSY` if another XDP program is attached, by any means.
+    /// Fails with `EBUSY` if another XDP program is attached, by any means
+    /// (`EEXIST` if in the other of generic and native mode), leaving it
+    /// attached; the [`Error::Attach`] then names its
+    /// [holder](super::XdpHolder) when it can be found.
     pub fn attach(prog: &Program, iface: impl Into<Interface>, mode: XdpMode) -> Result<XdpLink> {
         let iface = iface.into();
         let ifindex = iface.index()?;
         let name = iface.to_string();
-        let fd = sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags())
-            .map_err(|errno| attach_error("attaching", &name, mode, errno))?;
+        let fd = sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags()).map_err(
+            |errno| {
+                // Refused because the hook is taken: say by what.
+                let holder = matches!(errno, Errno::EBUSY | Errno::EEXIST)
+                    .then(|| find_holder(ifindex, hook_programs(ifindex).as_deref(), None))
+                    .flatten();
+                attach_error(AttachAction::Attach, &name, mode, errno, holder)
+            },
+        )?;
         Ok(XdpLink { fd, iface: name, mode })
     }
 
     /// Swaps in `new` atomically (`BPF_LINK_UPDATE`).
     pub fn update(&self, new: &Program) -> Result<()> {
-        sys::link::update(self.fd(), new.fd(), None)
-            .map_err(|errno| attach_error("replacing", &self.iface, self.mode, errno))
+        sys::link::update(self.fd(), new.fd(), None).map_err(|errno| {
+            attach_error(AttachAction::Replace, &self.iface, self.mode, errno, None)
+        })
     }
 
     /// Swaps in `new` only if `old` is the attached program.
     pub fn replace(&self, old: &Program, new: &Program) -> Result<()> {
-        sys::link::update(self.fd(), new.fd(), Some(old.fd()))
-            .map_err(|errno| attach_error("replacing", &self.iface, self.mode, errno))
+        sys::link::update(self.fd(), new.fd(), Some(old.fd())).map_err(|errno| {
+            attach_error(AttachAction::Replace, &self.iface, self.mode, errno, None)
+        })
     }
 
     /// Pins the link at `path` on a bpf filesystem: the program then stays
@@ -155,8 +168,9 @@ impl XdpLink {
 
     /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not.
     pub fn detach(self) -> Result<()> {
-        sys::link::detach(self.fd())
-            .map_err(|errno| attach_error("detaching", &self.iface, self.mode, errno))
+        sys::link::detach(self.fd()).map_err(|errno| {
+            attach_error(AttachAction::Detach, &self.iface, self.mode, errno, None)
+        })
     }
 
     /// The link's info: id, program id, interface.
@@ -181,13 +195,20 @@ impl AsFd for XdpLink {
     }
 }
 
-fn attach_error(action: &'static str, iface: &str, mode: XdpMode, errno: Errno) -> Error {
+fn attach_error(
+    action: AttachAction,
+    iface: &str,
+    mode: XdpMode,
+    errno: Errno,
+    holder: Option<XdpHolder>,
+) -> Error {
     Error::Attach {
         action,
         iface: iface.to_string(),
-        via: "bpf_link",
-        mode: mode.name(),
+        via: AttachPath::BpfLink,
+        mode,
         errno,
         message: None,
+        holder,
     }
 }

@@ -7,10 +7,10 @@ use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkUnspec};
 
 use super::attachments::{NetAttachments, collect};
-use super::message::{Request, extack_message, xdp_attribute};
+use super::message::{Request, extack_message, holder_named, xdp_attribute};
 use super::query::XdpStatus;
 use crate::error::{Errno, Error, Result};
-use crate::link::{Interface, XdpMode};
+use crate::link::{AttachAction, AttachPath, Interface, XdpMode, find_holder};
 use crate::prog::Program;
 
 /// An rtnetlink connection for attaching, replacing, detaching and querying
@@ -52,7 +52,7 @@ impl Netlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.set(iface.into(), Request::Attach { fd: raw(prog) }, mode, "attaching").await
+        self.set(iface.into(), Request::Attach { fd: raw(prog) }, mode, AttachAction::Attach).await
     }
 
     /// Attaches `prog` to `iface` in `mode` over whatever is attached.
@@ -62,7 +62,8 @@ impl Netlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.set(iface.into(), Request::Overwrite { fd: raw(prog) }, mode, "attaching").await
+        self.set(iface.into(), Request::Overwrite { fd: raw(prog) }, mode, AttachAction::Attach)
+            .await
     }
 
     /// Atomically replaces `old` with `new` on `iface`; fails, leaving the
@@ -79,7 +80,7 @@ impl Netlink {
             iface.into(),
             Request::Replace { fd: raw(new), expected: raw(old) },
             mode,
-            "replacing",
+            AttachAction::Replace,
         )
         .await
     }
@@ -88,7 +89,7 @@ impl Netlink {
     pub async fn detach_xdp(&self, iface: impl Into<Interface>) -> Result<()> {
         let iface = iface.into();
         for (mode, _) in self.query_xdp(iface.clone()).await?.attached() {
-            self.set(iface.clone(), Request::Detach, mode, "detaching").await?;
+            self.set(iface.clone(), Request::Detach, mode, AttachAction::Detach).await?;
         }
         Ok(())
     }
@@ -100,8 +101,13 @@ impl Netlink {
         prog: &Program,
         mode: XdpMode,
     ) -> Result<()> {
-        self.set(iface.into(), Request::Replace { fd: -1, expected: raw(prog) }, mode, "detaching")
-            .await
+        self.set(
+            iface.into(),
+            Request::Replace { fd: -1, expected: raw(prog) },
+            mode,
+            AttachAction::Detach,
+        )
+        .await
     }
 
     /// Which XDP programs are attached to `iface`, and in which mode.
@@ -109,12 +115,13 @@ impl Netlink {
         let iface = iface.into();
         let index = iface.index()?;
         let msg = self.get_link(index).await.map_err(|(errno, message)| Error::Attach {
-            action: "querying",
+            action: AttachAction::Query,
             iface: iface.to_string(),
-            via: "netlink",
-            mode: XdpMode::Auto.name(),
+            via: AttachPath::Netlink,
+            mode: XdpMode::Auto,
             errno,
             message,
+            holder: None,
         })?;
         Ok(XdpStatus::from_message(&msg))
     }
@@ -149,22 +156,35 @@ impl Netlink {
         iface: Interface,
         request: Request,
         mode: XdpMode,
-        action: &'static str,
+        action: AttachAction,
     ) -> Result<()> {
         let index = iface.index()?;
         let msg = LinkUnspec::new_with_index(index)
             .append_extra_attribute(xdp_attribute(request, mode))
             .build();
-        self.handle.link().set(msg).execute().await.map_err(|e| {
-            let (errno, message) = failure(e);
-            Error::Attach {
-                action,
-                iface: iface.to_string(),
-                via: "netlink",
-                mode: mode.name(),
-                errno,
-                message,
+        let Err(e) = self.handle.link().set(msg).execute().await else {
+            return Ok(());
+        };
+        let (errno, message) = failure(e);
+        // Refused because the hook is taken: say by what.
+        let holder = match errno {
+            Errno::EBUSY | Errno::EEXIST => {
+                let attached = match self.get_link(index).await {
+                    Ok(msg) => Some(XdpStatus::from_message(&msg).attached()),
+                    Err(_) => None,
+                };
+                find_holder(index, attached.as_deref(), message.as_deref().and_then(holder_named))
             }
+            _ => None,
+        };
+        Err(Error::Attach {
+            action,
+            iface: iface.to_string(),
+            via: AttachPath::Netlink,
+            mode,
+            errno,
+            message,
+            holder,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use rtnetlink::packet_route::link::{LinkAttribute, LinkXdp};
 
-use crate::link::XdpMode;
+use crate::link::{AttachPath, XdpMode};
 
 /// `XDP_FLAGS_UPDATE_IF_NOEXIST`: fail if a program is attached.
 pub(crate) const UPDATE_IF_NOEXIST: u32 = 1 << 0;
@@ -64,6 +64,18 @@ pub(crate) fn extack_message(payload: &[u8]) -> Option<String> {
     None
 }
 
+/// How the holder of an XDP hook attached, when the kernel's refusal
+/// (its extended-ack message, `net/core/dev.c`) names it.
+pub(crate) fn holder_named(message: &str) -> Option<AttachPath> {
+    match message {
+        "Can't replace active BPF XDP link" => Some(AttachPath::BpfLink),
+        "XDP program already attached" | "Can't replace active XDP program with BPF link" => {
+            Some(AttachPath::Netlink)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +113,13 @@ mod tests {
             nest(xdp_attribute(Request::Overwrite { fd: 3 }, XdpMode::Hardware))[1],
             LinkXdp::Flags(8)
         );
+    }
+
+    #[test]
+    fn the_kernel_s_refusal_names_the_holder() {
+        assert_eq!(holder_named("Can't replace active BPF XDP link"), Some(AttachPath::BpfLink));
+        assert_eq!(holder_named("XDP program already attached"), Some(AttachPath::Netlink));
+        assert_eq!(holder_named("Native and generic XDP can't be active at the same time"), None);
     }
 
     #[test]

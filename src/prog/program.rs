@@ -147,4 +147,22 @@ impl Program {
             .map(|c| RawInsn::from_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
             .collect())
     }
+
+    /// The kernel addresses of the program's JIT-compiled functions
+    /// (`jited_ksyms`): the main program's first, then each subprogram's,
+    /// in the order of the subprogram indexes that the calls in
+    /// [`xlated_insns`](Self::xlated_insns) name. `/proc/kallsyms` names
+    /// them `bpf_prog_<tag>_<function>`. Zeros where the kernel hides
+    /// kernel addresses from the caller (`kernel.kptr_restrict`); empty when
+    /// it reports no functions.
+    pub fn jited_ksyms(&self) -> Result<Vec<u64>> {
+        let err = |e| Error::syscall(Cmd::ObjGetInfoByFd, e);
+        let count = sys::obj::prog_jited_ksyms(self.fd(), &mut []).map_err(err)?.nr_jited_ksyms;
+        let mut ksyms = vec![0u64; count as usize];
+        if !ksyms.is_empty() {
+            let got = sys::obj::prog_jited_ksyms(self.fd(), &mut ksyms).map_err(err)?;
+            ksyms.truncate((got.nr_jited_ksyms as usize).min(count as usize));
+        }
+        Ok(ksyms)
+    }
 }

@@ -106,6 +106,25 @@ pub(crate) fn prog_info(
     Ok(info)
 }
 
+/// `struct bpf_prog_info` of a program fd, with up to `ksyms.len()`
+/// addresses of its JIT-compiled functions (`jited_ksyms`) copied into
+/// `ksyms`; `nr_jited_ksyms` says how many there are in all.
+pub(crate) fn prog_jited_ksyms(
+    fd: BorrowedFd<'_>,
+    ksyms: &mut [u64],
+) -> Result<ProgInfoRaw, Errno> {
+    let mut info = ProgInfoRaw::new_zeroed();
+    if !ksyms.is_empty() {
+        info.nr_jited_ksyms = ksyms.len() as u32;
+        info.jited_ksyms = ksyms.as_mut_ptr() as u64;
+    }
+    // The kernel writes at most `nr_jited_ksyms` addresses through the
+    // pointer set above; `ksyms` is exclusively borrowed for this whole
+    // function.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info)
+}
+
 /// The first `struct bpf_func_info` record of a program (its main
 /// function); `None` when the program has none (no BTF).
 pub(crate) fn prog_main_func_info(fd: BorrowedFd<'_>) -> Result<Option<FuncInfoRaw>, Errno> {

@@ -6,7 +6,9 @@
 //! `/proc/kallsyms` turns that back into a name (`bpf_ktime_get_ns`, or an
 //! inlined variant such as `bpf_user_rnd_u32`), as bpftool does; the dump
 //! then reads `call bpf_ktime_get_ns`, LLVM's spelling of a call to a named
-//! function.
+//! function. A call of a subprogram names its JIT-compiled code, found at
+//! the address the program's `jited_ksyms` give for it
+//! (`bpf_prog_<tag>_<function>`).
 
 use std::collections::HashMap;
 
@@ -17,10 +19,10 @@ pub struct CallSymbols {
 }
 
 impl CallSymbols {
-    /// Looks up the targets of calls whose `imm` fields are `imms`. `None`
-    /// when `/proc/kallsyms` cannot be read or hides addresses
-    /// (`kernel.kptr_restrict`).
-    pub fn load(imms: &[i32]) -> Option<CallSymbols> {
+    /// Looks up the targets of calls whose `imm` fields are `imms`, and the
+    /// symbols at `addresses`. `None` when `/proc/kallsyms` cannot be read
+    /// or hides addresses (`kernel.kptr_restrict`).
+    pub fn load(imms: &[i32], addresses: &[u64]) -> Option<CallSymbols> {
         let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
         let symbols = || {
             text.lines().filter_map(|line| {
@@ -34,7 +36,8 @@ impl CallSymbols {
         if base == 0 {
             return None;
         }
-        let wanted: Vec<u64> = imms.iter().map(|&imm| target(base, imm)).collect();
+        let mut wanted: Vec<u64> = imms.iter().map(|&imm| target(base, imm)).collect();
+        wanted.extend(addresses.iter().filter(|&&a| a != 0));
         let mut names = HashMap::new();
         for (addr, name) in symbols() {
             if wanted.contains(&addr) {
@@ -46,7 +49,18 @@ impl CallSymbols {
 
     /// The function a call with this `imm` goes to, if kallsyms names it.
     pub fn name(&self, imm: i32) -> Option<&str> {
-        self.names.get(&target(self.base, imm)).map(String::as_str)
+        self.name_at(target(self.base, imm))
+    }
+
+    /// The symbol at `address`, if kallsyms names one there.
+    pub fn name_at(&self, address: u64) -> Option<&str> {
+        self.names.get(&address).map(String::as_str)
+    }
+
+    /// The address of `__bpf_call_base`, which a helper call's `imm` is
+    /// relative to.
+    pub fn base(&self) -> u64 {
+        self.base
     }
 }
 

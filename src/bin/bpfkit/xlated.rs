@@ -5,13 +5,20 @@
 //! bpftool prints each instruction as `% 4d: ` and the kernel verifier's
 //! text (`(b7) r0 = 2`); here the text is bpfkit's (`r0 = 2`). Map
 //! references show the map's id, as bpftool shows them: `r1 = map[id:5] ll`
-//! and `r1 = map[id:5][0]+8 ll` for a value address; helper calls name the
-//! kernel function (`call bpf_ktime_get_ns`, see [`crate::kallsyms`]).
+//! and `r1 = map[id:5][0]+8 ll` for a value address; helper and kfunc
+//! calls name the kernel function (`call bpf_ktime_get_ns`, see
+//! [`crate::kallsyms`]). The two forms only a translated program has read as
+//! bpftool reads them: a call of a subprogram, whose `off` the kernel made
+//! the pc offset and whose `imm` the subprogram's index, is
+//! `call pc+5#bpf_prog_<tag>_<function>` (the symbol of the subprogram's
+//! JIT-compiled code; `#0x<address>` when kallsyms has none, nothing for an
+//! interpreted program), and the address of a subprogram (`BPF_PSEUDO_FUNC`,
+//! a callback) is `r2 = subprog[+9] ll`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use bpfkit::asm::{Imm64, Insn, RawInsn, decode};
+use bpfkit::asm::{AnyReg, Call, Imm64, Insn, RawInsn, Target, decode};
 use bpfkit::prog::Program;
 
 use crate::args::{Args, Word, is_prefix};
@@ -24,8 +31,6 @@ use crate::text;
 
 /// The opcode of `LD_IMM64`, the one instruction of two slots.
 const LD_IMM64: u8 = 0x18;
-/// The opcode of `call` (`BPF_JMP | BPF_CALL`).
-const CALL: u8 = 0x85;
 
 /// What to print besides each instruction.
 #[derive(Clone, Debug, Default)]
@@ -115,10 +120,14 @@ fn dump(progs: &[Program], options: &DumpOptions, output: Output) -> Result<(), 
             if output.json {
                 w.null();
             }
-        } else if output.json {
-            write_json(&mut w, &slots, options.opcodes);
         } else {
-            text.push_str(&plain(&slots, options.opcodes));
+            // Where the subprograms' code is, to name local calls' targets.
+            let ksyms = prog.jited_ksyms()?;
+            if output.json {
+                write_json(&mut w, &slots, &ksyms, options.opcodes);
+            } else {
+                text.push_str(&plain(&slots, &ksyms, options.opcodes));
+            }
         }
         if output.json && several {
             w.end_object();
@@ -149,31 +158,120 @@ fn strip_os_error(e: &std::io::Error) -> String {
     full.split(" (os error").next().unwrap_or(&full).to_owned()
 }
 
+/// An instruction of a translated program, with the two forms only the
+/// kernel writes (after `jit_subprogs`), which the decoder keeps as raw
+/// bytes.
+enum Xlated {
+    /// An instruction the decoder reads.
+    Insn(Insn),
+    /// A call of a subprogram (`BPF_PSEUDO_CALL`): the kernel moved the pc
+    /// offset into `off` and put the subprogram's index into `imm`.
+    LocalCall {
+        /// The offset to the subprogram, from the next instruction.
+        pc: i16,
+        /// The subprogram's index in the program's `jited_ksyms`.
+        index: i32,
+    },
+    /// The address of a subprogram (`LD_IMM64` with `BPF_PSEUDO_FUNC`, e.g. a
+    /// `bpf_loop` callback): the second slot's `imm` holds its index.
+    SubprogAddr {
+        /// The register loaded.
+        dst: AnyReg,
+        /// The offset to the subprogram, from the next instruction.
+        pc: i32,
+    },
+}
+
+impl Xlated {
+    /// The instruction whose slots are `slots` (two for an `LD_IMM64`).
+    fn read(slots: &[RawInsn]) -> Xlated {
+        // The kernel's forms, put back into the ones the decoder knows:
+        // pc offset in `imm`, nothing in the second slot's `imm`.
+        match *slots {
+            [first] => {
+                let call = RawInsn::new(first.code, first.dst(), first.src(), 0, first.off.into());
+                if let (Insn::Call(Call::Local(_)), _) = decode(&[call]) {
+                    return Xlated::LocalCall { pc: first.off, index: first.imm };
+                }
+            }
+            [first, second] => {
+                let second = RawInsn::new(second.code, second.dst(), second.src(), second.off, 0);
+                if let (Insn::LdImm64 { dst, value: Imm64::Func(Target::Offset(pc)) }, 2) =
+                    decode(&[first, second])
+                {
+                    return Xlated::SubprogAddr { dst, pc };
+                }
+            }
+            _ => {}
+        }
+        Xlated::Insn(decode(slots).0)
+    }
+
+    /// The `imm` of a helper or kfunc call, which the verifier turned into
+    /// the function's offset from `__bpf_call_base`.
+    fn kernel_call(&self) -> Option<i32> {
+        match self {
+            Xlated::Insn(Insn::Call(Call::Helper(id))) => Some(id.0),
+            Xlated::Insn(Insn::Call(Call::Kfunc { btf_id, .. })) => Some(*btf_id),
+            _ => None,
+        }
+    }
+
+    /// The instruction's text; `ksyms` are the program's `jited_ksyms`.
+    fn text(&self, symbols: Option<&CallSymbols>, ksyms: &[u64]) -> String {
+        match self {
+            Xlated::LocalCall { pc, index } => {
+                format!("call pc{pc:+}{}", local_call_target(*index, symbols, ksyms))
+            }
+            Xlated::SubprogAddr { dst, pc } => format!("{dst} = subprog[{pc:+}] ll"),
+            Xlated::Insn(insn) => match self.kernel_call().and_then(|imm| symbols?.name(imm)) {
+                Some(function) => format!("call {function}"),
+                None => disasm(insn),
+            },
+        }
+    }
+}
+
+/// What bpftool's `print_call_pcrel` prints after `call pc+N`: nothing for
+/// a program without JIT-compiled functions, else `#` and the symbol of the
+/// subprogram's code (`bpf_prog_<tag>_<function>`), or its address when
+/// kallsyms has no name for it.
+fn local_call_target(index: i32, symbols: Option<&CallSymbols>, ksyms: &[u64]) -> String {
+    if ksyms.is_empty() {
+        return String::new();
+    }
+    // As bpftool: the subprogram's entry in `jited_ksyms`, or else
+    // `__bpf_call_base` plus the index.
+    let address = match usize::try_from(index).ok().and_then(|i| ksyms.get(i)) {
+        Some(&address) => address,
+        None => symbols.map_or(0, CallSymbols::base).wrapping_add_signed(i64::from(index)),
+    };
+    match symbols.and_then(|s| s.name_at(address)) {
+        Some(name) => format!("#{name}"),
+        None => format!("#0x{address:x}"),
+    }
+}
+
 /// One instruction per entry: where it starts, its text, its slots.
-fn instructions(slots: &[RawInsn]) -> Vec<(usize, String, &[RawInsn])> {
-    let calls: Vec<i32> = slots.iter().filter(|s| is_kernel_call(s)).map(|s| s.imm).collect();
-    let symbols = if calls.is_empty() { None } else { CallSymbols::load(&calls) };
-    let mut out = Vec::new();
+/// `ksyms` are the program's `jited_ksyms`.
+fn instructions<'a>(slots: &'a [RawInsn], ksyms: &[u64]) -> Vec<(usize, String, &'a [RawInsn])> {
+    let mut read = Vec::new();
     let mut at = 0;
     while at < slots.len() {
         // As bpftool does: LD_IMM64 takes two slots whatever follows.
         let width = if slots[at].code == LD_IMM64 && at + 1 < slots.len() { 2 } else { 1 };
-        let (insn, _) = decode(&slots[at..at + width]);
-        let named = symbols.as_ref().filter(|_| is_kernel_call(&slots[at]));
-        let text = match named.and_then(|s| s.name(slots[at].imm)) {
-            Some(function) => format!("call {function}"),
-            None => disasm(&insn),
-        };
-        out.push((at, text, &slots[at..at + width]));
+        read.push((at, Xlated::read(&slots[at..at + width]), &slots[at..at + width]));
         at += width;
     }
-    out
-}
-
-/// A call of a helper or kfunc (`src_reg` 0 or 2), whose `imm` the
-/// verifier turned into the function's offset from `__bpf_call_base`.
-fn is_kernel_call(slot: &RawInsn) -> bool {
-    slot.code == CALL && matches!(slot.src(), 0 | 2)
+    let calls: Vec<i32> = read.iter().filter_map(|(_, insn, _)| insn.kernel_call()).collect();
+    // Subprogram calls are named only by the symbols of JIT-compiled code.
+    let named_locals = !ksyms.is_empty()
+        && read.iter().any(|(_, insn, _)| matches!(insn, Xlated::LocalCall { .. }));
+    let symbols =
+        if calls.is_empty() && !named_locals { None } else { CallSymbols::load(&calls, ksyms) };
+    read.into_iter()
+        .map(|(at, insn, slots)| (at, insn.text(symbols.as_ref(), ksyms), slots))
+        .collect()
 }
 
 /// bpfkit's text for an instruction of a translated program: map
@@ -191,9 +289,9 @@ fn disasm(insn: &Insn) -> String {
 }
 
 /// The dump as `bpftool prog dump xlated` prints it.
-fn plain(slots: &[RawInsn], opcodes: bool) -> String {
+fn plain(slots: &[RawInsn], ksyms: &[u64], opcodes: bool) -> String {
     let mut s = String::new();
-    for (at, text, insn_slots) in instructions(slots) {
+    for (at, text, insn_slots) in instructions(slots, ksyms) {
         // C's "% 4d": a space for the sign, then at least three digits' width.
         writeln!(s, " {at:>3}: {text}").ok();
         if opcodes {
@@ -210,9 +308,9 @@ fn plain(slots: &[RawInsn], opcodes: bool) -> String {
 
 /// The dump as `bpftool -j prog dump xlated` prints it: an array of
 /// `{"disasm": ...}`, with `"opcodes"` on request.
-fn write_json(w: &mut JsonWriter, slots: &[RawInsn], opcodes: bool) {
+fn write_json(w: &mut JsonWriter, slots: &[RawInsn], ksyms: &[u64], opcodes: bool) {
     w.start_array();
-    for (_, text, insn_slots) in instructions(slots) {
+    for (_, text, insn_slots) in instructions(slots, ksyms) {
         w.start_object().string_field("disasm", &text);
         if opcodes {
             let first = insn_slots[0];
@@ -256,20 +354,63 @@ mod tests {
             RawInsn::new(0x95, 0, 0, 0, 0),
         ];
         assert_eq!(
-            plain(&slots, false),
+            plain(&slots, &[], false),
             "   0: r1 = map[id:5] ll\n   2: r2 = map[id:6][0]+312 ll\n   4: r0 = 2\n   5: exit\n"
         );
-        let with_bytes = plain(&slots[4..], true);
+        let with_bytes = plain(&slots[4..], &[], true);
         assert_eq!(
             with_bytes,
             "   0: r0 = 2\n       b7 00 00 00 02 00 00 00\n   1: exit\n       95 00 00 00 00 00 00 00\n"
         );
     }
 
+    /// A main program calling subprogram 1 (at 3) and loading the address
+    /// of subprogram 2 (at 6), which calls subprogram 1 back, as the kernel
+    /// hands them back: pc offset in `off`, index in `imm`.
+    fn with_subprograms() -> Vec<RawInsn> {
+        vec![
+            RawInsn::new(0x85, 0, 1, 1, 1),
+            RawInsn::new(0x18, 2, 4, 0, 3),
+            RawInsn::new(0, 0, 0, 0, 2),
+            RawInsn::new(0x95, 0, 0, 0, 0),
+            RawInsn::new(0xb7, 0, 0, 0, 0),
+            RawInsn::new(0x95, 0, 0, 0, 0),
+            RawInsn::new(0x85, 0, 1, -4, 1),
+            RawInsn::new(0x95, 0, 0, 0, 0),
+        ]
+    }
+
+    #[test]
+    fn subprogram_calls_and_addresses_read_as_bpftool_reads_them() {
+        // Interpreted: no JIT-compiled functions, no target.
+        assert_eq!(
+            plain(&with_subprograms(), &[], false),
+            "   0: call pc+1\n   1: r2 = subprog[+3] ll\n   3: exit\n   4: r0 = 0\n   5: exit\n\
+             \x20  6: call pc-4\n   7: exit\n"
+        );
+        // JIT-compiled at addresses kallsyms does not name: the address.
+        let ksyms = [0x10, 0xffff_ffff_c0de_0011, 0x12];
+        let text = plain(&with_subprograms(), &ksyms, false);
+        assert!(text.starts_with("   0: call pc+1#0xffffffffc0de0011\n"), "{text}");
+        assert!(text.contains("\n   6: call pc-4#0xffffffffc0de0011\n"), "{text}");
+    }
+
+    #[test]
+    fn a_subprogram_call_is_never_read_as_an_ordinary_one() {
+        // `off` 0 and `imm` 1 would read as `call pc+1`; in a translated
+        // program it is subprogram 1, at pc+0.
+        let slots = [RawInsn::new(0x85, 0, 1, 0, 1)];
+        assert_eq!(plain(&slots, &[], false), "   0: call pc+0\n");
+        // A helper call's `imm` is no pc offset.
+        let mut w = JsonWriter::new(false);
+        write_json(&mut w, &[RawInsn::new(0x85, 0, 0, 0, 0x7fff_fff0)], &[], false);
+        assert!(!w.finish().contains("pc"));
+    }
+
     #[test]
     fn wide_indexes_keep_the_sign_space() {
         let slots = vec![RawInsn::new(0x95, 0, 0, 0, 0); 1001];
-        let text = plain(&slots, false);
+        let text = plain(&slots, &[], false);
         assert!(text.contains("\n 999: exit\n 1000: exit\n"), "{}", &text[text.len() - 40..]);
     }
 
@@ -277,7 +418,7 @@ mod tests {
     fn json_opcodes_run_into_the_second_slot() {
         let slots = [RawInsn::new(0x18, 1, 1, 0, 0x0021_3141), RawInsn::new(0, 0, 0, 0, 0)];
         let mut w = JsonWriter::new(false);
-        write_json(&mut w, &slots, true);
+        write_json(&mut w, &slots, &[], true);
         assert_eq!(
             w.finish(),
             "[{\"disasm\":\"r1 = map[id:2175297] ll\",\"opcodes\":{\"code\":\"0x18\",\
