@@ -1,8 +1,9 @@
 //! `bpfkit asm` and `bpfkit disasm`, run as the binary.
 //!
 //! A file of every row of `tests/golden/insns.tsv` (one instruction of every
-//! form, and more) assembles to the table's bytes, which `llvm-mc` confirms
-//! when it is installed (`BPFKIT_REQUIRE_LLVM=1`: a missing LLVM fails);
+//! form, and more) assembles to the table's bytes, which `llvm-mc` 14 and 19
+//! confirm when installed (each missing one a visible skip;
+//! `BPFKIT_REQUIRE_LLVM=1`: a missing LLVM fails);
 //! `disasm` of those bytes prints our `Display` of each row, which
 //! assembles back to the same bytes; `--raw` works both ways; bad input
 //! exits 2 naming `FILE:LINE:COLUMN`.
@@ -12,7 +13,7 @@
 mod common;
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use bpfkit::asm::{RawInsn, decode};
@@ -104,26 +105,10 @@ fn asm_prints_the_golden_bytes_of_every_row() {
 // llvm-mc
 // ---------------------------------------------------------------------------
 
-fn installed(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Skips visibly, or fails under `BPFKIT_REQUIRE_LLVM=1`.
-fn skip(why: &str) {
-    let required = std::env::var_os("BPFKIT_REQUIRE_LLVM").is_some_and(|v| v == "1");
-    assert!(!required, "BPFKIT_REQUIRE_LLVM=1 but {why}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}; install llvm-mc to compare with LLVM");
-}
-
 /// The bytes `tool -triple bpfel -show-encoding` gives for `source`.
-fn llvm_mc_bytes(tool: &str, flag: &str, source: &str) -> Vec<u8> {
+fn llvm_mc_bytes(tool: &Path, source: &str) -> Vec<u8> {
     let mut child = Command::new(tool)
-        .args(["-triple", "bpfel", "-show-encoding", flag])
+        .args(["-triple", "bpfel", "-show-encoding"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -135,7 +120,7 @@ fn llvm_mc_bytes(tool: &str, flag: &str, source: &str) -> Vec<u8> {
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.trim().is_empty(), "{tool} {flag}: {stderr}");
+    assert!(out.status.success() && stderr.trim().is_empty(), "{}: {stderr}", tool.display());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut bytes = Vec::new();
     for line in stdout.lines() {
@@ -150,13 +135,14 @@ fn llvm_mc_bytes(tool: &str, flag: &str, source: &str) -> Vec<u8> {
 #[test]
 fn asm_agrees_with_llvm_mc() {
     let rows = rows();
-    let mut compared = 0;
-    // LLVM 14 reads the rows it confirmed; LLVM 19 with v4 reads every LLVM row.
+    // LLVM 14 reads the rows it confirmed; LLVM 19 reads every LLVM row. No
+    // flag: -mcpu and -mattr change nothing llvm-mc does for BPF.
+    let unchecked = "bpfkit asm";
     let tools = [
-        (["llvm-mc-14", "llvm-mc"].into_iter().find(|t| installed(t)), "-mattr=+alu32", true),
-        (Some("llvm-mc-19").filter(|t| installed(t)), "-mcpu=v4", false),
+        (common::require_llvm_tool("llvm-mc", 14, unchecked), true),
+        (common::require_llvm_tool("llvm-mc", 19, unchecked), false),
     ];
-    for (tool, flag, llvm14_only) in tools {
+    for (tool, llvm14_only) in tools {
         let Some(tool) = tool else { continue };
         let chosen: Vec<&Row> = rows
             .iter()
@@ -165,12 +151,8 @@ fn asm_agrees_with_llvm_mc() {
         let source = program(&chosen);
         let ours = bpfkit_with_input(&["asm"], source.as_bytes()).success().stdout;
         assert_eq!(ours, hex_lines(&chosen));
-        let theirs = llvm_mc_bytes(tool, flag, &source);
-        assert_eq!(bytes_of_hex(&ours), theirs, "{tool} {flag} disagrees with bpfkit asm");
-        compared += 1;
-    }
-    if compared == 0 {
-        skip("neither llvm-mc (LLVM 14) nor llvm-mc-19 is installed");
+        let theirs = llvm_mc_bytes(&tool, &source);
+        assert_eq!(bytes_of_hex(&ours), theirs, "{} disagrees with bpfkit asm", tool.display());
     }
 }
 

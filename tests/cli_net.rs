@@ -85,8 +85,8 @@ impl Scene {
 
     /// bpftool's answer, or `None` (the comparison skips) without bpftool.
     fn bpftool(&self, args: &[&str]) -> Option<Run> {
-        common::bpftool(&["version"])?;
-        Some(self.exec("bpftool", args))
+        let bpftool = common::require_bpftool()?;
+        Some(self.exec(bpftool.to_str().unwrap(), args))
     }
 
     fn ifindex(&self, dev: &str) -> u32 {

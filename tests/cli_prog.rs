@@ -461,33 +461,30 @@ define dso_local i32 @FUNC(ptr %ctx) section "xdp" !dbg !10 {
 !17 = !DILocalVariable(name: "ctx", arg: 1, scope: !10, file: !1, line: 1, type: !14)
 "#;
 
-/// Compiles [`LONG_NAME_IR`] with `llc` and loads it with bpftool (bpfkit
-/// loads no BTF), pinned at `pin`. `None` when either tool is missing.
+/// Compiles [`LONG_NAME_IR`] with LLVM 19's `llc` and loads it with bpftool
+/// (bpfkit loads no BTF), pinned at `pin`. `None` (a visible skip) when
+/// either tool is missing.
 fn load_with_btf(function: &str, pin: &std::path::Path) -> Option<()> {
     load_ir(&LONG_NAME_IR.replace("FUNC", function), pin)
 }
 
-/// Compiles LLVM IR with `llc` and loads it with bpftool, pinned at `pin`.
-/// `None` when either tool is missing.
+/// Compiles LLVM IR with LLVM 19's `llc` and loads it with bpftool, pinned
+/// at `pin`. `None` (a visible skip) when either tool is missing.
 fn load_ir(source: &str, pin: &std::path::Path) -> Option<()> {
+    // LLVM 14's llc cannot read opaque pointers (`ptr`).
+    let llc = common::require_llvm_tool("llc", 19, "BTF-built programs")?;
+    common::require_bpftool()?;
     let dir = std::env::temp_dir().join(unique("bpfkit-btf-"));
     std::fs::create_dir_all(&dir).unwrap();
     let (ir, obj) = (dir.join("prog.ll"), dir.join("prog.o"));
     std::fs::write(&ir, source).unwrap();
-    let compiled = ["llc-19", "llc"].iter().any(|llc| {
-        std::process::Command::new(llc)
-            .args(["-march=bpf", "-filetype=obj", "-o"])
-            .arg(&obj)
-            .arg(&ir)
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if !compiled {
-        use std::io::Write;
-        let _ =
-            writeln!(std::io::stderr(), "SKIPPED: no llc that compiles BPF with opaque pointers");
-        return None;
-    }
+    let compiled = std::process::Command::new(llc)
+        .args(["-march=bpf", "-filetype=obj", "-o"])
+        .arg(&obj)
+        .arg(&ir)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(compiled, "llc-19 does not compile {}", ir.display());
     let loaded = bpftool(&["prog", "load", obj.to_str().unwrap(), pin.to_str().unwrap()])?;
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(loaded.status, Some(0), "{loaded:?}");

@@ -1,5 +1,10 @@
-//! Shared test support: the kernel gate, unique names, RAII guards.
+//! Shared test support: the kernel gate, the optional tools (`tools.rs`),
+//! unique names, RAII guards.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+
+mod tools;
+#[allow(unused_imports)] // each test binary uses some of them
+pub use tools::{Require, llvm_tool, require_bpftool, require_llvm_tool, skip, tool};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -21,15 +26,10 @@ pub fn kernel_available() -> bool {
     match probe {
         Ok(()) => true,
         Err(why) => {
-            if std::env::var_os("BPFKIT_REQUIRE_KERNEL").is_some_and(|v| v != "0" && !v.is_empty())
-            {
-                panic!("BPFKIT_REQUIRE_KERNEL is set but bpf(2) is not usable here: {why}");
-            }
-            // Straight to stderr: libtest captures eprintln! of passing tests.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: bpf(2) is not usable here ({why}); run as root to test in the kernel"
+            skip(
+                Require::Kernel,
+                &format!("bpf(2) is not usable here ({why})"),
+                "run as root to test in the kernel",
             );
             false
         }
@@ -398,19 +398,6 @@ pub fn bpfkit_with_input(args: &[&str], input: &[u8]) -> Run {
 /// Runs Debian's `bpftool`, the reference the inspector is compared with.
 /// Without it the test skips, unless `BPFKIT_REQUIRE_BPFTOOL=1`.
 pub fn bpftool(args: &[&str]) -> Option<Run> {
-    let found = std::process::Command::new("bpftool")
-        .arg("version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        if std::env::var_os("BPFKIT_REQUIRE_BPFTOOL").is_some_and(|v| v != "0" && !v.is_empty()) {
-            panic!("BPFKIT_REQUIRE_BPFTOOL is set but bpftool is not installed");
-        }
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "SKIPPED: bpftool is not installed");
-        return None;
-    }
-    Some(spawn("bpftool", args, None))
+    let path = require_bpftool()?;
+    Some(spawn_with(std::process::Command::new(path), args, None))
 }

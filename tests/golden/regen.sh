@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # Re-check every LLVM-confirmed row of insns.tsv: assemble column 3 (text) with each installed llvm-mc
 # and compare the bytes with column 2 (hex).
-#   oracle llvm14+llvm19 -> checked with llvm-mc-19 (-mcpu=v4) and LLVM 14 llvm-mc (-mattr=+alu32)
-#   oracle llvm19        -> checked with llvm-mc-19 only
+#   oracle llvm14+llvm19 -> checked with LLVM 19's llvm-mc and LLVM 14's llvm-mc
+#   oracle llvm19        -> checked with LLVM 19's llvm-mc only
 #   oracle kernel-doc    -> not checked (no LLVM spelling)
-# Override tool names with LLVM_MC19=... / LLVM_MC14=... . Exit 0 = all checked rows match,
-# 1 = mismatch or assembler error (listed), 2 = no llvm-mc installed (nothing checked).
+# No -mcpu/-mattr flag: llvm-mc reads and encodes every BPF form the same with or without them (see insns.tsv).
+# LLVM N's llvm-mc is llvm-mc-N, or a plain llvm-mc whose --version says LLVM N. Override with
+# LLVM_MC19=... / LLVM_MC14=... ; set one empty (LLVM_MC14=) to skip that version. A version not found is
+# skipped with a line saying so. Exit 0 = all checked rows match, 1 = mismatch or assembler error (listed),
+# 2 = no llvm-mc found (nothing checked).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tsv=$here/insns.tsv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-pick() { for t in "$@"; do command -v "$t" >/dev/null 2>&1 && { echo "$t"; return; }; done; }
-mc19=${LLVM_MC19:-$(pick llvm-mc-19)}
-mc14=${LLVM_MC14:-$(pick llvm-mc-14 llvm-mc)}
+# llvm_mc MAJOR: the name of LLVM MAJOR's llvm-mc, or nothing.
+llvm_mc() {
+  if command -v "llvm-mc-$1" >/dev/null 2>&1; then echo "llvm-mc-$1"
+  elif command -v llvm-mc >/dev/null 2>&1 && llvm-mc --version 2>/dev/null | grep -q "LLVM version $1\."; then echo llvm-mc
+  fi
+  return 0
+}
+mc19=${LLVM_MC19-$(llvm_mc 19)}
+mc14=${LLVM_MC14-$(llvm_mc 14)}
 
 fail=0 ran=0
 # check NAME TOOL ORACLE_REGEX MC_ARGS...
 check() {
   local name=$1 tool=$2 re=$3; shift 3
-  if [[ -z $tool ]] || ! command -v "$tool" >/dev/null 2>&1; then echo "skip $name: assembler not installed"; return; fi
+  if [[ -z $tool ]] || ! command -v "$tool" >/dev/null 2>&1; then
+    echo "skip $name: ${tool:-llvm-mc of LLVM ${name#llvm}} is not installed"; return
+  fi
   ran=1
   awk -F'\t' -v re="$re" '!/^#/ && NF == 4 && $4 ~ re { print $1 "\t" $2 "\t" $3 }' "$tsv" > "$tmp/rows"
   cut -f3 "$tmp/rows" > "$tmp/in.s"
@@ -47,8 +58,8 @@ check() {
   else echo "ok   $name ($tool): $n rows"; fi
 }
 
-check llvm19 "$mc19" '^(llvm14[+])?llvm19$' -mcpu=v4
-check llvm14 "$mc14" '^llvm14[+]llvm19$' -mattr=+alu32
+check llvm19 "$mc19" '^(llvm14[+])?llvm19$'
+check llvm14 "$mc14" '^llvm14[+]llvm19$'
 
 if [[ $ran -eq 0 ]]; then echo "no llvm-mc found: nothing checked"; exit 2; fi
 exit $fail

@@ -1,0 +1,121 @@
+if w0 == 5 goto +3
+if w1 == -1 goto -2
+if w2 == 0 goto +0
+if w3 == 2147483647 goto +32767
+if w4 == -2147483648 goto -32768
+if w0 == w1 goto +3
+if w1 == w3 goto -2
+if w2 == w5 goto +0
+if w3 == w7 goto +32767
+if w4 == w9 goto -32768
+if w1 > -1 goto +3
+if w2 > 0 goto -2
+if w3 > 2147483647 goto +0
+if w4 > -2147483648 goto +32767
+if w5 > 5 goto -32768
+if w1 > w2 goto +3
+if w2 > w4 goto -2
+if w3 > w6 goto +0
+if w4 > w8 goto +32767
+if w5 > w10 goto -32768
+if w2 >= 0 goto +3
+if w3 >= 2147483647 goto -2
+if w4 >= -2147483648 goto +0
+if w5 >= 5 goto +32767
+if w6 >= -1 goto -32768
+if w2 >= w3 goto +3
+if w3 >= w5 goto -2
+if w4 >= w7 goto +0
+if w5 >= w9 goto +32767
+if w6 >= w0 goto -32768
+if w3 & 2147483647 goto +3
+if w4 & -2147483648 goto -2
+if w5 & 5 goto +0
+if w6 & -1 goto +32767
+if w7 & 0 goto -32768
+if w3 & w4 goto +3
+if w4 & w6 goto -2
+if w5 & w8 goto +0
+if w6 & w10 goto +32767
+if w7 & w1 goto -32768
+if w4 != -2147483648 goto +3
+if w5 != 5 goto -2
+if w6 != -1 goto +0
+if w7 != 0 goto +32767
+if w8 != 2147483647 goto -32768
+if w4 != w5 goto +3
+if w5 != w7 goto -2
+if w6 != w9 goto +0
+if w7 != w0 goto +32767
+if w8 != w2 goto -32768
+if w5 s> 5 goto +3
+if w6 s> -1 goto -2
+if w7 s> 0 goto +0
+if w8 s> 2147483647 goto +32767
+if w9 s> -2147483648 goto -32768
+if w5 s> w6 goto +3
+if w6 s> w8 goto -2
+if w7 s> w10 goto +0
+if w8 s> w1 goto +32767
+if w9 s> w3 goto -32768
+if w6 s>= -1 goto +3
+if w7 s>= 0 goto -2
+if w8 s>= 2147483647 goto +0
+if w9 s>= -2147483648 goto +32767
+if w10 s>= 5 goto -32768
+if w6 s>= w7 goto +3
+if w7 s>= w9 goto -2
+if w8 s>= w0 goto +0
+if w9 s>= w2 goto +32767
+if w10 s>= w4 goto -32768
+if w7 < 0 goto +3
+if w8 < 2147483647 goto -2
+if w9 < -2147483648 goto +0
+if w10 < 5 goto +32767
+if w0 < -1 goto -32768
+if w7 < w8 goto +3
+if w8 < w10 goto -2
+if w9 < w1 goto +0
+if w10 < w3 goto +32767
+if w0 < w5 goto -32768
+if w8 <= 2147483647 goto +3
+if w9 <= -2147483648 goto -2
+if w10 <= 5 goto +0
+if w0 <= -1 goto +32767
+if w1 <= 0 goto -32768
+if w8 <= w9 goto +3
+if w9 <= w0 goto -2
+if w10 <= w2 goto +0
+if w0 <= w4 goto +32767
+if w1 <= w6 goto -32768
+if w9 s< -2147483648 goto +3
+if w10 s< 5 goto -2
+if w0 s< -1 goto +0
+if w1 s< 0 goto +32767
+if w2 s< 2147483647 goto -32768
+if w9 s< w10 goto +3
+if w10 s< w1 goto -2
+if w0 s< w3 goto +0
+if w1 s< w5 goto +32767
+if w2 s< w7 goto -32768
+if w10 s<= 5 goto +3
+if w0 s<= -1 goto -2
+if w1 s<= 0 goto +0
+if w2 s<= 2147483647 goto +32767
+if w3 s<= -2147483648 goto -32768
+if w10 s<= w0 goto +3
+if w0 s<= w2 goto -2
+if w1 s<= w4 goto +0
+if w2 s<= w6 goto +32767
+if w3 s<= w8 goto -32768
+gotol +0
+gotol +5
+gotol -5
+gotol +32767
+gotol -32768
+gotol +32768
+gotol -32769
+gotol +100000
+gotol -100000
+gotol +2147483647
+gotol -2147483648
