@@ -18,37 +18,43 @@
 //! Without LLVM 19 the tests skip, saying so; `BPFKIT_REQUIRE_LLVM=1` makes
 //! that a failure.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use bpfkit::asm::{RawInsn, decode, parse};
 
-fn installed(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+mod common;
+
+/// LLVM 19's assembler and disassembler, found once.
+static LLVM19: OnceLock<Option<(PathBuf, PathBuf)>> = OnceLock::new();
 
 /// Whether LLVM 19's assembler and disassembler are here; a visible skip
 /// (or, under `BPFKIT_REQUIRE_LLVM=1`, a failure) when not.
 fn llvm19() -> bool {
-    if installed("llvm-mc-19") && installed("llvm-objdump-19") {
-        return true;
+    let found = LLVM19.get_or_init(|| {
+        let what = "the disassembler and the text assembler";
+        let mc = common::require_llvm_tool("llvm-mc", 19, what)?;
+        let objdump = common::require_llvm_tool("llvm-objdump", 19, what)?;
+        Some((mc, objdump))
+    });
+    if found.is_none() {
+        // The first test to look said why; each test says it skips.
+        common::skip(common::Require::Llvm, "LLVM 19 is not installed", "nothing compared");
     }
-    let why = "llvm-mc-19 and llvm-objdump-19 are not both installed";
-    assert!(
-        std::env::var_os("BPFKIT_REQUIRE_LLVM").is_none_or(|v| v != "1"),
-        "BPFKIT_REQUIRE_LLVM=1 but {why}"
-    );
-    eprintln!("SKIPPED: {why}; install llvm-19 to compare with LLVM 19");
-    false
+    found.is_some()
+}
+
+fn mc19() -> &'static Path {
+    &LLVM19.get().and_then(Option::as_ref).expect("llvm19() said yes").0
+}
+
+fn objdump19() -> &'static Path {
+    &LLVM19.get().and_then(Option::as_ref).expect("llvm19() said yes").1
 }
 
 /// A scratch directory removed on drop.
@@ -80,14 +86,14 @@ fn objdump(slots: &[RawInsn], tag: &str) -> BTreeMap<usize, String> {
         text.push_str(&format!("\t.quad {:#x}\n", slot.to_word()));
     }
     std::fs::write(&source, text).unwrap();
-    let status = Command::new("llvm-mc-19")
+    let status = Command::new(mc19())
         .args(["-triple", "bpfel", "-filetype=obj", "-o"])
         .arg(&object)
         .arg(&source)
         .status()
         .unwrap();
     assert!(status.success());
-    let out = Command::new("llvm-objdump-19")
+    let out = Command::new(objdump19())
         .args(["-d", "-z", "--mattr=+alu32", "--no-print-imm-hex", "--no-show-raw-insn"])
         .arg(&object)
         .output()
@@ -128,7 +134,7 @@ fn llvm_mc(lines: &[String]) -> Vec<Result<Vec<RawInsn>, String>> {
 /// that makes two encodings, or an error, cannot shift the others; `.8byte`
 /// and `.quad` come back as `.quad VALUE`, their word.
 fn llvm_mc_batch(lines: &[String]) -> Option<Vec<Result<Vec<RawInsn>, String>>> {
-    let mut child = Command::new("llvm-mc-19")
+    let mut child = Command::new(mc19())
         .args(["-triple", "bpfel", "-mcpu=v4", "-show-encoding"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
