@@ -336,3 +336,14 @@ fn the_kernel_judges_a_write_to_r10() {
     assert!(text.contains("frame pointer is read only"), "{text}");
     assert!(text.contains("line 2"), "{text}");
 }
+
+/// Two `.8byte` words that happen to spell an `LD_IMM64` stay two words:
+/// the listing decodes each instruction from its own slots.
+#[test]
+fn raw_words_that_spell_a_wide_load_stay_raw() {
+    let b = parse(".8byte 0x18\n.8byte 0\nexit").unwrap();
+    let prog = b.assemble().unwrap();
+    assert_eq!(prog.to_string(), ".8byte 0x0000000000000018\n.8byte 0x0000000000000000\nexit\n");
+    let again = parse(&prog.to_string()).unwrap().assemble().unwrap();
+    assert_eq!(again.insns(), prog.insns());
+}

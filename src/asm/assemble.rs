@@ -425,9 +425,12 @@ impl Assembled {
         (slot < self.insns.len()).then(|| self.decode_at(self.lines.first_slot(slot)))
     }
 
-    /// The instruction starting at slot `start`, decoded from its slots.
+    /// The instruction starting at slot `start`, decoded from its own slots
+    /// only: two raw words that happen to spell an `LD_IMM64` stay two.
     fn decode_at(&self, start: usize) -> Insn {
-        let (mut insn, _) = decode(self.insns.get(start..).unwrap_or_default());
+        let wide = start + 1 < self.insns.len() && self.lines.first_slot(start + 1) == start;
+        let end = if wide { start + 2 } else { start + 1 };
+        let (mut insn, _) = decode(self.insns.get(start..end).unwrap_or_default());
         if let Ok(k) = self.named.binary_search_by_key(&start, |(slot, _)| *slot) {
             if let Insn::LdImm64 {
                 value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
