@@ -6,7 +6,7 @@
 //! Each returns `Err` with what broke; a panic inside bpfkit is a failure
 //! too (the fuzzer reports it as a crash, the replay test catches it).
 
-use bpfkit::asm::{RawInsn, decode_all, parse};
+use bpfkit::asm::{RawInsn, disassemble, parse};
 
 /// `parse(text)` and assemble; if both succeed, the program's `Display`
 /// must parse and assemble again to the same slots, the same maps by
@@ -43,16 +43,6 @@ pub fn parse_round_trip(text: &str) -> Result<(), String> {
 /// The slots of `bytes`, 8 at a time; a partial last slot is dropped.
 pub fn slots_of(bytes: &[u8]) -> Vec<RawInsn> {
     bytes.chunks_exact(8).filter_map(|c| c.try_into().ok()).map(RawInsn::from_bytes).collect()
-}
-
-/// The text `bpfkit disasm` prints for `slots` (src/bin/bpfkit/disasm.rs):
-/// one instruction a line, `.8byte 0x...` for a slot that is none.
-///
-/// The library has no function for this; the one wanted, beside `decode_all`
-/// in `bpfkit::asm`, is `pub fn disassemble(slots: &[RawInsn]) -> String`
-/// with `parse(&disassemble(s))?.assemble()?.insns() == s` for every `s`.
-pub fn disassemble(slots: &[RawInsn]) -> String {
-    decode_all(slots).iter().map(|insn| format!("{insn}\n")).collect()
 }
 
 /// `asm(disasm(x)) == x`: the slots of `bytes`, disassembled, must parse

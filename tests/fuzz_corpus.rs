@@ -160,7 +160,7 @@ fn the_disasm_property_prints_what_bpfkit_disasm_prints() {
             file.display(),
             String::from_utf8_lossy(&out.stderr)
         );
-        let want = properties::disassemble(&properties::slots_of(&input));
+        let want = bpfkit::asm::disassemble(&properties::slots_of(&input));
         assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{}", file.display());
         compared += 1;
     }

@@ -14,7 +14,8 @@
 
 use std::fmt;
 
-use super::encode::imm64_fields;
+use super::encode::{decode_all, imm64_fields};
+use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn, MapRef};
 use super::label::Target;
 use super::opcode::{AtomicOp, ByteOrder, Size, Width};
@@ -220,4 +221,22 @@ impl fmt::Display for Insn {
             Insn::Raw(raw) => write!(f, ".8byte {:#018x}", raw.to_word()),
         }
     }
+}
+
+/// The text of `slots`, one instruction a line, as `llvm-objdump-19 -d
+/// --mattr=+alu32 --no-print-imm-hex` prints them (`.8byte 0x...` for a slot
+/// that is no instruction, or has bits its instruction does not use), such
+/// that [`parse`](super::parse) reads it back to exactly `slots`.
+///
+/// ```
+/// use bpfkit::asm::{RawInsn, disassemble, parse};
+///
+/// let slots = [RawInsn::new(0xb7, 0, 0, 0, 2), RawInsn::new(0xff, 0, 0, 0, 0)];
+/// let text = disassemble(&slots);
+/// assert_eq!(text, "r0 = 2\n.8byte 0x00000000000000ff\n");
+/// assert_eq!(parse(&text)?.assemble()?.insns(), slots);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn disassemble(slots: &[RawInsn]) -> String {
+    decode_all(slots).iter().map(|insn| format!("{insn}\n")).collect()
 }

@@ -47,6 +47,7 @@ mod reg;
 mod source_map;
 
 pub use assemble::{AsmError, Assembled, MAX_INSNS};
+pub use display::disassemble;
 pub use encode::{EncodeError, decode, decode_all, encode};
 pub use helper::{Helper, HelperId};
 pub use insn::{RawInsn, insns_as_bytes};
