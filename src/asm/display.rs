@@ -97,19 +97,22 @@ fn ld_imm64(f: &mut fmt::Formatter<'_>, dst: AnyReg, value: &Imm64) -> fmt::Resu
         Imm64::Func(Target::Label(l)) => return write!(f, "{dst} = func({l}) ll"),
         _ => {}
     }
-    match imm64_fields(value) {
-        Ok((kind, imm, 0)) => write!(f, "ld_pseudo\t{dst}, {kind}, {}", imm as u32),
-        _ => match value {
-            Imm64::MapValue { map, offset } => {
-                write!(f, "{dst} = map_value({}, {offset}) ll", map.fd_number())
-            }
-            Imm64::BtfId { id, btf_fd } => write!(f, "{dst} = btf_id({id}, {btf_fd}) ll"),
-            Imm64::MapIdxValue { index, offset } => {
-                write!(f, "{dst} = map_idx_value({index}, {offset}) ll")
-            }
-            // Every other kind has a zero second slot.
-            other => write!(f, "{dst} = {other:?} ll"),
-        },
+    match (value, imm64_fields(value)) {
+        (_, Ok((kind, imm, 0))) => write!(f, "ld_pseudo\t{dst}, {kind}, {}", imm as u32),
+        (Imm64::MapValue { map, offset }, _) => {
+            write!(f, "{dst} = map_value({}, {offset}) ll", map.fd_number())
+        }
+        (Imm64::BtfId { id, btf_fd }, _) => write!(f, "{dst} = btf_id({id}, {btf_fd}) ll"),
+        (Imm64::MapIdxValue { index, offset }, _) => {
+            write!(f, "{dst} = map_idx_value({index}, {offset}) ll")
+        }
+        // A kind no variant has, as given (it does not encode, and the
+        // parser refuses it); every other form has a zero second slot.
+        (Imm64::Pseudo { kind, imm }, _) => write!(f, "ld_pseudo\t{dst}, {kind}, {}", *imm as u32),
+        (_, fields) => {
+            let (kind, imm, _) = fields.unwrap_or_default();
+            write!(f, "ld_pseudo\t{dst}, {kind}, {}", imm as u32)
+        }
     }
 }
 
