@@ -28,9 +28,8 @@ mod common;
 mod rng;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use bpfkit::asm::{
     AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, ProgramBuilder,
@@ -1092,18 +1091,8 @@ enum McLine {
 
 /// Assembles `lines` (one instruction each) in one `tool` run; one result per line.
 fn llvm_mc(tool: &Path, lines: &[String]) -> Vec<McLine> {
-    let mut child = Command::new(tool)
-        .args(["-triple", "bpfel", "-show-encoding"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
     let input = lines.join("\n") + "\n";
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out = common::run_with_input(tool, &["-triple", "bpfel", "-show-encoding"], input);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // `<stdin>:LINE:COL: error: MESSAGE`

@@ -12,9 +12,7 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use bpfkit::asm::{RawInsn, decode};
 use common::{bpfkit, bpfkit_with_input};
@@ -107,18 +105,8 @@ fn asm_prints_the_golden_bytes_of_every_row() {
 
 /// The bytes `tool -triple bpfel -show-encoding` gives for `source`.
 fn llvm_mc_bytes(tool: &Path, source: &str) -> Vec<u8> {
-    let mut child = Command::new(tool)
-        .args(["-triple", "bpfel", "-show-encoding"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = source.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out =
+        common::run_with_input(tool, &["-triple", "bpfel", "-show-encoding"], source.to_owned());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.trim().is_empty(), "{}: {stderr}", tool.display());
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -21,9 +21,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use bpfkit::asm::{RawInsn, decode, parse};
@@ -134,19 +133,10 @@ fn llvm_mc(lines: &[String]) -> Vec<Result<Vec<RawInsn>, String>> {
 /// that makes two encodings, or an error, cannot shift the others; `.8byte`
 /// and `.quad` come back as `.quad VALUE`, their word.
 fn llvm_mc_batch(lines: &[String]) -> Option<Vec<Result<Vec<RawInsn>, String>>> {
-    let mut child = Command::new(mc19())
-        .args(["-triple", "bpfel", "-mcpu=v4", "-show-encoding"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
     let input: String =
         lines.iter().enumerate().map(|(i, l)| format!("{l}\n.ascii \"@{i}\"\n")).collect();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
+    let out =
+        common::run_with_input(mc19(), &["-triple", "bpfel", "-mcpu=v4", "-show-encoding"], input);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && stderr.contains("PLEASE submit a bug report") {
         return None;

@@ -4,7 +4,9 @@
 
 mod tools;
 #[allow(unused_imports)] // each test binary uses some of them
-pub use tools::{Require, llvm_tool, require_bpftool, require_llvm_tool, skip, tool};
+pub use tools::{
+    Require, llvm_tool, require_bpftool, require_llvm_tool, run_with_input, skip, tool,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -136,3 +136,23 @@ pub fn require_bpftool() -> Option<PathBuf> {
         }
     }
 }
+
+/// Runs `tool ARGS` with `input` on its standard input, written from a
+/// thread so that a tool that answers before it has read everything cannot
+/// deadlock on a full pipe; its output, whatever its status.
+pub fn run_with_input(tool: &Path, args: &[&str], input: String) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} does not start: {e}", tool.display()));
+    let mut stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || stdin.as_mut().map(|s| s.write_all(input.as_bytes())));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{}: {e}", tool.display()));
+    // A tool that exits early (LLVM aborting) closes the pipe: not our error.
+    let _ = writer.join();
+    out
+}
