@@ -128,9 +128,7 @@ impl<'a> Lexer<'a> {
                         if self.byte(0) == b'\n' {
                             self.newline();
                         } else {
-                            let len =
-                                self.source[self.at..].chars().next().map_or(1, char::len_utf8);
-                            self.advance(len);
+                            self.next_char();
                         }
                     }
                     self.advance(2);
@@ -138,6 +136,12 @@ impl<'a> Lexer<'a> {
                 _ => return,
             }
         }
+    }
+
+    /// Moves over the character at the cursor.
+    fn next_char(&mut self) {
+        let len = self.source[self.at..].chars().next().map_or(1, char::len_utf8);
+        self.advance(len);
     }
 
     fn skip_line(&mut self) {
@@ -173,8 +177,7 @@ impl<'a> Lexer<'a> {
             self.word();
             Kind::Ident
         } else {
-            let len = self.source[self.at..].chars().next().map_or(1, char::len_utf8);
-            self.advance(len);
+            self.next_char();
             Kind::Bad("unexpected character")
         };
         self.token(kind, start, line, column)
@@ -285,12 +288,13 @@ impl<'a> Lexer<'a> {
                     self.advance(1);
                     return Kind::Str;
                 }
-                b'\\' if self.byte(1) != b'\n' && self.byte(1) != 0 => self.advance(2),
                 b'\n' | 0 => return Kind::Bad("unterminated string"),
-                _ => {
-                    let len = self.source[self.at..].chars().next().map_or(1, char::len_utf8);
-                    self.advance(len);
+                // A backslash escapes the character after it, whatever its size.
+                b'\\' if self.byte(1) != b'\n' && self.byte(1) != 0 => {
+                    self.advance(1);
+                    self.next_char();
                 }
+                _ => self.next_char(),
             }
         }
     }
@@ -407,5 +411,8 @@ mod tests {
         assert!(matches!(value("''"), Kind::Bad(_)));
         assert!(matches!(value("\"abc"), Kind::Bad(_)));
         assert_eq!(value("\"a\\\"b\""), Kind::Str);
+        // An escaped character of several bytes (found by the fuzzer).
+        assert_eq!(value("\"\\ä8\""), Kind::Str);
+        assert_eq!(value("\"\\ä8"), Kind::Bad("unterminated string"));
     }
 }
