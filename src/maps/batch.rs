@@ -323,21 +323,13 @@ mod tests {
     use super::*;
     use crate::maps::spec::MapDef;
     use crate::maps::{MapFlags, MapType};
-    use crate::sys::mock::{Hook, with_hook, write_user};
+    use crate::sys::mock::{Hook, with_hook};
 
     /// A `MapFd` over /dev/null: the fake kernel never looks at the fd.
     fn fake_map(map_type: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapFd {
         let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
         let def = MapDef { map_type, key_size, value_size, max_entries, flags: MapFlags::empty() };
         MapFd::new(fd, def, "fake".to_string()).unwrap()
-    }
-
-    fn u64_at(attr: &[u8], off: usize) -> u64 {
-        u64::from_ne_bytes(attr[off..off + 8].try_into().unwrap())
-    }
-
-    fn set_count(attr: &mut [u8], count: u32) {
-        attr[32..36].copy_from_slice(&count.to_ne_bytes());
     }
 
     /// The batch commands a fake kernel saw: (command, count asked).
@@ -377,7 +369,7 @@ mod tests {
         let map = fake_map(MapType::HASH, 4, 8, 16);
         // Room for three more: the fourth element finds the map full.
         let full: Hook = Box::new(|_, attr| {
-            set_count(attr, 3);
+            attr.map_batch().count = 3;
             Some(Err(Errno::E2BIG))
         });
         let err = with_hook(full, || update(&map, &[1u32, 2, 3, 4, 5], &[0u64; 5])).unwrap_err();
@@ -400,7 +392,7 @@ mod tests {
 
         // A refusal part-way (EINVAL on one element) is no "unsupported".
         let bad: Hook = Box::new(|_, attr| {
-            set_count(attr, 1);
+            attr.map_batch().count = 1;
             Some(Err(Errno::EINVAL))
         });
         let err = with_hook(bad, || update(&map, &[1u32, 2], &[0u64; 2])).unwrap_err();
@@ -409,12 +401,13 @@ mod tests {
         // Deleting counts what went before, across the skipped absent keys.
         let mut calls = 0;
         let flaky: Hook = Box::new(move |_, attr| {
+            let attr = attr.map_batch();
             calls += 1;
             if calls == 1 {
-                set_count(attr, 2);
+                attr.count = 2;
                 return Some(Err(Errno::ENOENT));
             }
-            set_count(attr, 1);
+            attr.count = 1;
             Some(Err(Errno::EFAULT))
         });
         let err = with_hook(flaky, || delete(&map, &[1u32, 2, 9, 3, 4])).unwrap_err();
@@ -436,19 +429,20 @@ mod tests {
         let mut calls = 0u32;
         let kernel: Hook = Box::new(move |cmd, attr| {
             assert_eq!(cmd, Cmd::MapLookupBatch);
+            let attr = attr.map_batch();
             // (in_batch, out_batch) addresses: each call's token must be
             // the buffer the previous call wrote.
-            seen.borrow_mut().push((u64_at(attr, 0), u64_at(attr, 8)));
-            let (keys, values) = (u64_at(attr, 16), u64_at(attr, 24));
+            seen.borrow_mut().push((attr.in_batch.addr(), attr.out_batch.addr()));
             calls += 1;
             // Two elements a call, keys counting up; the third call is the last.
             let first = (calls - 1) * 2;
             for i in 0..2 {
-                write_user(keys + u64::from(i) * 4, 4, &(first + i).to_ne_bytes());
-                write_user(values + u64::from(i) * 8, 8, &u64::from(first + i + 100).to_ne_bytes());
+                let at = i as usize;
+                attr.keys.write(at * 4, &(first + i).to_ne_bytes());
+                attr.values.write(at * 8, &u64::from(first + i + 100).to_ne_bytes());
             }
-            write_user(u64_at(attr, 8), 4, &calls.to_ne_bytes());
-            set_count(attr, 2);
+            attr.out_batch.write(0, &calls.to_ne_bytes());
+            attr.count = 2;
             Some(if calls == 3 { Err(Errno::ENOENT) } else { Ok(0) })
         });
         let got = with_hook(kernel, || read_all::<u32, u64>(&map)).unwrap();
@@ -469,18 +463,18 @@ mod tests {
         let log = seen.clone();
         // One bucket of 5 elements: any chunk under 5 gets ENOSPC.
         let kernel: Hook = Box::new(move |cmd, attr| {
-            let count = u32::from_ne_bytes(attr[32..36].try_into().unwrap());
-            log.borrow_mut().push((cmd, count));
-            if count < 5 {
-                set_count(attr, 0);
+            let attr = attr.map_batch();
+            log.borrow_mut().push((cmd, attr.count));
+            if attr.count < 5 {
+                attr.count = 0;
                 return Some(Err(Errno::ENOSPC));
             }
-            let (keys, values) = (u64_at(attr, 16), u64_at(attr, 24));
             for i in 0..5u32 {
-                write_user(keys + u64::from(i) * 4, 4, &i.to_ne_bytes());
-                write_user(values + u64::from(i) * 4, 4, &(i * i).to_ne_bytes());
+                let at = i as usize * 4;
+                attr.keys.write(at, &i.to_ne_bytes());
+                attr.values.write(at, &(i * i).to_ne_bytes());
             }
-            set_count(attr, 5);
+            attr.count = 5;
             Some(Err(Errno::ENOENT))
         });
         let (keys, values) = with_hook(kernel, || read_all::<u32, u32>(&map)).unwrap();
@@ -490,7 +484,7 @@ mod tests {
 
         // The cursor itself reports it, asking for a longer chunk.
         let small: Hook = Box::new(|_, attr| {
-            set_count(attr, 0);
+            attr.map_batch().count = 0;
             Some(Err(Errno::ENOSPC))
         });
         let err = with_hook(small, || {
@@ -509,14 +503,15 @@ mod tests {
         let log = seen.clone();
         let mut base = None;
         let kernel: Hook = Box::new(move |cmd, attr| {
-            let count = u32::from_ne_bytes(attr[32..36].try_into().unwrap());
+            let attr = attr.map_batch();
+            let count = attr.count;
             log.borrow_mut().push((cmd, count));
             // Where this call's keys start within `keys`, by address.
-            let at = u64_at(attr, 16);
+            let at = attr.keys.addr();
             let first = ((at - *base.get_or_insert(at)) / 4) as usize;
             for i in 0..count {
                 if !present.contains(&keys[first + i as usize]) {
-                    set_count(attr, i);
+                    attr.count = i;
                     return Some(Err(Errno::ENOENT));
                 }
             }
@@ -535,15 +530,15 @@ mod tests {
         let map = fake_map(MapType::PERCPU_ARRAY, 4, 4, 4);
         let cpus = map.dims().value / 8;
         let kernel: Hook = Box::new(move |_, attr| {
-            let values = u64_at(attr, 24);
+            let attr = attr.map_batch();
             // Element 0: CPU c holds 10 + c, each in an 8-byte slot, padding 0xff.
             for c in 0..cpus {
                 let mut slot = [0xffu8; 8];
                 slot[..4].copy_from_slice(&(10 + c as u32).to_ne_bytes());
-                write_user(values + (c * 8) as u64, 8, &slot);
+                attr.values.write(c * 8, &slot);
             }
-            write_user(u64_at(attr, 16), 4, &0u32.to_ne_bytes());
-            set_count(attr, 1);
+            attr.keys.write(0, &0u32.to_ne_bytes());
+            attr.count = 1;
             Some(Err(Errno::ENOENT))
         });
         let (keys, values) = with_hook(kernel, || read_all::<u32, u32>(&map)).unwrap();

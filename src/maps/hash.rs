@@ -309,7 +309,7 @@ mod tests {
     use std::os::fd::OwnedFd;
 
     use super::*;
-    use crate::sys::mock::{Hook, with_hook, write_user};
+    use crate::sys::mock::{Hook, with_hook};
 
     #[test]
     fn a_walk_that_keeps_restarting_ends_with_eagain() {
@@ -326,8 +326,8 @@ mod tests {
         // answers with the first key again.
         let kernel: Hook = Box::new(|cmd, attr| {
             assert_eq!(cmd, Cmd::MapGetNextKey);
-            let next = u64::from_ne_bytes(attr[16..24].try_into().unwrap());
-            write_user(next, 4, &1u32.to_ne_bytes());
+            // `value` is the next-key buffer for this command.
+            attr.map_elem().value.write(0, &1u32.to_ne_bytes());
             Some(Ok(0))
         });
         let walked: Vec<Result<u32>> = with_hook(kernel, || keys::<u32>(&map).collect());

@@ -42,24 +42,22 @@ fn query(netns: BorrowedFd<'_>) -> Result<Option<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::mock::{with_hook, write_user};
+    use crate::sys::mock::with_hook;
 
     /// Answers `BPF_PROG_QUERY` with `ids`, or with `errno`.
     fn answer(ids: Vec<u32>, errno: Option<Errno>) -> sys::mock::Hook {
-        Box::new(move |cmd, attr: &mut [u8]| {
+        Box::new(move |cmd, attr| {
             if cmd != Cmd::ProgQuery {
                 return None;
             }
-            let attach_type = u32::from_ne_bytes(attr[4..8].try_into().unwrap());
-            assert_eq!(attach_type, AttachType::FLOW_DISSECTOR.0);
+            let attr = attr.prog_query();
+            assert_eq!(attr.attach_type, AttachType::FLOW_DISSECTOR.0);
             if let Some(errno) = errno {
                 return Some(Err(errno));
             }
-            let addr = u64::from_ne_bytes(attr[16..24].try_into().unwrap());
-            let capacity = u32::from_ne_bytes(attr[24..28].try_into().unwrap()) as usize;
             let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_ne_bytes()).collect();
-            write_user(addr, capacity * 4, &bytes);
-            attr[24..28].copy_from_slice(&(ids.len() as u32).to_ne_bytes());
+            attr.prog_ids.write(0, &bytes);
+            attr.prog_cnt = ids.len() as u32;
             Some(Ok(0))
         })
     }

@@ -355,14 +355,10 @@ mod tests {
     use super::*;
     use crate::asm::{ProgramBuilder, R0, R3};
     use crate::sys::Cmd;
-    use crate::sys::mock::{with_hook, write_user};
+    use crate::sys::mock::with_hook;
 
     const LOG: &str = "0: R1=ctx() R10=fp0\n0: (b7) r0 = 2                        ; R0_w=2\n\
                        1: (0f) r0 += r3\nR3 !read_ok\nprocessed 2 insns (limit 1000000)\n";
-
-    fn field(attr: &[u8], off: usize) -> u32 {
-        u32::from_ne_bytes(attr[off..off + 4].try_into().unwrap())
-    }
 
     /// What the fake kernel saw of one `BPF_PROG_LOAD`: (log level, log size).
     type Seen = std::rc::Rc<std::cell::RefCell<Vec<(u32, u32)>>>;
@@ -373,19 +369,19 @@ mod tests {
     fn rejecting_kernel(seen: Seen, true_size: bool) -> crate::sys::mock::Hook {
         Box::new(move |cmd, attr| {
             assert_eq!(cmd, Cmd::ProgLoad);
-            let (level, size) = (field(attr, 24), field(attr, 28));
+            let attr = attr.prog_load();
+            let (level, size) = (attr.log_level, attr.log_size);
             seen.borrow_mut().push((level, size));
             if level == 0 {
                 return Some(Err(Errno::EACCES));
             }
-            let addr = u64::from_ne_bytes(attr[32..40].try_into().unwrap());
             let mut log = LOG.as_bytes().to_vec();
             log.push(0);
             let fits = log.len() <= size as usize;
             // Both modes keep what fits (old kernels the head; the tail would do too).
-            write_user(addr, size as usize - 1, &log);
+            attr.log_buf.write(0, &log[..log.len().min(size as usize - 1)]);
             if true_size {
-                attr[140..144].copy_from_slice(&(log.len() as u32).to_ne_bytes());
+                attr.log_true_size = log.len() as u32;
                 Some(Err(Errno::EACCES))
             } else if fits {
                 Some(Err(Errno::EACCES))
@@ -440,7 +436,8 @@ mod tests {
         let insns = bad_program();
         // Hand back a real fd (a dup of stdin's number space) as "the program".
         let hook: crate::sys::mock::Hook = Box::new(move |_, attr| {
-            s.borrow_mut().push((field(attr, 24), field(attr, 28)));
+            let attr = attr.prog_load();
+            s.borrow_mut().push((attr.log_level, attr.log_size));
             let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
             Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
         });
@@ -453,14 +450,14 @@ mod tests {
     /// when asked for a log.
     fn accepting_kernel(seen: Seen) -> crate::sys::mock::Hook {
         Box::new(move |_, attr| {
-            let (level, size) = (field(attr, 24), field(attr, 28));
+            let attr = attr.prog_load();
+            let (level, size) = (attr.log_level, attr.log_size);
             seen.borrow_mut().push((level, size));
             if level != 0 {
-                let addr = u64::from_ne_bytes(attr[32..40].try_into().unwrap());
                 let log = b"verification time 5 usec\nstack depth 4\nprocessed 3 insns \
                             (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 \
                             mark_read 0\n\0";
-                write_user(addr, size as usize, log);
+                attr.log_buf.write(0, log);
             }
             let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
             Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))

@@ -279,3 +279,87 @@ fn check_batch(dims: Dims, keys: &[u8], values: &[u8], count: u32) -> Result<(),
 pub(crate) fn token_len(dims: Dims) -> usize {
     dims.key.max(8)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::os::fd::AsFd;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::sys::mock::{Hook, with_hook};
+
+    /// What the fake kernel read from one `MapBatchAttr`, by field name.
+    #[derive(Debug, Default, PartialEq)]
+    struct Seen {
+        map_fd: u32,
+        count: u32,
+        elem_flags: u64,
+        flags: u64,
+        keys: u64,
+        values: u64,
+        in_batch: u64,
+    }
+
+    #[test]
+    fn a_batch_update_passes_the_count_and_flags_it_was_given() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let dims = Dims { key: 4, value: 8 };
+        let keys: Vec<u8> = [1u32, 2, 3].iter().flat_map(|k| k.to_ne_bytes()).collect();
+        let values = [0u8; 24];
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        let kernel: Hook = Box::new(move |cmd, attr| {
+            assert_eq!(cmd, Cmd::MapUpdateBatch);
+            let attr = attr.map_batch();
+            log.borrow_mut().push(Seen {
+                map_fd: attr.map_fd,
+                count: attr.count,
+                elem_flags: attr.elem_flags,
+                flags: attr.flags,
+                keys: attr.keys.addr(),
+                values: attr.values.addr(),
+                in_batch: attr.in_batch.addr(),
+            });
+            // The kernel only reads an update's buffers: the mock cannot
+            // write into them either.
+            assert_eq!(attr.keys.write(0, &[0xff; 4]), 0);
+            attr.count = 2;
+            Some(Err(Errno::E2BIG))
+        });
+        const BPF_F_LOCK: u64 = 4;
+        let (count, res) =
+            with_hook(kernel, || update_batch(file.as_fd(), dims, &keys, &values, 3, BPF_F_LOCK));
+        assert_eq!((count, res), (2, Err(Errno::E2BIG)));
+        let expected = Seen {
+            map_fd: raw(file.as_fd()),
+            count: 3,
+            elem_flags: BPF_F_LOCK,
+            flags: 0,
+            keys: keys.as_ptr() as u64,
+            values: values.as_ptr() as u64,
+            in_batch: 0,
+        };
+        assert_eq!(*seen.borrow(), vec![expected]);
+        assert_eq!(keys[..4], 1u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn a_lookup_fills_the_value_buffer_up_to_its_length() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let dims = Dims { key: 4, value: 4 };
+        let kernel: Hook = Box::new(|cmd, attr| {
+            assert_eq!(cmd, Cmd::MapLookupElem);
+            let attr = attr.map_elem();
+            assert_eq!(attr.flags, 0);
+            // Six bytes offered, four fit; past the end, nothing.
+            assert_eq!(attr.value.write(0, &[1, 2, 3, 4, 5, 6]), 4);
+            assert_eq!(attr.value.write(4, &[9]), 0);
+            Some(Ok(0))
+        });
+        let mut value = [0u8; 4];
+        with_hook(kernel, || lookup(file.as_fd(), dims, &7u32.to_ne_bytes(), &mut value, 0))
+            .unwrap();
+        assert_eq!(value, [1, 2, 3, 4]);
+    }
+}

@@ -32,7 +32,7 @@ use attr::Attr;
 /// The one call of `bpf(2)` in the crate (man 2 bpf).
 ///
 /// Returns the kernel's non-negative return value or its errno.
-fn bpf<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
+fn bpf<'a, A: Attr<'a>>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
     #[cfg(test)]
     if let Some(answer) = mock::intercept(cmd, attr) {
         return answer;
@@ -53,7 +53,7 @@ fn bpf<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
 }
 
 /// Like [`bpf`], for commands that return a new file descriptor.
-fn bpf_fd<A: Attr>(cmd: Cmd, attr: &mut A) -> Result<std::os::fd::OwnedFd, Errno> {
+fn bpf_fd<'a, A: Attr<'a>>(cmd: Cmd, attr: &mut A) -> Result<std::os::fd::OwnedFd, Errno> {
     fd::owned_fd(bpf(cmd, attr)?)
 }
 
