@@ -42,6 +42,20 @@ pub struct VerifierStats {
 }
 
 impl VerifierStats {
+    /// The state counters the log had, by the kernel's names
+    /// (`max_states_per_insn`, `total_states`, `peak_states`, `mark_read`),
+    /// in the order it prints them.
+    pub fn counters(&self) -> impl Iterator<Item = (&'static str, u32)> {
+        [
+            ("max_states_per_insn", self.max_states_per_insn),
+            ("total_states", self.total_states),
+            ("peak_states", self.peak_states),
+            ("mark_read", self.mark_read),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
+    }
+
     /// Reads the statistics from a verifier log, or `None` when the log has
     /// no `processed N insns` line (no log, or one cut short).
     pub fn parse(log: &str) -> Option<VerifierStats> {
@@ -94,16 +108,8 @@ impl fmt::Display for VerifierStats {
     /// the stack depth when the log had them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "processed {} insns (limit {})", self.insns_processed, self.insn_limit)?;
-        let counters = [
-            ("max_states_per_insn", self.max_states_per_insn),
-            ("total_states", self.total_states),
-            ("peak_states", self.peak_states),
-            ("mark_read", self.mark_read),
-        ];
-        for (key, value) in counters {
-            if let Some(value) = value {
-                write!(f, " {key} {value}")?;
-            }
+        for (key, value) in self.counters() {
+            write!(f, " {key} {value}")?;
         }
         if let Some(time) = self.verification_time {
             write!(f, "\nverification time {} usec", time.as_micros())?;

@@ -233,16 +233,8 @@ fn stats_json(w: &mut JsonWriter, stats: &VerifierStats) {
     w.start_object()
         .raw_field("insns_processed", stats.insns_processed)
         .raw_field("insn_limit", stats.insn_limit);
-    let counters = [
-        ("max_states_per_insn", stats.max_states_per_insn),
-        ("total_states", stats.total_states),
-        ("peak_states", stats.peak_states),
-        ("mark_read", stats.mark_read),
-    ];
-    for (key, value) in counters {
-        if let Some(value) = value {
-            w.raw_field(key, value);
-        }
+    for (key, value) in stats.counters() {
+        w.raw_field(key, value);
     }
     if let Some(time) = stats.verification_time {
         w.raw_field("verification_time_usec", time.as_micros());
