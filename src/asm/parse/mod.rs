@@ -100,42 +100,32 @@ pub fn parse(source: &str) -> Result<ProgramBuilder, ParseError> {
     let mut ctx = section::Context::new();
     let mut items = Vec::new();
     let mut first_error: Option<ParseError> = None;
+    // Past an error the statements are still read: whether a jump before it
+    // names a label that exists, and where, decides which error is first.
+    let mut total = 0;
     while !lexer.done() {
         let mut c = Cursor::new(&mut lexer, &mut ctx);
-        if first_error.is_none() {
-            let line = c.line();
-            if let Err(e) = statement::statement(&mut c, &mut items) {
-                first_error = Some(e);
-            } else if items.len() > MAX_INSNS {
-                // Stop reading a text that could never load, before it
-                // takes memory in proportion to its length.
-                let slots: usize = items.iter().map(Item::slots).sum();
-                if slots > MAX_INSNS {
-                    first_error = Some(ParseError {
-                        line,
-                        column: 1,
-                        message: format!(
-                            "the program passes the kernel's limit of {MAX_INSNS} instruction \
-                             slots here"
-                        ),
-                    });
-                    break;
-                }
-            }
-        } else {
-            // Past an error, what matters is whether a jump before it names
-            // a label that exists, and where.
-            let _ = statement::statement(&mut c, &mut items);
+        let line = c.line();
+        let before = items.len();
+        if let Err(e) = statement::statement(&mut c, &mut items) {
+            first_error.get_or_insert(e);
         }
         c.finish();
+        total += items[before..].iter().map(Item::slots).sum::<usize>();
+        if total > MAX_INSNS {
+            // Stop reading a text that could never load, before it takes
+            // memory in proportion to its length.
+            first_error.get_or_insert(ParseError {
+                line,
+                column: 1,
+                message: format!(
+                    "the program passes the kernel's limit of {MAX_INSNS} instruction slots here"
+                ),
+            });
+            break;
+        }
     }
     let (labels, duplicate) = bind_labels(&items);
-    let total = items.iter().map(|item| match item {
-        Item::Insn { insn, .. } => insn.slots(),
-        Item::Label { .. } => 0,
-    });
-    let total: usize = total.sum();
-
     let mut b = ProgramBuilder::new();
     let mut handles: HashMap<&str, Label> = HashMap::new();
     for item in &items {
