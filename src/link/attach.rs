@@ -262,8 +262,10 @@ fn xdp_links_on(ifindex: u32) -> Result<Vec<(u32, u32)>> {
                 out.push((info.id, info.prog_id))
             }
             Ok(_) => {}
-            // Closed between the walk and the open.
-            Err(e) if e.errno() == Some(Errno::ENOENT) => {}
+            // Closed between the walk and the open (`ENOENT`), or still
+            // being set up by another thread (`EAGAIN`: the kernel hands
+            // out no fd to a link with an id but no attachment yet).
+            Err(e) if matches!(e.errno(), Some(Errno::ENOENT | Errno::EAGAIN)) => {}
             Err(e) => return Err(e),
         }
     }
