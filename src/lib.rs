@@ -32,6 +32,29 @@
 //! assert_eq!(prog.to_string(), "r0 = 2\nexit\n");
 //! # Ok::<(), bpfkit::asm::AsmError>(())
 //! ```
+//!
+//! # Layers
+//!
+//! Each module is a layer and uses only the layers its row names; the test
+//! `tests/layers.rs` reads every path of `src/` that names the crate's own
+//! items and fails on any other edge, and on two files that use each other.
+//!
+//! | layer | what it owns | may use |
+//! |---|---|---|
+//! | `asm` | the ISA: instructions, the DSL, labels, encoding, LLVM's text both ways; no fds, no kernel | nothing |
+//! | `sys` | the only `unsafe`: `bpf(2)`, attribute layouts, `Errno`, the kernel's type numbers, mmap | nothing |
+//! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
+//! | `object` | what maps, programs and links share: kinds, names, id walks, pins, interfaces, who holds an XDP hook | `error`, `sys` |
+//! | `maps` | typed maps, batches, per-CPU values, mmap | `object`, `error`, `sys`, `asm` |
+//! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `object`, `error`, `sys`, `asm` |
+//! | `netlink` | XDP over rtnetlink, and what `net show` lists | `prog`, `object`, `error`, `sys` |
+//! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
+//! | `pinned` | every object pinned on bpffs | `link`, `prog`, `maps`, `object`, `error`, `sys` |
+//! | `programs` | ready-made programs | `prog`, `maps`, `object`, `error`, `sys`, `asm` |
+//!
+//! `netlink` sits below `link` because only rtnetlink can read an XDP hook:
+//! when the kernel refuses a link because the hook is taken, the link layer
+//! asks netlink what holds it, to say how to free it.
 
 pub mod asm;
 mod error;
@@ -45,11 +68,11 @@ pub mod prog;
 pub mod programs;
 mod sys;
 
-pub use error::{Errno, Error, Result};
+pub use error::{Error, Result};
 
 /// The README's code, compiled with the doctests so it cannot drift.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use sys::Cmd;
+pub use sys::{Cmd, Errno};
 pub use zerocopy;

@@ -22,7 +22,6 @@ use std::os::unix::ffi::OsStringExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::maps::pin;
 use crate::sys::fdinfo::FdInfo;
 
 pub use crate::object::ObjectKind;
@@ -74,7 +73,7 @@ pub fn pinned_objects_in_walk_order() -> Result<Vec<PinnedObject>> {
 /// program, map or link.
 pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
     let path = path.as_ref();
-    let fd = pin::get(path)?;
+    let fd = crate::object::get_pinned(path)?;
     ObjectKind::of_fd(&fd)?;
     match identify_fd(path, fd.as_fd()) {
         Some(obj) => Ok((obj, fd)),
@@ -186,7 +185,7 @@ fn entries(dir: &Path) -> std::vec::IntoIter<(PathBuf, FileType)> {
 }
 
 fn identify(path: &Path) -> Option<PinnedObject> {
-    let fd = pin::get(path).ok()?;
+    let fd = crate::object::get_pinned(path).ok()?;
     identify_fd(path, fd.as_fd())
 }
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
 use bpfkit::maps::{
-    Array, HashMap, MapFd, MapFlags, MapSpec, MapType, PerCpuArray, PerCpuHashMap, UpdateMode,
-    map_ids, possible_cpus,
+    Array, HashMap, MapFd, MapField, MapFlags, MapSpec, MapType, PerCpuArray, PerCpuHashMap,
+    UpdateMode, map_ids, possible_cpus,
 };
 use bpfkit::zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 use bpfkit::{Cmd, Errno, Error};
@@ -644,10 +644,10 @@ fn pinned_maps_open_only_with_the_expected_shape() {
     assert_eq!(opened.map().info().unwrap().id, map.map().info().unwrap().id);
 
     let cases = [
-        (MapSpec::new(MapType::ARRAY, 4, 8, 16), "type", "array", "hash"),
-        (MapSpec::new(MapType::HASH, 8, 8, 16), "key size", "8 B", "4 B"),
-        (MapSpec::new(MapType::HASH, 4, 12, 16), "value size", "12 B", "8 B"),
-        (MapSpec::new(MapType::HASH, 4, 8, 32), "max entries", "32", "16"),
+        (MapSpec::new(MapType::ARRAY, 4, 8, 16), MapField::Type, "array", "hash"),
+        (MapSpec::new(MapType::HASH, 8, 8, 16), MapField::KeySize, "8 B", "4 B"),
+        (MapSpec::new(MapType::HASH, 4, 12, 16), MapField::ValueSize, "12 B", "8 B"),
+        (MapSpec::new(MapType::HASH, 4, 8, 32), MapField::MaxEntries, "32", "16"),
     ];
     for (spec, want_field, want_expected, want_found) in cases {
         let err = spec.open_pinned(&path).unwrap_err();
@@ -664,7 +664,9 @@ fn pinned_maps_open_only_with_the_expected_shape() {
             other => panic!("expected a mismatch on {want_field}, got {other}"),
         }
         assert!(
-            text.contains(want_field) && text.contains(want_expected) && text.contains(want_found),
+            text.contains(want_field.as_str())
+                && text.contains(want_expected)
+                && text.contains(want_found),
             "{text}"
         );
         assert!(text.contains(&path.display().to_string()), "{text}");
@@ -689,17 +691,17 @@ fn typed_maps_refuse_maps_of_another_shape() {
 
     let err = HashMap::<u32, u64>::from_map(array.map().clone()).unwrap_err();
     assert!(
-        matches!(&err, Error::MapMismatch { field: "type", found, .. } if found == "array"),
+        matches!(&err, Error::MapMismatch { field: MapField::Type, found, .. } if found == "array"),
         "{err}"
     );
     let err = HashMap::<u32, u32>::from_map(hash.map().clone()).unwrap_err();
     assert!(
-        matches!(&err, Error::MapMismatch { field: "value size", expected, found, .. }
+        matches!(&err, Error::MapMismatch { field: MapField::ValueSize, expected, found, .. }
         if expected == "4 B" && found == "8 B"),
         "{err}"
     );
     let err = HashMap::<u64, u64>::from_map(hash.map().clone()).unwrap_err();
-    assert!(matches!(err, Error::MapMismatch { field: "key size", .. }), "{err}");
+    assert!(matches!(err, Error::MapMismatch { field: MapField::KeySize, .. }), "{err}");
     assert!(Array::<u64>::from_map(hash.map().clone()).is_err());
     assert!(PerCpuArray::<u64>::from_map(array.map().clone()).is_err());
     assert!(PerCpuHashMap::<u32, u64>::from_map(hash.map().clone()).is_err());

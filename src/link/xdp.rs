@@ -4,67 +4,14 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use super::Interface;
-use super::attach::{AttachAction, AttachPath, XdpHolder, find_holder, hook_programs};
-use super::info::{LinkInfo, LinkType};
-use crate::error::{Errno, Error, Result};
-use crate::maps::{get_pinned, pin_fd};
-use crate::object::{ObjectKind, Origin};
+use super::attach::hook_programs;
+use super::info::LinkInfo;
+use crate::error::{AttachAction, AttachPath, XdpHolder};
+use crate::object::Interface;
+use crate::object::{ObjectKind, Origin, find_holder};
 use crate::prog::{AttachType, Program};
-use crate::sys;
-
-/// Where the kernel runs an XDP program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum XdpMode {
-    /// Let the kernel choose: native when the driver supports it, else generic.
-    #[default]
-    Auto,
-    /// Generic XDP (`XDP_FLAGS_SKB_MODE`): after the skb is built; works on every device.
-    Skb,
-    /// Native XDP (`XDP_FLAGS_DRV_MODE`): in the driver, before any allocation.
-    Driver,
-    /// Offloaded XDP (`XDP_FLAGS_HW_MODE`): on the NIC itself.
-    Hardware,
-}
-
-impl XdpMode {
-    /// The mode bits of `XDP_FLAGS_*`.
-    pub(crate) fn flags(self) -> u32 {
-        match self {
-            XdpMode::Auto => 0,
-            XdpMode::Skb => 1 << 1,
-            XdpMode::Driver => 1 << 2,
-            XdpMode::Hardware => 1 << 3,
-        }
-    }
-
-    /// The name used by `ip link` and bpftool: `auto`, `skb`, `drv`, `hw`.
-    pub fn name(self) -> &'static str {
-        match self {
-            XdpMode::Auto => "auto",
-            XdpMode::Skb => "skb",
-            XdpMode::Driver => "drv",
-            XdpMode::Hardware => "hw",
-        }
-    }
-
-    /// The mode named `name` (`auto`, `skb`/`generic`, `drv`/`native`, `hw`/`offload`).
-    pub fn from_name(name: &str) -> Option<XdpMode> {
-        Some(match name {
-            "auto" => XdpMode::Auto,
-            "skb" | "generic" => XdpMode::Skb,
-            "drv" | "native" | "driver" => XdpMode::Driver,
-            "hw" | "offload" | "hardware" => XdpMode::Hardware,
-            _ => return None,
-        })
-    }
-}
-
-impl std::fmt::Display for XdpMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::sys::{self, LinkType, XdpMode};
+use crate::{Errno, Error, Result};
 
 /// An XDP program attached to an interface through a `bpf_link`.
 ///
@@ -124,7 +71,7 @@ impl XdpLink {
     /// Pins the link at `path` on a bpf filesystem: the program then stays
     /// attached after this process exits, until the pin is removed.
     pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
-        pin_fd(self.fd(), path.as_ref())
+        crate::object::pin(self.fd(), path.as_ref())
     }
 
     /// Opens the XDP link pinned at `path`. The kernel knows the link's
@@ -135,7 +82,7 @@ impl XdpLink {
     /// of another type with [`Error::WrongLinkType`].
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<XdpLink> {
         let path = path.as_ref();
-        XdpLink::checked(get_pinned(path)?, Origin::Path(path))
+        XdpLink::checked(crate::object::get_pinned(path)?, Origin::Path(path))
     }
 
     /// Wraps an fd that refers to an XDP link (e.g. one opened by id, or

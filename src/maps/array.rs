@@ -7,10 +7,11 @@ use zerocopy::IntoBytes;
 
 use super::Plain;
 use super::batch::{self, BatchLookup};
+use super::def::MapDef;
 use super::fd::MapFd;
 use super::mmap::ArrayView;
-use super::spec::{MapDef, MapSpec, check_def};
-use super::types::{MapFlags, MapType, UpdateMode};
+use super::spec::{MapSpec, check_def};
+use super::{MapFlags, MapType, UpdateMode};
 use crate::error::Result;
 
 /// An array map of `V`, indexed `0..max_entries`.

@@ -28,9 +28,9 @@ use zerocopy::IntoBytes;
 
 use super::Plain;
 use super::fd::MapFd;
-use super::per_cpu::Layout;
-use crate::error::{Errno, Error, Result};
+use super::layout::Layout;
 use crate::sys::{self, Cmd};
+use crate::{Errno, Error, Result};
 
 /// The most elements one batch call can name (`count` is a `u32`).
 const MAX_COUNT: usize = u32::MAX as usize;
@@ -321,7 +321,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::maps::spec::MapDef;
+    use crate::maps::MapDef;
     use crate::maps::{MapFlags, MapType};
     use crate::sys::mock::{Hook, with_hook};
 

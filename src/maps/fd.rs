@@ -5,12 +5,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
 use super::cpus::possible_cpus;
-use super::spec::MapDef;
-use super::types::{MapFlags, MapType, UpdateMode};
-use crate::error::{Errno, Error, Result};
-use crate::object::{ObjectKind, Origin, expect_kind};
-use crate::prog::ProgType;
+use super::def::MapDef;
+use super::{MapFlags, MapType, UpdateMode};
+use crate::object::{ObjectKind, Origin, c_name, expect_kind};
+use crate::sys::ProgType;
 use crate::sys::{self, Cmd, map::Dims};
+use crate::{Errno, Error, Result};
 
 /// An open map of any type.
 ///
@@ -252,20 +252,21 @@ impl MapFd {
 
     /// Pins the map at `path` on a bpf filesystem.
     pub fn pin(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        super::pin::pin(self.fd(), path.as_ref())
+        crate::object::pin(self.fd(), path.as_ref())
     }
 
     /// Opens the map pinned at `path`, whatever its shape. A program or link
     /// pinned there is refused with [`Error::WrongKind`].
     pub fn open_pinned(path: impl AsRef<std::path::Path>) -> Result<MapFd> {
-        super::pin::open(path.as_ref())
+        let path = path.as_ref();
+        MapFd::checked(crate::object::get_pinned(path)?, Origin::Path(path))
     }
 }
 
 /// The ids of every map in the kernel, in increasing order
 /// (`BPF_MAP_GET_NEXT_ID`); open one with [`MapFd::from_id`].
 pub fn map_ids() -> impl Iterator<Item = Result<u32>> {
-    crate::prog::ids(Cmd::MapGetNextId)
+    crate::object::ids(Cmd::MapGetNextId)
 }
 
 impl MapInfo {
@@ -291,12 +292,6 @@ impl MapInfo {
             netns_ino: raw.netns_ino,
         }
     }
-}
-
-/// A NUL-padded kernel name as a string.
-pub(crate) fn c_name(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 impl AsRef<MapFd> for MapFd {

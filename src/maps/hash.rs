@@ -13,11 +13,13 @@ use zerocopy::IntoBytes;
 
 use super::Plain;
 use super::batch::{self, BatchLookup};
+use super::def::MapDef;
 use super::fd::MapFd;
-use super::spec::{MapDef, MapSpec, check_def};
-use super::types::{MapFlags, MapType, UpdateMode};
-use crate::error::{Errno, Error, Result};
+use super::spec::{MapSpec, check_def};
+use super::{MapFlags, MapType, UpdateMode};
+use crate::error::MapField;
 use crate::sys::{self, Cmd};
+use crate::{Errno, Error, Result};
 
 /// A hash map from `K` to `V`, or its LRU variant (which evicts the least
 /// recently used element instead of failing when full).
@@ -198,7 +200,7 @@ pub(crate) fn check_keyed<K, V>(
         return Err(Error::MapMismatch {
             map: map.name().to_string(),
             path: None,
-            field: "type",
+            field: MapField::Type,
             expected: types_text.to_string(),
             found: have.map_type.to_string(),
         });

@@ -18,8 +18,8 @@ use std::sync::atomic::AtomicU64;
 use super::Plain;
 use super::fd::MapFd;
 use super::types::MapFlags;
-use crate::error::{Errno, Error, Result};
 use crate::sys::mmap::{Mmap, page_size};
+use crate::{Errno, Error, Result};
 
 /// The elements of an mmapable [`Array`](super::Array), mapped into memory
 /// (see [`Array::mmap`](super::Array::mmap)).

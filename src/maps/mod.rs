@@ -29,27 +29,27 @@
 mod array;
 mod batch;
 mod cpus;
+mod def;
 mod fd;
 mod hash;
+mod layout;
 mod mmap;
 mod per_cpu;
-pub(crate) mod pin;
 mod spec;
 mod types;
 
+pub use crate::error::MapField;
+pub use crate::sys::MapType;
 pub use array::Array;
 pub use batch::BatchLookup;
 pub use cpus::possible_cpus;
+pub use def::MapDef;
 pub use fd::{MapFd, MapInfo, map_ids};
 pub use hash::HashMap;
 pub use mmap::ArrayView;
 pub use per_cpu::{PerCpuArray, PerCpuHashMap};
-pub use spec::{MapDef, MapSpec};
-pub use types::{MapFlags, MapType, UpdateMode};
-
-pub(crate) use fd::c_name;
-pub(crate) use pin::{get as get_pinned, pin as pin_fd};
-pub(crate) use spec::object_name;
+pub use spec::MapSpec;
+pub use types::{MapFlags, UpdateMode};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 

@@ -18,8 +18,9 @@ use super::Plain;
 use super::batch::{self, BatchLookup};
 use super::fd::MapFd;
 use super::hash::{check_keyed, elements, keys};
+use super::layout::Layout;
 use super::spec::MapSpec;
-use super::types::{MapFlags, MapType, UpdateMode};
+use super::{MapFlags, MapType, UpdateMode};
 use crate::error::{Error, Result};
 
 /// A per-CPU array map: `max_entries` elements indexed by `u32`, each one
@@ -270,57 +271,6 @@ impl<K, V> AsRef<MapFd> for PerCpuHashMap<K, V> {
     }
 }
 
-/// How the `V`s of one element sit in the buffer the kernel copies.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Layout {
-    /// Values per key: the possible CPUs for a per-CPU map, else 1.
-    pub(crate) per_key: usize,
-    size: usize,
-    stride: usize,
-}
-
-impl Layout {
-    /// The layout of `V`s in `map`.
-    pub(crate) fn of<V>(map: &MapFd) -> Layout {
-        let size = size_of::<V>();
-        if map.map_type().is_per_cpu() {
-            let stride = size.next_multiple_of(8).max(8);
-            Layout { per_key: map.dims().value / stride, size, stride }
-        } else {
-            Layout { per_key: 1, size, stride: size }
-        }
-    }
-
-    /// Whether the kernel's bytes are exactly those of a `[V]`.
-    pub(crate) fn is_dense(&self) -> bool {
-        self.size == self.stride
-    }
-
-    /// Copies the padded values of `bytes` into `out`.
-    pub(crate) fn unpack<V: Plain>(&self, bytes: &[u8], out: &mut [V]) {
-        for (value, padded) in out.iter_mut().zip(bytes.chunks(self.stride)) {
-            if let Ok((v, _)) = V::read_from_prefix(padded) {
-                *value = v;
-            }
-        }
-    }
-
-    /// `values` in the kernel's padded layout, the padding zeroed.
-    pub(crate) fn pack<V: Plain>(&self, values: &[V]) -> Vec<u8> {
-        let mut bytes = vec![0; values.len() * self.stride];
-        self.pack_into(values, &mut bytes);
-        bytes
-    }
-
-    fn pack_into<V: Plain>(&self, values: &[V], bytes: &mut [u8]) {
-        for (value, padded) in values.iter().zip(bytes.chunks_mut(self.stride)) {
-            padded.fill(0);
-            // Cannot fail: every chunk is `stride >= size` bytes.
-            let _ = value.write_to_prefix(padded);
-        }
-    }
-}
-
 /// The values of `key` in `map`, one per CPU, `None` if there is no such key.
 ///
 /// One allocation, the returned `Vec`: the kernel writes its padded values
@@ -328,7 +278,7 @@ impl Layout {
 fn lookup<V: Plain>(map: &MapFd, key: &[u8]) -> Result<Option<Vec<V>>> {
     let layout = Layout::of::<V>(map);
     let total = map.dims().value;
-    let slots = total.div_ceil(layout.size.max(1));
+    let slots = layout.values_in(total);
     let mut values = vec![V::new_zeroed(); slots];
     let bytes = values.as_mut_bytes();
     let Some(buf) = bytes.get_mut(..total) else {
@@ -338,10 +288,7 @@ fn lookup<V: Plain>(map: &MapFd, key: &[u8]) -> Result<Option<Vec<V>>> {
         return Ok(None);
     }
     if !layout.is_dense() {
-        for cpu in 1..layout.per_key {
-            let from = cpu * layout.stride;
-            bytes.copy_within(from..from + layout.size, cpu * layout.size);
-        }
+        layout.compact(bytes);
         values.truncate(layout.per_key);
         values.shrink_to_fit();
     }

@@ -2,26 +2,12 @@
 
 use std::path::Path;
 
+use super::def::MapDef;
 use super::fd::MapFd;
-use super::pin;
-use super::types::{MapFlags, MapType};
-use crate::error::{Error, Result};
+use super::{MapFlags, MapType};
+use crate::error::{Error, MapField, Result};
+use crate::object::object_name;
 use crate::sys;
-
-/// The shape the kernel knows a map by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MapDef {
-    /// The map type.
-    pub map_type: MapType,
-    /// Key size in bytes.
-    pub key_size: u32,
-    /// Value size in bytes (of one CPU's value for per-CPU maps).
-    pub value_size: u32,
-    /// Maximum number of entries.
-    pub max_entries: u32,
-    /// Creation flags.
-    pub flags: MapFlags,
-}
 
 /// A map to create, or to expect when opening a pinned one.
 ///
@@ -122,7 +108,7 @@ impl MapSpec {
     /// Opens the map pinned at `path` and checks it against this spec.
     pub fn open_pinned(&self, path: impl AsRef<Path>) -> Result<MapFd> {
         let path = path.as_ref();
-        let map = pin::open(path)?;
+        let map = MapFd::open_pinned(path)?;
         check_def(&self.def, map.def(), map.name(), Some(path))?;
         Ok(map)
     }
@@ -148,7 +134,7 @@ pub(crate) fn check_def(
     name: &str,
     path: Option<&Path>,
 ) -> Result<()> {
-    let mismatch = |field: &'static str, expected: String, found: String| Error::MapMismatch {
+    let mismatch = |field: MapField, expected: String, found: String| Error::MapMismatch {
         map: name.to_string(),
         path: path.map(Path::to_path_buf),
         field,
@@ -156,54 +142,36 @@ pub(crate) fn check_def(
         found,
     };
     if want.map_type != have.map_type {
-        return Err(mismatch("type", want.map_type.to_string(), have.map_type.to_string()));
+        return Err(mismatch(MapField::Type, want.map_type.to_string(), have.map_type.to_string()));
     }
     if want.key_size != have.key_size {
         return Err(mismatch(
-            "key size",
+            MapField::KeySize,
             format!("{} B", want.key_size),
             format!("{} B", have.key_size),
         ));
     }
     if want.value_size != have.value_size {
         return Err(mismatch(
-            "value size",
+            MapField::ValueSize,
             format!("{} B", want.value_size),
             format!("{} B", have.value_size),
         ));
     }
     if want.max_entries != have.max_entries {
         return Err(mismatch(
-            "max entries",
+            MapField::MaxEntries,
             want.max_entries.to_string(),
             have.max_entries.to_string(),
         ));
     }
     // The kernel may report flags it set itself; compare the ones asked for.
     if !have.flags.contains(want.flags) {
-        return Err(mismatch("flags", format!("{:?}", want.flags), format!("{:?}", have.flags)));
+        return Err(mismatch(
+            MapField::Flags,
+            format!("{:?}", want.flags),
+            format!("{:?}", have.flags),
+        ));
     }
     Ok(())
-}
-
-/// A kernel object name: at most 15 bytes of `[A-Za-z0-9_.]`, NUL-padded.
-pub(crate) fn object_name(name: &str, what: &'static str) -> Result<[u8; 16]> {
-    if name.len() > 15 {
-        return Err(Error::InvalidArgument {
-            what,
-            why: format!("{name:?} is {} bytes; the kernel keeps at most 15", name.len()),
-        });
-    }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
-    {
-        return Err(Error::InvalidArgument {
-            what,
-            why: format!(
-                "{name:?} contains {bad:?}; the kernel allows letters, digits, '_' and '.'"
-            ),
-        });
-    }
-    let mut out = [0u8; 16];
-    out[..name.len()].copy_from_slice(name.as_bytes());
-    Ok(out)
 }

@@ -17,8 +17,8 @@ use super::flow_dissector::flow_dissector_id;
 use super::message::extack_message;
 use super::tc_attachment::{TcAttachment, TcHook};
 use super::xdp_attachment::XdpAttachment;
-use crate::error::{Errno, Error, Result};
-use crate::link::Interface;
+use crate::object::Interface;
+use crate::{Errno, Error, Result};
 
 /// The BPF programs attached to the network devices and namespace of the
 /// caller, as `bpftool net show` lists them. Get it with

@@ -9,9 +9,11 @@ use rtnetlink::{Handle, LinkUnspec};
 use super::attachments::{NetAttachments, collect};
 use super::message::{Request, extack_message, holder_named, xdp_attribute};
 use super::query::XdpStatus;
-use crate::error::{Errno, Error, Result};
-use crate::link::{AttachAction, AttachPath, Interface, XdpMode, find_holder};
+use crate::error::{AttachAction, AttachPath};
+use crate::object::{Interface, find_holder};
 use crate::prog::Program;
+use crate::sys::XdpMode;
+use crate::{Errno, Error, Result};
 
 /// An rtnetlink connection for attaching, replacing, detaching and querying
 /// XDP programs. Its methods are async; [`BlockingNetlink`] wraps them for

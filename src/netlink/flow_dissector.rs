@@ -5,9 +5,9 @@
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use crate::error::{Errno, Error, Result};
-use crate::prog::AttachType;
+use crate::sys::AttachType;
 use crate::sys::{self, Cmd};
+use crate::{Errno, Error, Result};
 
 /// The network namespace of the calling thread. Not `/proc/self`: that is
 /// the main thread's, and a thread may have entered another with setns(2).

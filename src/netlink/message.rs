@@ -3,7 +3,8 @@
 
 use rtnetlink::packet_route::link::{LinkAttribute, LinkXdp};
 
-use crate::link::{AttachPath, XdpMode};
+use crate::error::AttachPath;
+use crate::sys::XdpMode;
 
 /// `XDP_FLAGS_UPDATE_IF_NOEXIST`: fail if a program is attached.
 pub(crate) const UPDATE_IF_NOEXIST: u32 = 1 << 0;

@@ -2,7 +2,7 @@
 
 use rtnetlink::packet_route::link::{LinkAttribute, LinkMessage, LinkXdp, XdpAttached};
 
-use crate::link::XdpMode;
+use crate::sys::XdpMode;
 
 /// The XDP programs attached to an interface, as netlink reports them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

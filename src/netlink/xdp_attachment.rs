@@ -3,7 +3,7 @@
 
 use rtnetlink::packet_route::link::{LinkAttribute, LinkMessage, LinkXdp, XdpAttached};
 
-use crate::link::XdpMode;
+use crate::sys::XdpMode;
 
 /// The XDP attachment of one interface, as `bpftool net show` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]

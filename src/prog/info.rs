@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use super::btf;
 use super::clock::WallClock;
-use super::types::ProgType;
 use crate::error::{Error, Result};
-use crate::maps::c_name;
+use crate::object::c_name;
 use crate::object::{ObjectKind, Origin, expect_kind};
+use crate::sys::ProgType;
 use crate::sys::{self, Cmd};
 
 /// The longest name the kernel keeps (`BPF_OBJ_NAME_LEN` less the NUL).
@@ -142,27 +142,5 @@ impl ProgramInfo {
 
 /// The ids of every loaded program, in increasing order.
 pub fn program_ids() -> impl Iterator<Item = Result<u32>> {
-    ids(Cmd::ProgGetNextId)
-}
-
-/// Iterates `BPF_*_GET_NEXT_ID`.
-pub(crate) fn ids(cmd: Cmd) -> impl Iterator<Item = Result<u32>> {
-    let mut next = Some(0u32);
-    std::iter::from_fn(move || {
-        let start = next?;
-        match sys::obj::next_id(cmd, start) {
-            Ok(Some(id)) => {
-                next = Some(id);
-                Some(Ok(id))
-            }
-            Ok(None) => {
-                next = None;
-                None
-            }
-            Err(e) => {
-                next = None;
-                Some(Err(Error::syscall(cmd, e)))
-            }
-        }
-    })
+    crate::object::ids(Cmd::ProgGetNextId)
 }

@@ -10,12 +10,13 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::program::Program;
-use super::types::{AttachType, ProgType};
-use super::verifier::{VerifierError, parse_log};
+use super::verifier::parse_log;
 use crate::asm::Assembled;
-use crate::error::{Errno, Error, Result};
-use crate::maps::object_name;
+use crate::error::VerifierError;
+use crate::object::object_name;
 use crate::sys;
+use crate::sys::{AttachType, ProgType};
+use crate::{Errno, Error, Result};
 
 bitflags::bitflags! {
     /// Verifier log levels (`BPF_LOG_*`).

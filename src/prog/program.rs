@@ -4,12 +4,11 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::info::{ProgramInfo, program_ids};
-use super::types::ProgType;
 use crate::asm::RawInsn;
-use crate::error::{Errno, Error, Result};
-use crate::maps::{get_pinned, pin_fd};
 use crate::object::{ObjectKind, Origin, expect_kind};
+use crate::sys::ProgType;
 use crate::sys::{self, Cmd};
+use crate::{Errno, Error, Result};
 
 /// A loaded program. Dropping it closes its fd; the kernel frees the program
 /// once nothing else (an attachment, a pin, a link) holds it.
@@ -57,7 +56,7 @@ impl Program {
     /// an [`Error::WrongKind`] naming what it is.
     pub fn open_pinned(path: impl AsRef<Path>) -> Result<Program> {
         let path = path.as_ref();
-        Program::checked(get_pinned(path)?, Origin::Path(path))
+        Program::checked(crate::object::get_pinned(path)?, Origin::Path(path))
     }
 
     /// Every loaded program, in increasing id order. Programs unloaded
@@ -96,7 +95,7 @@ impl Program {
 
     /// Pins the program at `path` on a bpf filesystem, so it outlives the process.
     pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
-        pin_fd(self.fd(), path.as_ref())
+        crate::object::pin(self.fd(), path.as_ref())
     }
 
     /// The program's file descriptor.

@@ -36,7 +36,7 @@
 use std::fmt;
 
 use super::load::ProgFlags;
-use super::types::{AttachType, ProgType};
+use crate::sys::{AttachType, ProgType};
 
 /// One `SEC()` name and what it loads as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

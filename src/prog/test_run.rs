@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::program::Program;
-use crate::error::{Errno, Error, Result};
 use crate::sys::{self, Cmd};
+use crate::{Errno, Error, Result};
 
 bitflags::bitflags! {
     /// Test-run flags (`BPF_F_TEST_*`).

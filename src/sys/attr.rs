@@ -14,23 +14,13 @@ use std::mem::{offset_of, size_of};
 
 use super::ptr::UserPtr;
 
-#[cfg(test)]
-use super::mock::Typed;
-
-/// Outside tests, nothing: in tests, an attribute shows itself typed to the
-/// syscall mock (`mock::Typed`).
-#[cfg(not(test))]
-pub(crate) trait Typed<'a> {}
-#[cfg(not(test))]
-impl<T> Typed<'_> for T {}
-
 /// A struct the kernel reads as `union bpf_attr` for some command, whose
 /// pointer fields borrow their buffers for `'a`.
 ///
 /// # Safety
 /// Implementors are `#[repr(C)]`, have no implicit padding and match the
 /// kernel's layout for the commands they are passed with.
-pub(crate) unsafe trait Attr<'a>: Typed<'a> {}
+pub(crate) unsafe trait Attr<'a> {}
 
 macro_rules! attr {
     ($name:ident, size $size:literal, { $($field:ident @ $off:literal),* $(,)? }) => {

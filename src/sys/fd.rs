@@ -3,7 +3,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use crate::error::Errno;
+use super::Errno;
 
 /// Takes ownership of the fd the kernel just returned.
 ///

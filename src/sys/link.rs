@@ -2,9 +2,9 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
+use super::Errno;
 use super::attr::{LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr};
 use super::{Cmd, bpf, bpf_fd, raw};
-use crate::error::Errno;
 
 /// `BPF_LINK_CREATE` for attach types whose target is an fd or ifindex.
 pub(crate) fn create(

@@ -6,10 +6,10 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
+use super::Errno;
 use super::attr::{MapBatchAttr, MapCreateAttr, MapElemAttr};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
-use crate::error::Errno;
 
 /// The byte sizes the kernel copies for one key and one value of a map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicU64;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
-use crate::error::Errno;
+use super::Errno;
 
 /// An owned `MAP_SHARED` mapping; unmapped on drop.
 #[derive(Debug)]

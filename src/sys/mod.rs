@@ -9,30 +9,50 @@
 mod attr;
 pub(crate) mod clock;
 mod cmd;
+mod errno;
 mod fd;
 pub(crate) mod fdinfo;
 pub(crate) mod info;
 pub(crate) mod link;
+mod link_type;
 pub(crate) mod map;
+mod map_type;
 pub(crate) mod mmap;
 #[cfg(test)]
 pub(crate) mod mock;
 pub(crate) mod net;
 pub(crate) mod obj;
+mod object_kind;
 pub(crate) mod prog;
+mod prog_types;
 mod ptr;
+mod xdp_mode;
 
 use std::mem::size_of;
 
 pub use cmd::Cmd;
+pub use errno::Errno;
+pub use link_type::LinkType;
+pub use map_type::MapType;
+pub use object_kind::ObjectKind;
+pub use prog_types::{AttachType, ProgType};
+pub use xdp_mode::XdpMode;
 
-use crate::error::Errno;
 use attr::Attr;
+#[cfg(test)]
+use mock::Typed;
+
+/// Outside tests, nothing: in tests, an attribute shows itself typed to the
+/// syscall mock (`mock::Typed`).
+#[cfg(not(test))]
+trait Typed<'a> {}
+#[cfg(not(test))]
+impl<T> Typed<'_> for T {}
 
 /// The one call of `bpf(2)` in the crate (man 2 bpf).
 ///
 /// Returns the kernel's non-negative return value or its errno.
-fn bpf<'a, A: Attr<'a>>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
+fn bpf<'a, A: Attr<'a> + Typed<'a>>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
     #[cfg(test)]
     if let Some(answer) = mock::intercept(cmd, attr) {
         return answer;
@@ -53,7 +73,10 @@ fn bpf<'a, A: Attr<'a>>(cmd: Cmd, attr: &mut A) -> Result<i64, Errno> {
 }
 
 /// Like [`bpf`], for commands that return a new file descriptor.
-fn bpf_fd<'a, A: Attr<'a>>(cmd: Cmd, attr: &mut A) -> Result<std::os::fd::OwnedFd, Errno> {
+fn bpf_fd<'a, A: Attr<'a> + Typed<'a>>(
+    cmd: Cmd,
+    attr: &mut A,
+) -> Result<std::os::fd::OwnedFd, Errno> {
     fd::owned_fd(bpf(cmd, attr)?)
 }
 

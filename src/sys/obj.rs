@@ -6,11 +6,11 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 
 use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
+use super::Errno;
 use super::attr::{IdAttr, InfoAttr, ObjAttr};
 use super::info::{BtfInfoRaw, FuncInfoRaw, LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
-use crate::error::Errno;
 
 /// `BPF_OBJ_PIN`: pins `fd` at `path` on a bpf filesystem.
 pub(crate) fn pin(fd: BorrowedFd<'_>, path: &CStr) -> Result<(), Errno> {

@@ -3,10 +3,10 @@
 use std::ffi::CStr;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
+use super::Errno;
 use super::attr::{EnableStatsAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
-use crate::error::Errno;
 
 /// The arguments of `BPF_PROG_LOAD`.
 pub(crate) struct LoadArgs<'a> {

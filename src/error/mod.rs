@@ -5,124 +5,22 @@
 //! about it. Verifier rejections and assembler errors are their own types,
 //! wrapped here so that `?` works across the whole crate.
 
-use std::fmt;
 use std::path::PathBuf;
 
+mod attach;
+mod map_field;
+mod verifier;
+
+pub(crate) use attach::attach_advice;
+pub use attach::{AttachAction, AttachPath, XdpHolder};
+pub use map_field::MapField;
+pub use verifier::VerifierError;
+
 use crate::asm::AsmError;
-use crate::link::{AttachAction, AttachPath, LinkType, XdpHolder, XdpMode};
-use crate::maps::MapType;
-use crate::object::ObjectKind;
-use crate::prog::VerifierError;
-use crate::sys::Cmd;
+use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, XdpMode};
 
 /// The result type of every fallible bpfkit call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// An error number returned by the kernel.
-///
-/// Displays as its symbolic name and the C library's text, e.g.
-/// `EPERM (Operation not permitted)`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Errno(pub i32);
-
-impl Errno {
-    /// `EPERM`: the caller lacks a capability.
-    pub const EPERM: Errno = Errno(libc::EPERM);
-    /// `ENOENT`: no such element, object or file.
-    pub const ENOENT: Errno = Errno(libc::ENOENT);
-    /// `E2BIG`: an argument (map size, attribute) is too large.
-    pub const E2BIG: Errno = Errno(libc::E2BIG);
-    /// `EAGAIN`: try again (the verifier was interrupted).
-    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
-    /// `ENOMEM`: the kernel could not allocate memory.
-    pub const ENOMEM: Errno = Errno(libc::ENOMEM);
-    /// `EACCES`: the verifier rejected a program, or access was denied.
-    pub const EACCES: Errno = Errno(libc::EACCES);
-    /// `EEXIST`: the element or object already exists.
-    pub const EEXIST: Errno = Errno(libc::EEXIST);
-    /// `EINVAL`: an invalid argument.
-    pub const EINVAL: Errno = Errno(libc::EINVAL);
-    /// `ENOSPC`: a buffer (e.g. the verifier log) was too small.
-    pub const ENOSPC: Errno = Errno(libc::ENOSPC);
-    /// `ENOTSUPP` (524): the kernel's internal "operation not supported".
-    pub const ENOTSUPP: Errno = Errno(524);
-    /// `EOPNOTSUPP`: the operation is not supported.
-    pub const EOPNOTSUPP: Errno = Errno(libc::EOPNOTSUPP);
-    /// `EBUSY`: the resource is busy (e.g. an XDP program is attached).
-    pub const EBUSY: Errno = Errno(libc::EBUSY);
-    /// `EFAULT`: a bad user pointer.
-    pub const EFAULT: Errno = Errno(libc::EFAULT);
-    /// `EBADF`: a bad file descriptor.
-    pub const EBADF: Errno = Errno(libc::EBADF);
-    /// `EIO`: an I/O error.
-    pub const EIO: Errno = Errno(libc::EIO);
-    /// `ENOSYS`: the system call does not exist.
-    pub const ENOSYS: Errno = Errno(libc::ENOSYS);
-    /// `ENODEV`: no such device.
-    pub const ENODEV: Errno = Errno(libc::ENODEV);
-
-    /// The errno of the last failed libc call on this thread.
-    pub(crate) fn last() -> Errno {
-        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
-    }
-
-    /// The symbolic name (`"EPERM"`), or `None` for a number this crate does not name.
-    pub fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            libc::EPERM => "EPERM",
-            libc::ENOENT => "ENOENT",
-            libc::ESRCH => "ESRCH",
-            libc::EINTR => "EINTR",
-            libc::EIO => "EIO",
-            libc::E2BIG => "E2BIG",
-            libc::EBADF => "EBADF",
-            libc::EAGAIN => "EAGAIN",
-            libc::ENOMEM => "ENOMEM",
-            libc::EACCES => "EACCES",
-            libc::EFAULT => "EFAULT",
-            libc::EBUSY => "EBUSY",
-            libc::EEXIST => "EEXIST",
-            libc::ENODEV => "ENODEV",
-            libc::ENOTDIR => "ENOTDIR",
-            libc::EINVAL => "EINVAL",
-            libc::ENFILE => "ENFILE",
-            libc::EMFILE => "EMFILE",
-            libc::ENOSPC => "ENOSPC",
-            libc::ERANGE => "ERANGE",
-            libc::ENOSYS => "ENOSYS",
-            libc::ELOOP => "ELOOP",
-            libc::EOPNOTSUPP => "EOPNOTSUPP",
-            libc::EXDEV => "EXDEV",
-            524 => "ENOTSUPP",
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Debug for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => f.write_str(name),
-            None => write!(f, "Errno({})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The kernel-internal ENOTSUPP has no libc text.
-        let text = if self.0 == 524 {
-            "Operation not supported by this kernel".to_string()
-        } else {
-            let full = std::io::Error::from_raw_os_error(self.0).to_string();
-            full.split(" (os error").next().unwrap_or(&full).to_string()
-        };
-        match self.name() {
-            Some(name) => write!(f, "{name} ({text})"),
-            None => write!(f, "errno {} ({text})", self.0),
-        }
-    }
-}
 
 /// What went wrong, with enough context to act on it.
 #[derive(Debug, thiserror::Error)]
@@ -243,8 +141,8 @@ pub enum Error {
         map: String,
         /// Where it was opened from, when it was pinned.
         path: Option<PathBuf>,
-        /// The differing property: `"type"`, `"key size"`, `"value size"`, `"max entries"` or `"flags"`.
-        field: &'static str,
+        /// The differing property.
+        field: MapField,
         /// What the caller asked for.
         expected: String,
         /// What the kernel's map has.
@@ -299,7 +197,7 @@ pub enum Error {
     #[error(
         "{action} the XDP program of {iface} ({via}, {mode} mode) failed: {errno}{}{}",
         message.as_ref().map(|m| format!(": the kernel says \"{m}\"")).unwrap_or_default(),
-        crate::link::attach_advice(*action, *via, *errno, iface, *holder)
+        attach_advice(*action, *via, *errno, iface, *holder)
     )]
     Attach {
         /// What was being done.
@@ -504,10 +402,42 @@ mod tests {
         assert!(text.contains("reduce max_entries"), "{text}");
     }
 
+    fn taken(via: AttachPath, errno: Errno, holder: Option<XdpHolder>) -> String {
+        Error::Attach {
+            action: AttachAction::Attach,
+            iface: "eth0".into(),
+            via,
+            mode: XdpMode::Skb,
+            errno,
+            message: None,
+            holder,
+        }
+        .to_string()
+    }
+
     #[test]
-    fn errno_names() {
-        assert_eq!(Errno::EPERM.to_string(), "EPERM (Operation not permitted)");
-        assert_eq!(Errno(524).to_string(), "ENOTSUPP (Operation not supported by this kernel)");
-        assert_eq!(format!("{:?}", Errno(4242)), "Errno(4242)");
+    fn a_taken_hook_is_freed_the_way_its_holder_attached() {
+        let link = Some(XdpHolder::Link { link_id: 7, prog_id: 40 });
+        let text = taken(AttachPath::Netlink, Errno::EBUSY, link);
+        assert!(text.starts_with("attaching the XDP program of eth0 (netlink, skb mode) failed"));
+        assert!(text.contains("held on eth0 by bpf_link id 7"), "{text}");
+        assert!(text.contains("`bpftool link detach id 7`"), "{text}");
+        assert!(!text.contains("ip link"), "{text}");
+        let native = Some(XdpHolder::Netlink { prog_id: Some(40), mode: Some(XdpMode::Driver) });
+        let text = taken(AttachPath::BpfLink, Errno::EEXIST, native);
+        assert!(
+            text.ends_with(
+                "; program id 40 is attached to eth0 over netlink in drv mode: detach it \
+                 (ip link set dev eth0 xdpdrv off), then attach the link"
+            ),
+            "{text}"
+        );
+        let unread = Some(XdpHolder::Netlink { prog_id: None, mode: None });
+        let text = taken(AttachPath::BpfLink, Errno::EBUSY, unread);
+        assert!(text.contains("; an XDP program is attached to eth0 over netlink: detach it"));
+        assert!(text.contains("ip link show dev eth0 says which"), "{text}");
+        let text = taken(AttachPath::Netlink, Errno::EBUSY, None);
+        assert!(text.contains("ip link set dev eth0 xdpgeneric off"), "{text}");
+        assert!(text.contains("when the link is closed"), "{text}");
     }
 }

@@ -1,16 +1,16 @@
-//! Pinning bpf objects (maps, programs, links) to bpffs and opening them.
+//! Pinning bpf objects (maps, programs, links) to bpffs, and the one way
+//! to open an object of any kind from its pin.
 
 use std::ffi::CString;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::fd::MapFd;
 use crate::error::{Error, Result};
-use crate::object::Origin;
 use crate::sys::{self, Cmd};
 
-pub(crate) fn c_path(path: &Path) -> Result<CString> {
+/// `path` as a C string; one with a NUL byte is an invalid argument.
+fn c_path(path: &Path) -> Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::InvalidArgument {
         what: "path",
         why: format!("{} contains a NUL byte", path.display()),
@@ -27,18 +27,13 @@ pub(crate) fn pin(fd: BorrowedFd<'_>, path: &Path) -> Result<()> {
     })
 }
 
-/// Opens any bpf object pinned at `path`.
-pub(crate) fn get(path: &Path) -> Result<OwnedFd> {
+/// Opens any bpf object pinned at `path`. The caller checks its kind
+/// ([`expect_kind`](super::expect_kind)) before it reads the object's info.
+pub(crate) fn get_pinned(path: &Path) -> Result<OwnedFd> {
     let c = c_path(path)?;
     sys::obj::get(&c, 0).map_err(|errno| Error::Pin {
         cmd: Cmd::ObjGet,
         path: path.to_path_buf(),
         errno,
     })
-}
-
-/// Opens the map pinned at `path`; a pinned program or link, which
-/// `BPF_OBJ_GET` opens just as well, is [`Error::WrongKind`].
-pub(crate) fn open(path: &Path) -> Result<MapFd> {
-    MapFd::checked(get(path)?, Origin::Path(path))
 }
