@@ -131,8 +131,7 @@ impl LinkInfo {
 
     /// The info of the link with kernel id `id` (`BPF_LINK_GET_FD_BY_ID`).
     pub fn by_id(id: u32) -> Result<LinkInfo> {
-        let fd = sys::obj::fd_by_id(Cmd::LinkGetFdById, id)
-            .map_err(|e| Error::syscall(Cmd::LinkGetFdById, e))?;
+        let fd = crate::object::open_by_id(ObjectKind::Link, id)?;
         LinkInfo::checked(fd.as_fd(), Origin::Id(id))
     }
 }
@@ -145,7 +144,7 @@ fn u64_at(words: &[u32; 8], at: usize) -> u64 {
 
 /// The ids of every link, in increasing order.
 pub fn link_ids() -> impl Iterator<Item = Result<u32>> {
-    crate::object::ids(Cmd::LinkGetNextId)
+    crate::object::ids(ObjectKind::Link)
 }
 
 #[cfg(test)]

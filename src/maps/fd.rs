@@ -96,8 +96,7 @@ impl MapFd {
 
     /// Opens the map with kernel id `id` (`BPF_MAP_GET_FD_BY_ID`).
     pub fn from_id(id: u32) -> Result<MapFd> {
-        let fd = sys::obj::fd_by_id(Cmd::MapGetFdById, id)
-            .map_err(|e| Error::syscall(Cmd::MapGetFdById, e))?;
+        let fd = crate::object::open_by_id(ObjectKind::Map, id)?;
         MapFd::checked(fd, Origin::Id(id))
     }
 
@@ -266,7 +265,7 @@ impl MapFd {
 /// The ids of every map in the kernel, in increasing order
 /// (`BPF_MAP_GET_NEXT_ID`); open one with [`MapFd::from_id`].
 pub fn map_ids() -> impl Iterator<Item = Result<u32>> {
-    crate::object::ids(Cmd::MapGetNextId)
+    crate::object::ids(ObjectKind::Map)
 }
 
 impl MapInfo {

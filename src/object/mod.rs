@@ -47,7 +47,7 @@ mod xdp_holder;
 pub use crate::sys::ObjectKind;
 pub use iface::Interface;
 
-pub(crate) use ids::ids;
+pub(crate) use ids::{ids, open_by_id};
 pub(crate) use kind::{Origin, expect_kind};
 pub(crate) use name::{c_name, object_name};
 pub(crate) use pin::{get_pinned, pin};

@@ -12,9 +12,9 @@
 
 use std::os::fd::AsFd;
 
-use super::ids;
+use super::{ids, open_by_id};
 use crate::error::{AttachPath, XdpHolder};
-use crate::sys::{self, Cmd, LinkType, XdpMode};
+use crate::sys::{self, Cmd, LinkType, ObjectKind, XdpMode};
 use crate::{Errno, Error, Result};
 
 /// Who holds the XDP hook of interface `ifindex` (in the caller's network
@@ -67,11 +67,10 @@ fn resolve(
 /// `ifindex`, in any namespace.
 fn xdp_links_on(ifindex: u32) -> Result<Vec<(u32, u32)>> {
     let mut out = Vec::new();
-    for id in ids(Cmd::LinkGetNextId) {
-        let id = id?;
-        let info = sys::obj::fd_by_id(Cmd::LinkGetFdById, id)
-            .and_then(|fd| sys::obj::link_info(fd.as_fd()))
-            .map_err(|e| Error::syscall(Cmd::LinkGetFdById, e));
+    for id in ids(ObjectKind::Link) {
+        let info = open_by_id(ObjectKind::Link, id?).and_then(|fd| {
+            sys::obj::link_info(fd.as_fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))
+        });
         match info {
             // An XDP link's union starts with its interface's index.
             Ok(raw) if LinkType(raw.link_type) == LinkType::XDP && raw.data[0] == ifindex => {

@@ -142,5 +142,5 @@ impl ProgramInfo {
 
 /// The ids of every loaded program, in increasing order.
 pub fn program_ids() -> impl Iterator<Item = Result<u32>> {
-    crate::object::ids(Cmd::ProgGetNextId)
+    crate::object::ids(ObjectKind::Program)
 }

@@ -47,8 +47,7 @@ impl Program {
 
     /// Opens the program with kernel id `id` (`BPF_PROG_GET_FD_BY_ID`).
     pub fn from_id(id: u32) -> Result<Program> {
-        let fd = sys::obj::fd_by_id(Cmd::ProgGetFdById, id)
-            .map_err(|e| Error::syscall(Cmd::ProgGetFdById, e))?;
+        let fd = crate::object::open_by_id(ObjectKind::Program, id)?;
         Program::checked(fd, Origin::Id(id))
     }
 

@@ -43,6 +43,8 @@ pub enum Cmd {
     MapLookupAndDeleteElem = 21,
     /// `BPF_MAP_FREEZE`
     MapFreeze = 22,
+    /// `BPF_BTF_GET_NEXT_ID`
+    BtfGetNextId = 23,
     /// `BPF_MAP_LOOKUP_BATCH`
     MapLookupBatch = 24,
     /// `BPF_MAP_LOOKUP_AND_DELETE_BATCH`
@@ -87,6 +89,7 @@ impl Cmd {
             Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
+            Cmd::BtfGetNextId => "BPF_BTF_GET_NEXT_ID",
             Cmd::MapLookupBatch => "BPF_MAP_LOOKUP_BATCH",
             Cmd::MapLookupAndDeleteBatch => "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
             Cmd::MapUpdateBatch => "BPF_MAP_UPDATE_BATCH",
