@@ -32,6 +32,7 @@
 //! ```
 
 mod assemble;
+mod chunked;
 mod display;
 mod encode;
 mod forms;

@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::assemble::Chunked;
+use super::chunked::Chunked;
 use super::encode::{EncodeError, encode};
 use super::insn::RawInsn;
 use super::ir::{Imm64, Insn, MapRef};
