@@ -997,8 +997,9 @@ fn labels_resolve_to_the_golden_offsets() {
     report("label-resolved rows", cases.len(), &failures);
 }
 
-/// `ld_map_fd`/`ld_map_value` with a live map: the map's fd goes where the
-/// `map_fd`/`map_value` rows carry theirs. Needs bpf(2) (skips without).
+/// `ld_map_fd`/`ld_map_value` with a live map: the loader writes the map's
+/// fd where the `map_fd`/`map_value` rows carry theirs; the assembled
+/// program holds the map, not its fd. Needs bpf(2) (skips without).
 #[test]
 fn map_fd_loads_through_a_live_map() {
     if !common::kernel_available() {
@@ -1016,15 +1017,18 @@ fn map_fd_loads_through_a_live_map() {
     let mut want = row_with_text(&rows, "ld_pseudo r1, 1, 3").slots.clone();
     want.extend(&row_with_text(&rows, "r1 = map_value(3, 8) ll").slots);
     for i in [0, 2] {
+        want[i].imm = 0;
+    }
+    assert_eq!(hex_of(&prog.insns()[..4]), hex_of(&want), "no fd before loading");
+    let spec = bpfkit::prog::ProgramSpec::new(bpfkit::prog::ProgType::XDP, &prog);
+    let loaded = spec.resolved_insns().unwrap();
+    for i in [0, 2] {
         want[i].imm = fd;
     }
-    assert_eq!(hex_of(&prog.insns()[..4]), hex_of(&want));
-    assert_eq!(
-        prog.to_string(),
-        format!("ld_pseudo\tr1, 1, {fd}\nr1 = map_value({fd}, 8) ll\nexit\n")
-    );
+    assert_eq!(hex_of(&loaded[..4]), hex_of(&want));
+    assert_eq!(prog.to_string(), "r1 = golden ll\nr1 = map_value(golden, 8) ll\nexit\n");
     assert_eq!(prog.maps().len(), 1, "the map is kept once");
-    assert_eq!(prog.maps()[0].raw_fd(), fd);
+    assert!(prog.maps()[0].same_map(&map));
 }
 
 // ---------------------------------------------------------------------------

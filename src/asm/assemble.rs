@@ -12,10 +12,11 @@ use thiserror::Error;
 
 use super::encode::{EncodeError, decode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn, MapRef};
+use super::ir::{Imm64, Insn};
+use super::map_ref::{MapHandle, SharedMap};
+use super::map_slots::MapSlots;
 use super::origin::Origin;
 use super::source_map::SourceMap;
-use crate::maps::MapFd;
 
 /// The most instruction slots the kernel accepts in one program
 /// (`BPF_COMPLEXITY_LIMIT_INSNS`, for a privileged loader; unprivileged
@@ -116,29 +117,27 @@ pub enum AsmError {
 }
 
 /// An assembled program: the instructions the kernel loads, the origin of
-/// each (a Rust line or a line of text), and the maps it refers to (kept open for as long as it lives).
+/// each (a Rust line or a line of text), and the maps it refers to (kept
+/// open for as long as it lives).
 ///
 /// It keeps the encoded slots, not the IR: an instruction asked for is
-/// decoded again (a map then shows as its fd, `map_fd(N)`).
+/// decoded again, with its map as it was given (a live map shows by its
+/// name). It holds no fds: the slot of an `LD_IMM64` that refers to a live
+/// or named map holds 0, and the loader writes the map's fd into its own
+/// copy ([`map_slots`](Self::map_slots) lists them).
 #[derive(Clone, Debug)]
 pub struct Assembled {
     insns: Vec<RawInsn>,
     /// The origin of each slot, and where instructions start.
     lines: SourceMap,
-    maps: Vec<MapFd>,
-    /// Maps referred to by name only: (slot, name), by slot.
-    named: Vec<(usize, String)>,
+    /// The slots that refer to a live or named map, and the live maps.
+    maps: MapSlots,
 }
 
 impl Assembled {
     /// The program made of `insns`, whose origins are `lines`.
-    pub(crate) fn new(
-        insns: Vec<RawInsn>,
-        lines: SourceMap,
-        maps: Vec<MapFd>,
-        named: Vec<(usize, String)>,
-    ) -> Assembled {
-        Assembled { insns, lines, maps, named }
+    pub(crate) fn new(insns: Vec<RawInsn>, lines: SourceMap, maps: MapSlots) -> Assembled {
+        Assembled { insns, lines, maps }
     }
 
     /// The instruction slots, as the kernel loads them.
@@ -179,12 +178,12 @@ impl Assembled {
         let wide = start + 1 < self.insns.len() && self.lines.first_slot(start + 1) == start;
         let end = if wide { start + 2 } else { start + 1 };
         let (mut insn, _) = decode(self.insns.get(start..end).unwrap_or_default());
-        if let Ok(k) = self.named.binary_search_by_key(&start, |(slot, _)| *slot) {
+        if let Some(recorded) = self.maps.at(start) {
             if let Insn::LdImm64 {
                 value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
             } = &mut insn
             {
-                *map = MapRef::Name(self.named[k].1.clone());
+                *map = recorded.clone();
             }
         }
         insn
@@ -195,36 +194,32 @@ impl Assembled {
         self.lines.starts().map(|start| (start, self.decode_at(start), self.lines.at(start)))
     }
 
-    /// The maps the program refers to, kept open while it lives.
-    pub fn maps(&self) -> &[MapFd] {
-        &self.maps
+    /// The live maps the program refers to, each once, in order of first
+    /// use: the program keeps them open while it lives.
+    pub fn maps(&self) -> &[SharedMap] {
+        self.maps.maps()
+    }
+
+    /// Each slot whose `LD_IMM64` refers to a live map, with the map, by
+    /// slot: what the loader resolves. The slot's `imm` holds 0 until the
+    /// loader writes the map's fd into its copy of the instructions.
+    pub fn map_slots(&self) -> impl Iterator<Item = (usize, &SharedMap)> {
+        self.maps.linked()
     }
 
     /// Binds every reference to the map named `name` (made with
-    /// [`ProgramBuilder::ld_map_by_name`](super::ProgramBuilder::ld_map_by_name), or `r1 = NAME ll` in text) to
-    /// `map`: its fd goes into those instructions, and the program keeps the
-    /// map open. Returns how many instructions referred to `name`.
-    pub fn bind_map(&mut self, name: &str, map: &impl AsRef<MapFd>) -> usize {
-        let map = map.as_ref();
-        let mut bound = 0;
-        self.named.retain(|(slot, n)| {
-            if n != name {
-                return true;
-            }
-            self.insns[*slot].imm = map.raw_fd();
-            bound += 1;
-            false
-        });
-        if bound > 0 && !self.maps.iter().any(|m| m.raw_fd() == map.raw_fd()) {
-            self.maps.push(map.clone());
-        }
-        bound
+    /// [`ProgramBuilder::ld_map_by_name`](super::ProgramBuilder::ld_map_by_name),
+    /// or `r1 = NAME ll` in text) to `map`: the program keeps the map open,
+    /// and the loader writes its fd into those instructions. Returns how
+    /// many instructions referred to `name`.
+    pub fn bind_map(&mut self, name: &str, map: &impl MapHandle) -> usize {
+        self.maps.bind(name, map)
     }
 
     /// Names of maps the program refers to by name only, with their slots;
     /// such a program needs them bound ([`bind_map`](Self::bind_map)) before it loads.
     pub fn named_maps(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.named.iter().map(|(slot, name)| (*slot, name.as_str()))
+        self.maps.named()
     }
 }
 

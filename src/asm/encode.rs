@@ -10,8 +10,9 @@ use thiserror::Error;
 
 use super::helper::HelperId;
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn, MapRef};
+use super::ir::{Call, Imm64, Insn};
 use super::label::Target;
+use super::map_ref::MapRef;
 use super::opcode::{
     ALU_END, ALU_NEG, AluOp, AtomicOp, ByteOrder, Cond, SRC_X, Size, SwapBits, SxBits, Width,
     class, jmp, mode,

@@ -24,11 +24,11 @@ use super::assemble::{AsmError, Assembled, MAX_INSNS};
 use super::chunked::Chunked;
 use super::encode::{EncodeError, decode, encode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn, MapRef};
+use super::ir::{Imm64, Insn};
 use super::label::{Field, Fixup, Label, Labels, Target};
+use super::map_slots::MapSlots;
 use super::origin::Origin;
 use super::source_map::SourceMap;
-use crate::maps::MapFd;
 
 /// Builds a program instruction by instruction.
 ///
@@ -65,10 +65,8 @@ pub struct ProgramBuilder {
     count: usize,
     /// Slots whose target is a label of this program, by slot.
     fixups: Chunked<Fixup>,
-    /// Live maps referred to, once each, in order of first use.
-    maps: Vec<MapFd>,
-    /// Maps referred to by name only: (slot, name), by slot.
-    named: Vec<(usize, String)>,
+    /// Slots that refer to a live or named map, and the live maps.
+    maps: MapSlots,
     /// Instructions that do not encode, kept whole for `assemble` to report:
     /// (first slot, instruction), by slot. Their slots hold zeros.
     rejected: Vec<(usize, Insn)>,
@@ -108,8 +106,7 @@ impl ProgramBuilder {
             lines: SourceMap::with_capacity(32),
             count: 0,
             fixups: Chunked::default(),
-            maps: Vec::new(),
-            named: Vec::new(),
+            maps: MapSlots::default(),
             rejected: Vec::new(),
             labels: Labels::default(),
             rebinds: Vec::new(),
@@ -169,13 +166,7 @@ impl ProgramBuilder {
         }
         self.record(at, self.slots.len() - slot);
         if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
-            match map {
-                MapRef::Map(m) if !self.maps.iter().any(|known| known.raw_fd() == m.raw_fd()) => {
-                    self.maps.push(m)
-                }
-                MapRef::Name(name) => self.named.push((slot, name)),
-                _ => {}
-            }
+            self.maps.record(slot, map);
         }
     }
 
@@ -323,7 +314,7 @@ impl ProgramBuilder {
         if let Some((slot, insn)) = rejected {
             return Err(self.rejection(*slot, insn));
         }
-        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone(), self.named.clone()))
+        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone()))
     }
 
     /// Why `insn`, recorded at `slot`, does not encode.
@@ -358,10 +349,8 @@ impl ProgramBuilder {
         if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
             &mut insn
         {
-            if let Ok(k) = self.named.binary_search_by_key(&slot, |(s, _)| *s) {
-                *map = MapRef::Name(self.named[k].1.clone());
-            } else if let Some(m) = self.maps.iter().find(|m| m.raw_fd() == map.fd_number()) {
-                *map = MapRef::Map(m.clone());
+            if let Some(recorded) = self.maps.at(slot) {
+                *map = recorded.clone();
             }
         }
         insn

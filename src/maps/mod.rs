@@ -30,6 +30,7 @@ mod array;
 mod batch;
 mod cpus;
 mod fd;
+mod handle;
 mod hash;
 mod mmap;
 mod per_cpu;
