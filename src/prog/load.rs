@@ -362,7 +362,7 @@ impl<'a> ProgramSpec<'a> {
             if insn.code == code {
                 return Some(slot);
             }
-            slot += if insn.code == 0x18 { 2 } else { 1 };
+            slot += insn.slots();
         }
         None
     }
