@@ -469,8 +469,9 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
             Imm64::Const(v) => {
                 b.ld_imm64(reg(dst)?, v);
             }
-            Imm64::BtfId { id, btf_fd } => {
-                b.ld_btf_id(reg(dst)?, id, btf_fd);
+            // The DSL takes a module BTF as an open fd; a row's number is none.
+            Imm64::BtfId { id, btf_fd: 0 } => {
+                b.ld_btf_id(reg(dst)?, id, None);
             }
             Imm64::Func(target) => {
                 b.ld_func(reg(dst)?, target);
@@ -481,7 +482,10 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
             Imm64::MapIdxValue { index, offset } => {
                 b.ld_map_idx_value(reg(dst)?, index, offset);
             }
-            value @ (Imm64::MapFd(_) | Imm64::MapValue { .. } | Imm64::Pseudo { .. }) => {
+            value @ (Imm64::MapFd(_)
+            | Imm64::MapValue { .. }
+            | Imm64::BtfId { .. }
+            | Imm64::Pseudo { .. }) => {
                 b.push(Insn::LdImm64 { dst, value });
             }
         },
@@ -790,7 +794,7 @@ fn dsl_cases() -> Vec<DslCase> {
         // `map_fd_loads_through_a_live_map`); a decoded fd number is IR only.
         "ld_imm64.map_fd" "ld_pseudo r1, 1, 3" => |b| b.push(Insn::LdImm64 { dst: R1.into(), value: Imm64::MapFd(MapRef::Fd(3)) });
         "ld_imm64.map_value" "r0 = map_value(7, 4096) ll" => |b| b.push(Insn::LdImm64 { dst: R0.into(), value: Imm64::MapValue { map: MapRef::Fd(7), offset: 4096 } });
-        "ld_imm64.btf_id" "ld_pseudo r1, 3, 1234" => |b| b.ld_btf_id(R1, 1234, 0);
+        "ld_imm64.btf_id" "ld_pseudo r1, 3, 1234" => |b| b.ld_btf_id(R1, 1234, None);
         "ld_imm64.func" "ld_pseudo r2, 4, 4294967293" => |b| b.ld_func(R2, -3);
         "ld_imm64.func" "ld_pseudo r3, 4, 0" => |b| b.ld_func(R3, 0);
         "ld_imm64.map_idx" "ld_pseudo r4, 5, 7" => |b| b.ld_map_idx(R4, 7);

@@ -4,6 +4,8 @@
 //! The builder itself (its slots, labels and source map) is in `program.rs`;
 //! this file is only the vocabulary.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn};
@@ -245,9 +247,13 @@ impl ProgramBuilder {
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Name(name.into())) })
     }
 
-    /// `dst = ` the address of the kernel variable with BTF id `id`.
+    /// `dst = ` the address of the kernel variable with BTF id `id`: in
+    /// vmlinux's BTF (`module` `None`), or in the module BTF `module` is an
+    /// fd of. The fd's number goes into the instruction; it must stay open
+    /// until the program loads.
     #[track_caller]
-    pub fn ld_btf_id(&mut self, dst: Reg, id: i32, btf_fd: i32) -> &mut Self {
+    pub fn ld_btf_id(&mut self, dst: Reg, id: i32, module: Option<BorrowedFd<'_>>) -> &mut Self {
+        let btf_fd = module.map_or(0, |fd| fd.as_raw_fd());
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::BtfId { id, btf_fd } })
     }
 
