@@ -1,31 +1,22 @@
-//! The assembler: labels to offsets, range and limit checks, and the
-//! assembled program.
+//! What assembling makes: the program the kernel loads ([`Assembled`]) and
+//! why a program does not assemble ([`AsmError`]).
 //!
-//! The builder records every instruction already encoded, in its slots
-//! (`LD_IMM64` takes two), with each jump to a label left as a [`Fixup`].
-//! Assembling checks the labels and the instruction limit, copies the slots
-//! and patches each fixup with the offset of its target relative to the next
-//! slot, once it has checked that the offset fits its field. Failures come in
-//! slot order, whether a label's or an instruction's that does not encode,
-//! and each names the instruction and its [`Origin`]: the Rust line that
-//! emitted it, or its position in assembler text.
-//!
-//! The containers here keep a large program small: [`Chunked`] grows
-//! without reallocating, and [`SourceMap`] stores an origin per slot in
-//! about two bytes.
+//! The pass itself is `ProgramBuilder::assemble`, beside the builder whose
+//! state it reads (`program.rs`). An [`Assembled`] keeps the slots, a
+//! [`SourceMap`] (an origin per slot in about two bytes) and the maps its
+//! instructions refer to.
 
 use std::fmt;
 
 use thiserror::Error;
 
-use super::encode::{EncodeError, decode, encode};
+use super::encode::{EncodeError, decode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn, MapRef};
-use super::label::{Field, Fixup, Label, Target};
+use super::ir::{Imm64, Insn};
+use super::map_ref::{MapHandle, SharedMap};
+use super::map_slots::MapSlots;
 use super::origin::Origin;
-use super::program::ProgramBuilder;
 use super::source_map::SourceMap;
-use crate::maps::MapFd;
 
 /// The most instruction slots the kernel accepts in one program
 /// (`BPF_COMPLEXITY_LIMIT_INSNS`, for a privileged loader; unprivileged
@@ -126,273 +117,29 @@ pub enum AsmError {
 }
 
 /// An assembled program: the instructions the kernel loads, the origin of
-/// each (a Rust line or a line of text), and the maps it refers to (kept open for as long as it lives).
+/// each (a Rust line or a line of text), and the maps it refers to (kept
+/// open for as long as it lives).
 ///
 /// It keeps the encoded slots, not the IR: an instruction asked for is
-/// decoded again (a map then shows as its fd, `map_fd(N)`).
+/// decoded again, with its map as it was given (a live map shows by its
+/// name). It holds no fds: the slot of an `LD_IMM64` that refers to a live
+/// or named map holds 0, and the loader writes the map's fd into its own
+/// copy ([`map_slots`](Self::map_slots) lists them).
 #[derive(Clone, Debug)]
 pub struct Assembled {
     insns: Vec<RawInsn>,
     /// The origin of each slot, and where instructions start.
     lines: SourceMap,
-    maps: Vec<MapFd>,
-    /// Maps referred to by name only: (slot, name), by slot.
-    named: Vec<(usize, String)>,
-}
-
-/// Elements per chunk of a [`Chunked`] or a [`SourceMap`].
-pub(crate) const CHUNK: usize = 4096;
-
-/// A sequence kept in chunks of [`CHUNK`] elements that never move once
-/// written. A doubling `Vec` leaves a trail of freed copies behind it, each
-/// of them touched; for a large program, that is as many page faults again.
-#[derive(Clone, Debug)]
-pub(crate) struct Chunked<T> {
-    full: Vec<Vec<T>>,
-    /// The last chunk, still growing; empty only while the sequence is.
-    tail: Vec<T>,
-}
-
-impl<T> Default for Chunked<T> {
-    fn default() -> Self {
-        Chunked { full: Vec::new(), tail: Vec::new() }
-    }
-}
-
-impl<T> Chunked<T> {
-    /// An empty sequence with room for `n` elements in its first chunk.
-    pub fn with_capacity(n: usize) -> Chunked<T> {
-        Chunked { full: Vec::new(), tail: Vec::with_capacity(n.min(CHUNK)) }
-    }
-
-    /// The number of elements.
-    pub fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.tail.len()
-    }
-
-    /// Appends `value`.
-    #[inline]
-    pub fn push(&mut self, value: T) {
-        if self.tail.len() >= CHUNK {
-            self.seal();
-        }
-        self.tail.push(value);
-    }
-
-    /// Lets `append` push up to two elements onto the end.
-    #[inline]
-    pub fn append<R>(&mut self, append: impl FnOnce(&mut Vec<T>) -> R) -> R {
-        if self.tail.len() >= CHUNK {
-            self.seal();
-        }
-        let result = append(&mut self.tail);
-        if self.tail.len() > CHUNK {
-            self.spill();
-        }
-        result
-    }
-
-    /// Starts a new chunk.
-    #[cold]
-    fn seal(&mut self) {
-        let full = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK + 1));
-        self.full.push(full);
-    }
-
-    /// Moves what `append` pushed past a full chunk into a new one.
-    #[cold]
-    fn spill(&mut self) {
-        let rest = self.tail.split_off(CHUNK);
-        self.seal();
-        self.tail.extend(rest);
-    }
-
-    /// The element at `index`.
-    pub fn get(&self, index: usize) -> Option<&T> {
-        match self.full.get(index / CHUNK) {
-            Some(chunk) => chunk.get(index % CHUNK),
-            None => self.tail.get(index - self.full.len() * CHUNK),
-        }
-    }
-
-    /// The element at `index`, to change it.
-    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        let sealed = self.full.len() * CHUNK;
-        match self.full.get_mut(index / CHUNK) {
-            Some(chunk) => chunk.get_mut(index % CHUNK),
-            None => self.tail.get_mut(index - sealed),
-        }
-    }
-
-    /// The elements, a chunk at a time.
-    pub fn chunks(&self) -> impl Iterator<Item = &[T]> {
-        self.full.iter().map(Vec::as_slice).chain(std::iter::once(self.tail.as_slice()))
-    }
-
-    /// The elements in order.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks().flatten()
-    }
-
-    /// The element whose key is `key`, in a sequence sorted by key.
-    pub fn find_by_key<K: Ord>(&self, key: K, by: impl Fn(&T) -> K) -> Option<&T> {
-        let k = self.full.partition_point(|chunk| chunk.last().is_some_and(|last| by(last) < key));
-        let chunk = self.full.get(k).map_or(self.tail.as_slice(), Vec::as_slice);
-        chunk.binary_search_by_key(&key, by).ok().and_then(|i| chunk.get(i))
-    }
-}
-
-impl ProgramBuilder {
-    /// Resolves labels, checks offsets and the instruction limit, and returns
-    /// the slots the kernel loads.
-    pub fn assemble(&self) -> Result<Assembled, AsmError> {
-        self.assemble_with_limit(MAX_INSNS)
-    }
-
-    /// Like [`assemble`](Self::assemble), with another instruction limit
-    /// (e.g. 4096 for an unprivileged loader).
-    pub fn assemble_with_limit(&self, limit: usize) -> Result<Assembled, AsmError> {
-        if self.count == 0 {
-            return Err(AsmError::Empty);
-        }
-        if let Some(&(index, second)) = self.rebinds.first() {
-            return Err(AsmError::LabelBoundTwice {
-                label: self.labels.name(index),
-                first: self.labels.bound_at(index).unwrap_or(second),
-                second,
-            });
-        }
-        if let Some(&(at, label)) = self.foreign.first() {
-            return Err(AsmError::ForeignLabel { label: label.to_string(), at });
-        }
-        let slots = self.slots.len();
-        // The kernel counts slots in 32 bits, and so do labels and fixups.
-        let limit = limit.min(u32::MAX as usize);
-        if slots > limit {
-            return Err(AsmError::TooLong { slots, limit });
-        }
-
-        // Errors come in slot order, whether a label's or an instruction's.
-        let mut out = Vec::with_capacity(slots);
-        for chunk in self.slots.chunks() {
-            out.extend_from_slice(chunk);
-        }
-        let rejected = self.rejected.first();
-        for &fixup in self.fixups.iter() {
-            if let Some((slot, insn)) = rejected.filter(|(slot, _)| *slot < fixup.slot()) {
-                return Err(self.rejection(*slot, insn));
-            }
-            let offset = self.resolve(fixup)?;
-            if let Some(raw) = out.get_mut(fixup.slot()) {
-                match fixup.field() {
-                    Field::Off => raw.off = offset as i16,
-                    Field::Imm => raw.imm = offset,
-                }
-            }
-        }
-        if let Some((slot, insn)) = rejected {
-            return Err(self.rejection(*slot, insn));
-        }
-        Ok(Assembled {
-            insns: out,
-            lines: self.lines.snapshot(),
-            maps: self.maps.clone(),
-            named: self.named.clone(),
-        })
-    }
-
-    /// Why `insn`, recorded at `slot`, does not encode.
-    fn rejection(&self, slot: usize, insn: &Insn) -> AsmError {
-        let at = self.lines.at(slot);
-        match encode(insn, &mut Vec::with_capacity(2)) {
-            Err(e @ EncodeError::OffsetOutOfRange { .. }) => {
-                AsmError::OffsetOutOfRange { index: slot, insn: insn.to_string(), at, source: e }
-            }
-            Err(other) => AsmError::InvalidInsn { index: slot, at, why: other.to_string() },
-            Ok(()) => AsmError::InvalidInsn { index: slot, at, why: "does not encode".into() },
-        }
-    }
-
-    /// The instruction recorded at `slot` (its first), as it was given:
-    /// label targets and maps restored from the side tables.
-    pub(crate) fn recorded(&self, slot: usize) -> Insn {
-        if let Ok(k) = self.rejected.binary_search_by_key(&slot, |(s, _)| *s) {
-            return self.rejected[k].1.clone();
-        }
-        let mut words = Vec::with_capacity(2);
-        words.extend(self.slots.get(slot).copied());
-        if self.lines.is_second(slot + 1) {
-            words.extend(self.slots.get(slot + 1).copied());
-        }
-        let (mut insn, _) = decode(&words);
-        if let Some(fixup) = self.fixups.find_by_key(slot, |f| f.slot()) {
-            if let Some(target) = insn.target_mut() {
-                *target = Target::Label(Label { program: self.id, index: fixup.label() });
-            }
-        }
-        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
-            &mut insn
-        {
-            if let Ok(k) = self.named.binary_search_by_key(&slot, |(s, _)| *s) {
-                *map = MapRef::Name(self.named[k].1.clone());
-            } else if let Some(m) = self.maps.iter().find(|m| m.raw_fd() == map.fd_number()) {
-                *map = MapRef::Map(m.clone());
-            }
-        }
-        insn
-    }
-
-    /// The text of the instruction at `slot`, which jumps to `label`, with
-    /// the label under its name.
-    fn insn_text(&self, slot: usize, label: Label) -> String {
-        self.recorded(slot).to_string().replace(&label.to_string(), &self.labels.name(label.index))
-    }
-
-    /// The offset of `fixup`'s target, checked against its field.
-    fn resolve(&self, fixup: Fixup) -> Result<i32, AsmError> {
-        let index = fixup.slot();
-        let label = Label { program: self.id, index: fixup.label() };
-        let used_at = || self.lines.at(index);
-        if !self.labels.exists(label.index) {
-            return Err(AsmError::ForeignLabel { label: label.to_string(), at: used_at() });
-        }
-        let Some(bound) = self.labels.bound(label.index) else {
-            return Err(AsmError::UnboundLabel {
-                label: self.labels.name(label.index),
-                created_at: self.labels.created_at(label.index).unwrap_or_else(used_at),
-                index,
-                insn: self.insn_text(index, label),
-                used_at: used_at(),
-            });
-        };
-        if bound >= self.slots.len() {
-            return Err(AsmError::TargetPastEnd {
-                label: self.labels.name(label.index),
-                bound_at: self.labels.bound_at(label.index).unwrap_or_else(used_at),
-                index,
-                insn: self.insn_text(index, label),
-                at: self.lines.at(index),
-            });
-        }
-        // Offsets count slots from the one after the jump's first slot.
-        let offset = bound as i64 - (index as i64 + 1);
-        let (bits, fits) = match fixup.field() {
-            Field::Off => (16, i16::try_from(offset).is_ok()),
-            Field::Imm => (32, i32::try_from(offset).is_ok()),
-        };
-        if !fits {
-            return Err(AsmError::OffsetOutOfRange {
-                index,
-                insn: self.recorded(index).to_string(),
-                at: self.lines.at(index),
-                source: EncodeError::OffsetOutOfRange { offset, bits },
-            });
-        }
-        Ok(offset as i32)
-    }
+    /// The slots that refer to a live or named map, and the live maps.
+    maps: MapSlots,
 }
 
 impl Assembled {
+    /// The program made of `insns`, whose origins are `lines`.
+    pub(crate) fn new(insns: Vec<RawInsn>, lines: SourceMap, maps: MapSlots) -> Assembled {
+        Assembled { insns, lines, maps }
+    }
+
     /// The instruction slots, as the kernel loads them.
     pub fn insns(&self) -> &[RawInsn] {
         &self.insns
@@ -431,12 +178,12 @@ impl Assembled {
         let wide = start + 1 < self.insns.len() && self.lines.first_slot(start + 1) == start;
         let end = if wide { start + 2 } else { start + 1 };
         let (mut insn, _) = decode(self.insns.get(start..end).unwrap_or_default());
-        if let Ok(k) = self.named.binary_search_by_key(&start, |(slot, _)| *slot) {
+        if let Some(recorded) = self.maps.at(start) {
             if let Insn::LdImm64 {
                 value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
             } = &mut insn
             {
-                *map = MapRef::Name(self.named[k].1.clone());
+                *map = recorded.clone();
             }
         }
         insn
@@ -447,36 +194,32 @@ impl Assembled {
         self.lines.starts().map(|start| (start, self.decode_at(start), self.lines.at(start)))
     }
 
-    /// The maps the program refers to, kept open while it lives.
-    pub fn maps(&self) -> &[MapFd] {
-        &self.maps
+    /// The live maps the program refers to, each once, in order of first
+    /// use: the program keeps them open while it lives.
+    pub fn maps(&self) -> &[SharedMap] {
+        self.maps.maps()
+    }
+
+    /// Each slot whose `LD_IMM64` refers to a live map, with the map, by
+    /// slot: what the loader resolves. The slot's `imm` holds 0 until the
+    /// loader writes the map's fd into its copy of the instructions.
+    pub fn map_slots(&self) -> impl Iterator<Item = (usize, &SharedMap)> {
+        self.maps.linked()
     }
 
     /// Binds every reference to the map named `name` (made with
-    /// [`ProgramBuilder::ld_map_by_name`], or `r1 = NAME ll` in text) to
-    /// `map`: its fd goes into those instructions, and the program keeps the
-    /// map open. Returns how many instructions referred to `name`.
-    pub fn bind_map(&mut self, name: &str, map: &impl AsRef<MapFd>) -> usize {
-        let map = map.as_ref();
-        let mut bound = 0;
-        self.named.retain(|(slot, n)| {
-            if n != name {
-                return true;
-            }
-            self.insns[*slot].imm = map.raw_fd();
-            bound += 1;
-            false
-        });
-        if bound > 0 && !self.maps.iter().any(|m| m.raw_fd() == map.raw_fd()) {
-            self.maps.push(map.clone());
-        }
-        bound
+    /// [`ProgramBuilder::ld_map_by_name`](super::ProgramBuilder::ld_map_by_name),
+    /// or `r1 = NAME ll` in text) to `map`: the program keeps the map open,
+    /// and the loader writes its fd into those instructions. Returns how
+    /// many instructions referred to `name`.
+    pub fn bind_map(&mut self, name: &str, map: &impl MapHandle) -> usize {
+        self.maps.bind(name, map)
     }
 
     /// Names of maps the program refers to by name only, with their slots;
     /// such a program needs them bound ([`bind_map`](Self::bind_map)) before it loads.
     pub fn named_maps(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.named.iter().map(|(slot, name)| (*slot, name.as_str()))
+        self.maps.named()
     }
 }
 
@@ -487,123 +230,5 @@ impl fmt::Display for Assembled {
             writeln!(f, "{}", self.decode_at(start))?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::asm::{AluOp, Cond, R0, R1, R2, SxBits, Width};
-
-    #[test]
-    fn chunked_agrees_with_a_vec() {
-        let mut chunked = Chunked::with_capacity(32);
-        let mut naive = Vec::new();
-        let mut straddled = 0;
-        for i in 0..10_000u32 {
-            // Even keys, one or two at a time; a pair whenever one would
-            // straddle a chunk boundary.
-            let two = i % 5 == 0 || naive.len() % CHUNK == CHUNK - 1;
-            straddled += usize::from(two && naive.len() % CHUNK == CHUNK - 1);
-            let key = 4 * i;
-            chunked.append(|tail| {
-                tail.push(key);
-                if two {
-                    tail.push(key + 2);
-                }
-            });
-            naive.push(key);
-            if two {
-                naive.push(key + 2);
-            }
-        }
-        assert!(straddled >= 2, "pairs across a boundary: {straddled}");
-        assert_eq!(chunked.len(), naive.len());
-        assert!(chunked.iter().eq(naive.iter()));
-        let sizes: Vec<usize> = chunked.chunks().map(<[u32]>::len).collect();
-        assert!(sizes[..sizes.len() - 1].iter().all(|&size| size == CHUNK), "{sizes:?}");
-        for (i, key) in naive.iter().enumerate() {
-            assert_eq!(chunked.get(i), Some(key));
-            assert_eq!(chunked.find_by_key(*key, |k| *k), Some(key));
-            assert_eq!(chunked.find_by_key(key + 1, |k| *k), None);
-        }
-        assert_eq!(chunked.get(naive.len()), None);
-        for i in (0..naive.len()).step_by(97) {
-            if let Some(key) = chunked.get_mut(i) {
-                *key += 1;
-            }
-            naive[i] += 1;
-        }
-        assert!(chunked.iter().eq(naive.iter()));
-    }
-
-    #[test]
-    fn builder_returns_what_it_was_given_across_chunks() {
-        let mut b = ProgramBuilder::new();
-        let mut given = Vec::new();
-        let top = b.here();
-        let ahead = b.named_label("ahead");
-        let mut slots = 0;
-        for i in 0..2 * CHUNK {
-            // An LD_IMM64 across the first chunk boundary, and now and then.
-            let insn = if slots == CHUNK - 1 || i % 11 == 0 {
-                Insn::LdImm64 { dst: R1.into(), value: Imm64::Const(i as u64) }
-            } else if i % 11 == 5 {
-                let target = Target::Label(ahead);
-                Insn::Jump {
-                    width: Width::Bits64,
-                    cond: Cond::Eq,
-                    dst: R1.into(),
-                    src: 0.into(),
-                    target,
-                }
-            } else {
-                Insn::Alu {
-                    width: Width::Bits32,
-                    op: AluOp::Mov,
-                    dst: R2.into(),
-                    src: (i as i32).into(),
-                }
-            };
-            slots += insn.slots();
-            b.push(insn.clone());
-            given.push(insn);
-        }
-        b.add64(R0, 1);
-        given.push(Insn::Alu {
-            width: Width::Bits64,
-            op: AluOp::Add,
-            dst: R0.into(),
-            src: 1.into(),
-        });
-        assert!(b.lines.is_second(CHUNK), "an LD_IMM64 across the first chunk boundary");
-        b.ld_map_by_name(R1, "counts").gotol(top).bind(ahead).movsx32(R1, R2, SxBits::B32).exit();
-        let got: Vec<Insn> = b.insns().collect();
-        assert_eq!(got.len(), b.len());
-        assert_eq!(got[..given.len()], given[..]);
-        let tail: Vec<String> = got[given.len()..].iter().map(ToString::to_string).collect();
-        assert_eq!(tail, ["r1 = counts ll", "gotol .L0", "w1 = (s32)w2", "exit"]);
-    }
-
-    #[test]
-    fn errors_come_in_slot_order() {
-        // An instruction that does not encode, before a jump to an unbound label...
-        let mut b = ProgramBuilder::new();
-        let nowhere = b.label();
-        b.ld_imm64(R1, 0).movsx32(R1, R2, SxBits::B32).jeq(R1, 0, nowhere).exit();
-        assert!(matches!(b.assemble(), Err(AsmError::InvalidInsn { index: 2, .. })));
-        // ...and after one.
-        let mut b = ProgramBuilder::new();
-        let nowhere = b.label();
-        b.ld_imm64(R1, 0).jeq(R1, 0, nowhere).movsx32(R1, R2, SxBits::B32).exit();
-        assert!(matches!(b.assemble(), Err(AsmError::UnboundLabel { index: 2, .. })));
-        // A numeric offset that does not fit, after a label that does.
-        let mut b = ProgramBuilder::new();
-        let end = b.label();
-        b.ja(end).jeq(R1, 0, 1 << 15).bind(end).exit();
-        let Err(AsmError::OffsetOutOfRange { index: 1, insn, .. }) = b.assemble() else {
-            panic!("want OffsetOutOfRange at 1");
-        };
-        assert_eq!(insn, "if r1 == 0 goto +32768");
     }
 }

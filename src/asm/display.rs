@@ -16,8 +16,9 @@ use std::fmt;
 
 use super::encode::{decode_all, imm64_fields};
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn, MapRef};
+use super::ir::{Call, Imm64, Insn};
 use super::label::Target;
+use super::map_ref::{MapRef, SharedMap};
 use super::opcode::{AtomicOp, ByteOrder, Size, Width};
 use super::reg::{AnyReg, Src};
 
@@ -83,6 +84,11 @@ fn ty(size: Size, signed: bool) -> &'static str {
     }
 }
 
+/// How a live map shows: by its name, or `map` when it has none.
+fn shown(map: &SharedMap) -> &str {
+    if map.name().is_empty() { "map" } else { map.name() }
+}
+
 /// A 64-bit load: LLVM's `r1 = -1 ll` for a constant and `r1 = name ll` for
 /// a map by name; `ld_pseudo r1, KIND, IMM`, as llvm-objdump prints every
 /// other kind, where that text holds every bit (the second slot's `imm` is
@@ -93,6 +99,11 @@ fn ld_imm64(f: &mut fmt::Formatter<'_>, dst: AnyReg, value: &Imm64) -> fmt::Resu
         Imm64::MapFd(MapRef::Name(name)) => return write!(f, "{dst} = {name} ll"),
         Imm64::MapValue { map: MapRef::Name(name), offset } => {
             return write!(f, "{dst} = map_value({name}, {offset}) ll");
+        }
+        // A live map by its name, as a map by name reads: the fd is the loader's.
+        Imm64::MapFd(MapRef::Map(map)) => return write!(f, "{dst} = {} ll", shown(map)),
+        Imm64::MapValue { map: MapRef::Map(map), offset } => {
+            return write!(f, "{dst} = map_value({}, {offset}) ll", shown(map));
         }
         Imm64::Func(Target::Label(l)) => return write!(f, "{dst} = func({l}) ll"),
         _ => {}

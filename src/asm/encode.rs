@@ -10,11 +10,12 @@ use thiserror::Error;
 
 use super::helper::HelperId;
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn, MapRef};
+use super::ir::{Call, Imm64, Insn};
 use super::label::Target;
+use super::map_ref::MapRef;
 use super::opcode::{
-    ALU_END, ALU_NEG, AluOp, AtomicOp, ByteOrder, Cond, SRC_X, Size, SwapBits, SxBits, Width,
-    class, jmp, mode,
+    ALU_END, ALU_NEG, AluOp, AtomicOp, ByteOrder, Cond, LD_IMM64, SRC_X, Size, SwapBits, SxBits,
+    Width, class, jmp, mode,
 };
 use super::reg::{AnyReg, Src};
 
@@ -26,7 +27,6 @@ const PSEUDO_MAP_IDX: u8 = 5;
 const PSEUDO_MAP_IDX_VALUE: u8 = 6;
 const PSEUDO_CALL: u8 = 1;
 const PSEUDO_KFUNC_CALL: u8 = 2;
-const LD_IMM64: u8 = class::LD | mode::IMM | 0x18;
 /// The `off` of a 64-bit register move that makes it `addr_space_cast`.
 const ADDR_SPACE_CAST: i16 = 1;
 

@@ -4,14 +4,16 @@
 //! The builder itself (its slots, labels and source map) is in `program.rs`;
 //! this file is only the vocabulary.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 use super::helper::HelperId;
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn, MapRef};
+use super::ir::{Call, Imm64, Insn};
 use super::label::Target;
+use super::map_ref::{MapHandle, MapRef};
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
 use super::program::ProgramBuilder;
 use super::reg::{AnyReg, Reg, Src};
-use crate::maps::MapFd;
 
 macro_rules! alu {
     ($($op:ident $sym:literal: $n64:ident $n32:ident;)*) => {$(
@@ -226,19 +228,16 @@ impl ProgramBuilder {
     }
 
     /// `dst = map ll`: the address of `map`. The map stays open as long as
-    /// the program does, and its fd goes into the instruction.
+    /// the program does, and the loader writes its fd into the instruction.
     #[track_caller]
-    pub fn ld_map_fd(&mut self, dst: Reg, map: &impl AsRef<MapFd>) -> &mut Self {
-        self.push(Insn::LdImm64 {
-            dst: dst.into(),
-            value: Imm64::MapFd(MapRef::Map(map.as_ref().clone())),
-        })
+    pub fn ld_map_fd(&mut self, dst: Reg, map: &impl MapHandle) -> &mut Self {
+        self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Map(map.share())) })
     }
 
     /// `dst = &map[0] + offset`: the address inside the first value of `map`.
     #[track_caller]
-    pub fn ld_map_value(&mut self, dst: Reg, map: &impl AsRef<MapFd>, offset: u32) -> &mut Self {
-        let map = MapRef::Map(map.as_ref().clone());
+    pub fn ld_map_value(&mut self, dst: Reg, map: &impl MapHandle, offset: u32) -> &mut Self {
+        let map = MapRef::Map(map.share());
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapValue { map, offset } })
     }
 
@@ -248,9 +247,13 @@ impl ProgramBuilder {
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapFd(MapRef::Name(name.into())) })
     }
 
-    /// `dst = ` the address of the kernel variable with BTF id `id`.
+    /// `dst = ` the address of the kernel variable with BTF id `id`: in
+    /// vmlinux's BTF (`module` `None`), or in the module BTF `module` is an
+    /// fd of. The fd's number goes into the instruction; it must stay open
+    /// until the program loads.
     #[track_caller]
-    pub fn ld_btf_id(&mut self, dst: Reg, id: i32, btf_fd: i32) -> &mut Self {
+    pub fn ld_btf_id(&mut self, dst: Reg, id: i32, module: Option<BorrowedFd<'_>>) -> &mut Self {
+        let btf_fd = module.map_or(0, |fd| fd.as_raw_fd());
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::BtfId { id, btf_fd } })
     }
 

@@ -4,6 +4,8 @@ use std::fmt;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+use super::opcode::LD_IMM64;
+
 /// One 8-byte instruction slot, laid out as the kernel's `struct bpf_insn`:
 /// `code`, the `dst_reg:4`/`src_reg:4` byte, a signed 16-bit `off` and a
 /// signed 32-bit `imm`. `LD_IMM64` takes two slots.
@@ -45,6 +47,26 @@ impl RawInsn {
     /// The source register field (0–15).
     pub const fn src(self) -> u8 {
         unpack(self.regs).1
+    }
+
+    /// How many slots the instruction that starts with this slot takes: 2
+    /// for an `LD_IMM64` (`BPF_LD | BPF_IMM | BPF_DW`), 1 for any other.
+    /// For walking raw slots instruction by instruction without knowing
+    /// opcodes.
+    ///
+    /// ```
+    /// use bpfkit::asm::{ProgramBuilder, R0, R1};
+    ///
+    /// let mut b = ProgramBuilder::new();
+    /// b.ld_imm64(R1, 7).mov64(R0, 0).exit();
+    /// let prog = b.assemble()?;
+    /// let widths: Vec<usize> = prog.insns().iter().map(|i| i.slots()).collect();
+    /// assert_eq!(widths[0], 2); // the second slot of the LD_IMM64 is widths[1]
+    /// assert_eq!(widths[2..], [1, 1]);
+    /// # Ok::<(), bpfkit::asm::AsmError>(())
+    /// ```
+    pub const fn slots(self) -> usize {
+        if self.code == LD_IMM64 { 2 } else { 1 }
     }
 
     /// The instruction in memory order, as the kernel reads it on this host.

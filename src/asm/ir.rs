@@ -7,9 +7,9 @@
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::label::Target;
+use super::map_ref::MapRef;
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
 use super::reg::{AnyReg, Src};
-use crate::maps::MapFd;
 
 /// One eBPF instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,42 +239,6 @@ pub enum Imm64 {
         imm: i32,
     },
 }
-
-/// The map an `LD_IMM64` refers to.
-#[derive(Clone, Debug)]
-pub enum MapRef {
-    /// A live map: its fd goes into the instruction and the assembled program
-    /// keeps it open, so the program cannot refer to a closed or other map.
-    Map(MapFd),
-    /// A raw fd number (as decoded from bytes).
-    Fd(i32),
-    /// A map known by name only (text assembler); bound to a map at load.
-    Name(String),
-}
-
-impl MapRef {
-    /// The fd number the instruction carries (0 for a named, unbound map).
-    pub fn fd_number(&self) -> i32 {
-        match self {
-            MapRef::Map(map) => map.raw_fd(),
-            MapRef::Fd(fd) => *fd,
-            MapRef::Name(_) => 0,
-        }
-    }
-}
-
-impl PartialEq for MapRef {
-    /// Two references are equal when they name the same fd or the same name.
-    fn eq(&self, other: &MapRef) -> bool {
-        match (self, other) {
-            (MapRef::Name(a), MapRef::Name(b)) => a == b,
-            (MapRef::Name(_), _) | (_, MapRef::Name(_)) => false,
-            (a, b) => a.fd_number() == b.fd_number(),
-        }
-    }
-}
-
-impl Eq for MapRef {}
 
 impl Insn {
     /// How many 8-byte slots the instruction takes (2 for `LD_IMM64`).

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use super::assemble::Chunked;
+use super::chunked::Chunked;
 use super::origin::{Loc, Origin, TEXT};
 
 /// A jump or call target inside one program.

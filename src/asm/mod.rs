@@ -32,6 +32,7 @@
 //! ```
 
 mod assemble;
+mod chunked;
 mod display;
 mod encode;
 mod forms;
@@ -39,6 +40,8 @@ mod helper;
 mod insn;
 mod ir;
 mod label;
+mod map_ref;
+mod map_slots;
 mod opcode;
 mod origin;
 mod parse;
@@ -51,8 +54,9 @@ pub use display::disassemble;
 pub use encode::{EncodeError, decode, decode_all, encode};
 pub use helper::{Helper, HelperId};
 pub use insn::{RawInsn, insns_as_bytes};
-pub use ir::{Call, Imm64, Insn, MapRef};
+pub use ir::{Call, Imm64, Insn};
 pub use label::{Label, Target};
+pub use map_ref::{MapHandle, MapRef, SharedMap};
 pub use opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
 pub use origin::Origin;
 pub use parse::{ParseError, parse};

@@ -25,6 +25,9 @@ pub(crate) mod mode {
     pub const ATOMIC: u8 = 0xc0;
 }
 
+/// `BPF_LD | BPF_IMM | BPF_DW`: the first slot of a two-slot `LD_IMM64`.
+pub(crate) const LD_IMM64: u8 = class::LD | mode::IMM | 0x18;
+
 /// Source bit of ALU and JMP opcodes.
 pub(crate) const SRC_X: u8 = 0x08;
 

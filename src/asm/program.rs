@@ -8,17 +8,27 @@
 //! that do not encode (reported by `assemble`, in slot order). Assembling is
 //! then a patch and a copy, and a large program costs about as much memory
 //! as its bytecode.
+//!
+//! Assembling checks the labels and the instruction limit, copies the slots
+//! and patches each fixup with the offset of its target relative to the next
+//! slot, once it has checked that the offset fits its field. Failures come in
+//! slot order, whether a label's or an instruction's that does not encode,
+//! and each names the instruction and its [`Origin`]: the Rust line that
+//! emitted it, or its position in assembler text. The builder's state is
+//! private to this file; the DSL (`forms.rs`) and the text assembler
+//! (`parse`) record through its methods.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::assemble::Chunked;
-use super::encode::{EncodeError, encode};
+use super::assemble::{AsmError, Assembled, MAX_INSNS};
+use super::chunked::Chunked;
+use super::encode::{EncodeError, decode, encode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn, MapRef};
+use super::ir::{Imm64, Insn};
 use super::label::{Field, Fixup, Label, Labels, Target};
+use super::map_slots::MapSlots;
 use super::origin::Origin;
 use super::source_map::SourceMap;
-use crate::maps::MapFd;
 
 /// Builds a program instruction by instruction.
 ///
@@ -46,27 +56,25 @@ use crate::maps::MapFd;
 /// ```
 #[derive(Debug)]
 pub struct ProgramBuilder {
-    pub(crate) id: u32,
+    id: u32,
     /// The encoded slots; a jump to a label holds 0 until assembled.
-    pub(crate) slots: Chunked<RawInsn>,
+    slots: Chunked<RawInsn>,
     /// The origin of each slot.
-    pub(crate) lines: SourceMap,
+    lines: SourceMap,
     /// How many instructions were recorded (`LD_IMM64` counts once).
-    pub(crate) count: usize,
+    count: usize,
     /// Slots whose target is a label of this program, by slot.
-    pub(crate) fixups: Chunked<Fixup>,
-    /// Live maps referred to, once each, in order of first use.
-    pub(crate) maps: Vec<MapFd>,
-    /// Maps referred to by name only: (slot, name), by slot.
-    pub(crate) named: Vec<(usize, String)>,
+    fixups: Chunked<Fixup>,
+    /// Slots that refer to a live or named map, and the live maps.
+    maps: MapSlots,
     /// Instructions that do not encode, kept whole for `assemble` to report:
     /// (first slot, instruction), by slot. Their slots hold zeros.
-    pub(crate) rejected: Vec<(usize, Insn)>,
-    pub(crate) labels: Labels,
+    rejected: Vec<(usize, Insn)>,
+    labels: Labels,
     /// Labels bound twice: (label index, second binding).
-    pub(crate) rebinds: Vec<(u32, Origin)>,
+    rebinds: Vec<(u32, Origin)>,
     /// Labels of other programs used or bound here, with where that happened.
-    pub(crate) foreign: Vec<(Origin, Label)>,
+    foreign: Vec<(Origin, Label)>,
 }
 
 impl Default for ProgramBuilder {
@@ -98,8 +106,7 @@ impl ProgramBuilder {
             lines: SourceMap::with_capacity(32),
             count: 0,
             fixups: Chunked::default(),
-            maps: Vec::new(),
-            named: Vec::new(),
+            maps: MapSlots::default(),
             rejected: Vec::new(),
             labels: Labels::default(),
             rebinds: Vec::new(),
@@ -159,13 +166,7 @@ impl ProgramBuilder {
         }
         self.record(at, self.slots.len() - slot);
         if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
-            match map {
-                MapRef::Map(m) if !self.maps.iter().any(|known| known.raw_fd() == m.raw_fd()) => {
-                    self.maps.push(m)
-                }
-                MapRef::Name(name) => self.named.push((slot, name)),
-                _ => {}
-            }
+            self.maps.record(slot, map);
         }
     }
 
@@ -259,5 +260,225 @@ impl ProgramBuilder {
         let label = self.label();
         self.bind(label);
         label
+    }
+}
+
+impl ProgramBuilder {
+    /// Resolves labels, checks offsets and the instruction limit, and returns
+    /// the slots the kernel loads.
+    pub fn assemble(&self) -> Result<Assembled, AsmError> {
+        self.assemble_with_limit(MAX_INSNS)
+    }
+
+    /// Like [`assemble`](Self::assemble), with another instruction limit
+    /// (e.g. 4096 for an unprivileged loader).
+    pub fn assemble_with_limit(&self, limit: usize) -> Result<Assembled, AsmError> {
+        if self.count == 0 {
+            return Err(AsmError::Empty);
+        }
+        if let Some(&(index, second)) = self.rebinds.first() {
+            return Err(AsmError::LabelBoundTwice {
+                label: self.labels.name(index),
+                first: self.labels.bound_at(index).unwrap_or(second),
+                second,
+            });
+        }
+        if let Some(&(at, label)) = self.foreign.first() {
+            return Err(AsmError::ForeignLabel { label: label.to_string(), at });
+        }
+        let slots = self.slots.len();
+        // The kernel counts slots in 32 bits, and so do labels and fixups.
+        let limit = limit.min(u32::MAX as usize);
+        if slots > limit {
+            return Err(AsmError::TooLong { slots, limit });
+        }
+
+        // Errors come in slot order, whether a label's or an instruction's.
+        let mut out = Vec::with_capacity(slots);
+        for chunk in self.slots.chunks() {
+            out.extend_from_slice(chunk);
+        }
+        let rejected = self.rejected.first();
+        for &fixup in self.fixups.iter() {
+            if let Some((slot, insn)) = rejected.filter(|(slot, _)| *slot < fixup.slot()) {
+                return Err(self.rejection(*slot, insn));
+            }
+            let offset = self.resolve(fixup)?;
+            if let Some(raw) = out.get_mut(fixup.slot()) {
+                match fixup.field() {
+                    Field::Off => raw.off = offset as i16,
+                    Field::Imm => raw.imm = offset,
+                }
+            }
+        }
+        if let Some((slot, insn)) = rejected {
+            return Err(self.rejection(*slot, insn));
+        }
+        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone()))
+    }
+
+    /// Why `insn`, recorded at `slot`, does not encode.
+    fn rejection(&self, slot: usize, insn: &Insn) -> AsmError {
+        let at = self.lines.at(slot);
+        match encode(insn, &mut Vec::with_capacity(2)) {
+            Err(e @ EncodeError::OffsetOutOfRange { .. }) => {
+                AsmError::OffsetOutOfRange { index: slot, insn: insn.to_string(), at, source: e }
+            }
+            Err(other) => AsmError::InvalidInsn { index: slot, at, why: other.to_string() },
+            Ok(()) => AsmError::InvalidInsn { index: slot, at, why: "does not encode".into() },
+        }
+    }
+
+    /// The instruction recorded at `slot` (its first), as it was given:
+    /// label targets and maps restored from the side tables.
+    fn recorded(&self, slot: usize) -> Insn {
+        if let Ok(k) = self.rejected.binary_search_by_key(&slot, |(s, _)| *s) {
+            return self.rejected[k].1.clone();
+        }
+        let mut words = Vec::with_capacity(2);
+        words.extend(self.slots.get(slot).copied());
+        if self.lines.is_second(slot + 1) {
+            words.extend(self.slots.get(slot + 1).copied());
+        }
+        let (mut insn, _) = decode(&words);
+        if let Some(fixup) = self.fixups.find_by_key(slot, |f| f.slot()) {
+            if let Some(target) = insn.target_mut() {
+                *target = Target::Label(Label { program: self.id, index: fixup.label() });
+            }
+        }
+        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
+            &mut insn
+        {
+            if let Some(recorded) = self.maps.at(slot) {
+                *map = recorded.clone();
+            }
+        }
+        insn
+    }
+
+    /// The text of the instruction at `slot`, which jumps to `label`, with
+    /// the label under its name.
+    fn insn_text(&self, slot: usize, label: Label) -> String {
+        self.recorded(slot).to_string().replace(&label.to_string(), &self.labels.name(label.index))
+    }
+
+    /// The offset of `fixup`'s target, checked against its field.
+    fn resolve(&self, fixup: Fixup) -> Result<i32, AsmError> {
+        let index = fixup.slot();
+        let label = Label { program: self.id, index: fixup.label() };
+        let used_at = || self.lines.at(index);
+        if !self.labels.exists(label.index) {
+            return Err(AsmError::ForeignLabel { label: label.to_string(), at: used_at() });
+        }
+        let Some(bound) = self.labels.bound(label.index) else {
+            return Err(AsmError::UnboundLabel {
+                label: self.labels.name(label.index),
+                created_at: self.labels.created_at(label.index).unwrap_or_else(used_at),
+                index,
+                insn: self.insn_text(index, label),
+                used_at: used_at(),
+            });
+        };
+        if bound >= self.slots.len() {
+            return Err(AsmError::TargetPastEnd {
+                label: self.labels.name(label.index),
+                bound_at: self.labels.bound_at(label.index).unwrap_or_else(used_at),
+                index,
+                insn: self.insn_text(index, label),
+                at: self.lines.at(index),
+            });
+        }
+        // Offsets count slots from the one after the jump's first slot.
+        let offset = bound as i64 - (index as i64 + 1);
+        let (bits, fits) = match fixup.field() {
+            Field::Off => (16, i16::try_from(offset).is_ok()),
+            Field::Imm => (32, i32::try_from(offset).is_ok()),
+        };
+        if !fits {
+            return Err(AsmError::OffsetOutOfRange {
+                index,
+                insn: self.recorded(index).to_string(),
+                at: self.lines.at(index),
+                source: EncodeError::OffsetOutOfRange { offset, bits },
+            });
+        }
+        Ok(offset as i32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::chunked::CHUNK;
+    use crate::asm::{AluOp, Cond, R0, R1, R2, SxBits, Width};
+
+    #[test]
+    fn builder_returns_what_it_was_given_across_chunks() {
+        let mut b = ProgramBuilder::new();
+        let mut given = Vec::new();
+        let top = b.here();
+        let ahead = b.named_label("ahead");
+        let mut slots = 0;
+        for i in 0..2 * CHUNK {
+            // An LD_IMM64 across the first chunk boundary, and now and then.
+            let insn = if slots == CHUNK - 1 || i % 11 == 0 {
+                Insn::LdImm64 { dst: R1.into(), value: Imm64::Const(i as u64) }
+            } else if i % 11 == 5 {
+                let target = Target::Label(ahead);
+                Insn::Jump {
+                    width: Width::Bits64,
+                    cond: Cond::Eq,
+                    dst: R1.into(),
+                    src: 0.into(),
+                    target,
+                }
+            } else {
+                Insn::Alu {
+                    width: Width::Bits32,
+                    op: AluOp::Mov,
+                    dst: R2.into(),
+                    src: (i as i32).into(),
+                }
+            };
+            slots += insn.slots();
+            b.push(insn.clone());
+            given.push(insn);
+        }
+        b.add64(R0, 1);
+        given.push(Insn::Alu {
+            width: Width::Bits64,
+            op: AluOp::Add,
+            dst: R0.into(),
+            src: 1.into(),
+        });
+        assert!(b.lines.is_second(CHUNK), "an LD_IMM64 across the first chunk boundary");
+        b.ld_map_by_name(R1, "counts").gotol(top).bind(ahead).movsx32(R1, R2, SxBits::B32).exit();
+        let got: Vec<Insn> = b.insns().collect();
+        assert_eq!(got.len(), b.len());
+        assert_eq!(got[..given.len()], given[..]);
+        let tail: Vec<String> = got[given.len()..].iter().map(ToString::to_string).collect();
+        assert_eq!(tail, ["r1 = counts ll", "gotol .L0", "w1 = (s32)w2", "exit"]);
+    }
+
+    #[test]
+    fn errors_come_in_slot_order() {
+        // An instruction that does not encode, before a jump to an unbound label...
+        let mut b = ProgramBuilder::new();
+        let nowhere = b.label();
+        b.ld_imm64(R1, 0).movsx32(R1, R2, SxBits::B32).jeq(R1, 0, nowhere).exit();
+        assert!(matches!(b.assemble(), Err(AsmError::InvalidInsn { index: 2, .. })));
+        // ...and after one.
+        let mut b = ProgramBuilder::new();
+        let nowhere = b.label();
+        b.ld_imm64(R1, 0).jeq(R1, 0, nowhere).movsx32(R1, R2, SxBits::B32).exit();
+        assert!(matches!(b.assemble(), Err(AsmError::UnboundLabel { index: 2, .. })));
+        // A numeric offset that does not fit, after a label that does.
+        let mut b = ProgramBuilder::new();
+        let end = b.label();
+        b.ja(end).jeq(R1, 0, 1 << 15).bind(end).exit();
+        let Err(AsmError::OffsetOutOfRange { index: 1, insn, .. }) = b.assemble() else {
+            panic!("want OffsetOutOfRange at 1");
+        };
+        assert_eq!(insn, "if r1 == 0 goto +32768");
     }
 }

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use super::assemble::{CHUNK, Chunked};
+use super::chunked::{CHUNK, Chunked};
 use super::origin::{Loc, Origin, TEXT};
 
 /// The line and column of a slot read from text.

@@ -110,6 +110,12 @@ impl MapFd {
         self.0.fd.as_raw_fd()
     }
 
+    /// An address that identifies this open map while a clone of it lives:
+    /// the same for every clone, another for every other `MapFd`.
+    pub(crate) fn identity(&self) -> *const () {
+        Arc::as_ptr(&self.0).cast()
+    }
+
     /// The name the map was created or found with.
     pub fn name(&self) -> &str {
         &self.0.name

@@ -31,6 +31,7 @@ mod batch;
 mod cpus;
 mod def;
 mod fd;
+mod handle;
 mod hash;
 mod layout;
 mod mmap;

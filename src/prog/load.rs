@@ -6,13 +6,15 @@
 //! again with a log, growing the buffer until the whole log fits (the kernel
 //! says how much it needs since 6.4; before, `ENOSPC` means "more").
 
+use std::borrow::Cow;
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use super::program::Program;
 use super::verifier::parse_log;
-use crate::asm::Assembled;
+use crate::asm::{Assembled, Imm64, Insn, MapRef, RawInsn, insns_as_bytes};
 use crate::error::VerifierError;
+use crate::maps::MapFd;
 use crate::object::object_name;
 use crate::sys;
 use crate::sys::{AttachType, ProgType};
@@ -179,8 +181,11 @@ impl<'a> ProgramSpec<'a> {
         self
     }
 
-    /// Loads the program (`BPF_PROG_LOAD`).
-    pub fn load(&self) -> Result<Program> {
+    /// The instructions as `BPF_PROG_LOAD` gets them: the assembled slots
+    /// with each map's fd written into the `LD_IMM64`s that refer to it.
+    /// A map referred to by name only, not bound
+    /// ([`Assembled::bind_map`]), is an error naming the instruction.
+    pub fn resolved_insns(&self) -> Result<Cow<'a, [RawInsn]>> {
         if let Some((slot, name)) = self.insns.named_maps().next() {
             return Err(Error::InvalidArgument {
                 what: "program",
@@ -190,6 +195,32 @@ impl<'a> ProgramSpec<'a> {
                 ),
             });
         }
+        let mut linked = self.insns.map_slots().peekable();
+        if linked.peek().is_none() {
+            return Ok(Cow::Borrowed(self.insns.insns()));
+        }
+        let mut insns = self.insns.insns().to_vec();
+        for (slot, map) in linked {
+            let Some(fd) = map.as_any().downcast_ref::<MapFd>() else {
+                return Err(Error::InvalidArgument {
+                    what: "program",
+                    why: format!(
+                        "instruction {slot} refers to map {:?}, whose handle is not one of \
+                         bpfkit's maps: the loader has no fd for it",
+                        map.name()
+                    ),
+                });
+            };
+            if let Some(insn) = insns.get_mut(slot) {
+                insn.imm = fd.fd().as_raw_fd();
+            }
+        }
+        Ok(Cow::Owned(insns))
+    }
+
+    /// Loads the program (`BPF_PROG_LOAD`).
+    pub fn load(&self) -> Result<Program> {
+        let insns = self.resolved_insns()?;
         let name = object_name(self.name, "program name")?;
         let owned;
         let license: &CStr = if self.license == "GPL" {
@@ -205,7 +236,7 @@ impl<'a> ProgramSpec<'a> {
             sys::prog::load(sys::prog::LoadArgs {
                 prog_type: self.prog_type.0,
                 expected_attach_type: self.expected_attach_type.map_or(0, |t| t.0),
-                insns: self.insns.as_bytes(),
+                insns: insns_as_bytes(&insns),
                 license,
                 name,
                 flags: self.flags.bits(),
@@ -219,7 +250,7 @@ impl<'a> ProgramSpec<'a> {
 
         if let Some(level) = self.log_on_success {
             let mut buf = vec![0u8; self.log_size];
-            match self.load_logged(&attempt, &mut buf, level.bits()) {
+            match self.load_logged(&attempt, &insns, &mut buf, level.bits()) {
                 Ok((fd, log)) => return Ok(self.program(fd, Some(log))),
                 // Statistics alone do not say where it failed: fall through
                 // to the reload at the verbose level.
@@ -238,7 +269,7 @@ impl<'a> ProgramSpec<'a> {
         }
         let mut buf = vec![0u8; self.log_size];
         let level = LogLevel::VERBOSE.bits() | self.log_on_success.map_or(0, |l| l.bits());
-        match self.load_logged(&attempt, &mut buf, level) {
+        match self.load_logged(&attempt, &insns, &mut buf, level) {
             // Loaded on the second try (a transient failure): keep it.
             Ok((fd, _)) => Ok(self.program(fd, None)),
             Err(e) => Err(e),
@@ -249,6 +280,7 @@ impl<'a> ProgramSpec<'a> {
     fn load_logged(
         &self,
         attempt: &LoadAttempt<'_>,
+        insns: &[RawInsn],
         buf: &mut Vec<u8>,
         level: u32,
     ) -> Result<(OwnedFd, String)> {
@@ -275,12 +307,14 @@ impl<'a> ProgramSpec<'a> {
                 Err(errno) if log.trim().is_empty() => {
                     Err(Error::ProgLoad { name: self.name.to_string(), errno })
                 }
-                Err(errno) => Err(Error::Verifier(Box::new(self.verifier_error(errno, log)))),
+                Err(errno) => {
+                    Err(Error::Verifier(Box::new(self.verifier_error(errno, log, insns))))
+                }
             };
         }
     }
 
-    fn verifier_error(&self, errno: Errno, log: String) -> VerifierError {
+    fn verifier_error(&self, errno: Errno, log: String, insns: &[RawInsn]) -> VerifierError {
         let mut parsed = parse_log(&log);
         // "last insn is not an exit or jmp" names no index: it is the last one.
         if parsed.index.is_none() {
@@ -292,12 +326,26 @@ impl<'a> ProgramSpec<'a> {
             program: self.name.to_string(),
             errno,
             index: parsed.index,
-            insn: parsed.index.and_then(|i| self.insns.insn_at(i)).map(|insn| insn.to_string()),
+            insn: parsed.index.and_then(|i| self.insn_text(i, insns)),
             location: parsed.index.and_then(|i| self.insns.location(i)),
             message: headline,
             details: message.collect(),
             log,
         }
+    }
+
+    /// The instruction at slot `slot` as the kernel got it: a live map by
+    /// the fd the loader wrote, as the verifier's log shows it.
+    fn insn_text(&self, slot: usize, insns: &[RawInsn]) -> Option<String> {
+        let mut insn = self.insns.insn_at(slot)?;
+        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
+            &mut insn
+        {
+            if let (MapRef::Map(_), Some(raw)) = (&map, insns.get(slot)) {
+                *map = MapRef::Fd(raw.imm);
+            }
+        }
+        Some(insn.to_string())
     }
 
     /// The instruction a message without an index is about: the last one
@@ -316,7 +364,7 @@ impl<'a> ProgramSpec<'a> {
             if insn.code == code {
                 return Some(slot);
             }
-            slot += if insn.code == 0x18 { 2 } else { 1 };
+            slot += insn.slots();
         }
         None
     }

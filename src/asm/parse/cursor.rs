@@ -9,8 +9,8 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use super::ParseError;
-use super::expr;
+use super::error::ParseError;
+use super::expr::{self, Tokens};
 use super::lex::{Kind, Lexer, Token};
 use super::section::Context;
 use crate::asm::{AnyReg, Size, Src, Target, Width};
@@ -546,4 +546,30 @@ pub(super) fn clip(text: &str) -> Cow<'_, str> {
 /// `number` (no identifier can be written so).
 pub(super) fn numeric_label(number: u64, index: u64) -> String {
     format!("{number}@{index}")
+}
+
+impl<'a> Tokens<'a> for Cursor<'_, 'a> {
+    fn peek(&self) -> Option<Token<'a>> {
+        Cursor::peek(self)
+    }
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        Cursor::next(self)
+    }
+
+    fn column(&self) -> u32 {
+        Cursor::column(self)
+    }
+
+    fn error_at(&self, column: u32, message: String) -> ParseError {
+        Cursor::error_at(self, column, message)
+    }
+
+    fn expected(&self, what: &str) -> ParseError {
+        Cursor::expected(self, what)
+    }
+
+    fn expect(&mut self, text: &str) -> Result<(), ParseError> {
+        Cursor::expect(self, text)
+    }
 }

@@ -11,9 +11,25 @@
 //! of wrapped; so are division by zero and shifts past 63 (LLVM crashes or
 //! computes garbage on those).
 
-use super::ParseError;
-use super::cursor::Cursor;
-use super::lex::Kind;
+use super::error::ParseError;
+use super::lex::{Kind, Token};
+
+/// What the evaluator reads: a statement's tokens, and errors placed in it.
+/// The parser's cursor is one; the evaluator needs nothing else of it.
+pub(super) trait Tokens<'a> {
+    /// The next token, not consumed.
+    fn peek(&self) -> Option<Token<'a>>;
+    /// Consumes the next token.
+    fn next(&mut self) -> Option<Token<'a>>;
+    /// The column of the next token, or of the end of the statement.
+    fn column(&self) -> u32;
+    /// An error at `column`.
+    fn error_at(&self, column: u32, message: String) -> ParseError;
+    /// "expected WHAT, found NEXT", at the next token.
+    fn expected(&self, what: &str) -> ParseError;
+    /// Consumes `text`, or fails with what came instead.
+    fn expect(&mut self, text: &str) -> Result<(), ParseError>;
+}
 
 /// How deep parentheses and unary operators may nest.
 const MAX_DEPTH: u32 = 200;
@@ -93,11 +109,11 @@ fn binary_op(text: &str) -> Option<(u8, Op)> {
 
 /// The expression at the cursor (the caller has checked that it starts
 /// with a number, or a sign and a number).
-pub(super) fn expression(c: &mut Cursor<'_, '_>) -> Result<Value, ParseError> {
+pub(super) fn expression<'a>(c: &mut impl Tokens<'a>) -> Result<Value, ParseError> {
     binary(c, 1, 0)
 }
 
-fn binary(c: &mut Cursor<'_, '_>, min: u8, depth: u32) -> Result<Value, ParseError> {
+fn binary<'a>(c: &mut impl Tokens<'a>, min: u8, depth: u32) -> Result<Value, ParseError> {
     let mut lhs = unary(c, depth)?;
     while let Some((t, (precedence, op))) = c
         .peek()
@@ -112,9 +128,9 @@ fn binary(c: &mut Cursor<'_, '_>, min: u8, depth: u32) -> Result<Value, ParseErr
     Ok(lhs)
 }
 
-fn unary(c: &mut Cursor<'_, '_>, depth: u32) -> Result<Value, ParseError> {
+fn unary<'a>(c: &mut impl Tokens<'a>, depth: u32) -> Result<Value, ParseError> {
     if depth > MAX_DEPTH {
-        return Err(c.error_at(c.column(), "the expression nests too deeply"));
+        return Err(c.error_at(c.column(), "the expression nests too deeply".into()));
     }
     let Some(t) = c.peek() else {
         return Err(c.expected("a number"));

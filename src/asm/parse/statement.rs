@@ -10,8 +10,8 @@
 
 use std::borrow::Cow;
 
-use super::ParseError;
 use super::cursor::{Cursor, Name, RegTok, Want, clip, numeric_label, register_name};
+use super::error::ParseError;
 use super::lex::{Kind, Token};
 use super::section::Section;
 use crate::asm::{
