@@ -14,7 +14,6 @@
 //! ```
 
 mod btf;
-mod clock;
 mod info;
 mod load;
 mod program;
@@ -25,7 +24,6 @@ mod test_run;
 mod types;
 mod verifier;
 
-pub use clock::WallClock;
 pub(crate) use info::ids;
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
