@@ -43,7 +43,7 @@ pub struct PinnedObject {
 /// are skipped, as bpftool skips them.
 pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
     let mut found = Vec::new();
-    for root in bpffs_mounts(&read_mounts()?) {
+    for root in bpffs_mounts()? {
         walk(&root, &mut found);
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
@@ -51,18 +51,10 @@ pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
     Ok(found)
 }
 
-/// Every object pinned on every mounted bpf filesystem, in the order a walk
-/// meets them: mounts in `/proc/mounts` order, each directory's entries in
-/// the order the filesystem lists them (newest first on bpffs), a
-/// subdirectory's contents where it is met. This is the order bpftool's
-/// `nftw` walk sees, which decides the order it prints an object's paths
-/// in. A filesystem mounted twice is walked twice.
-pub fn pinned_objects_in_walk_order() -> Result<Vec<PinnedObject>> {
-    let mut found = Vec::new();
-    for root in bpffs_mounts(&read_mounts()?) {
-        walk(&root, &mut found);
-    }
-    Ok(found)
+/// The mount points of the bpf filesystems, in `/proc/mounts` order (a
+/// filesystem mounted twice is listed twice): where objects can be pinned.
+pub fn bpffs_mounts() -> Result<Vec<PathBuf>> {
+    Ok(parse_bpffs_mounts(&read_mounts()?))
 }
 
 /// Opens the object pinned at `path` (`BPF_OBJ_GET`) and says what it is.
@@ -89,8 +81,8 @@ pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
 pub fn is_on_bpffs(path: impl AsRef<Path>) -> bool {
     use std::os::unix::fs::MetadataExt;
     let Ok(dev) = std::fs::metadata(path.as_ref()).map(|m| m.dev()) else { return false };
-    let mounts = read_mounts().unwrap_or_default();
-    bpffs_mounts(&mounts).iter().any(|m| std::fs::metadata(m).is_ok_and(|m| m.dev() == dev))
+    let mounts = bpffs_mounts().unwrap_or_default();
+    mounts.iter().any(|m| std::fs::metadata(m).is_ok_and(|m| m.dev() == dev))
 }
 
 /// The objects pinned under `root` (a directory on a bpf filesystem).
@@ -110,7 +102,7 @@ fn read_mounts() -> Result<Vec<u8>> {
 }
 
 /// The mount points of type `bpf` in `/proc/mounts`.
-fn bpffs_mounts(mounts: &[u8]) -> Vec<PathBuf> {
+fn parse_bpffs_mounts(mounts: &[u8]) -> Vec<PathBuf> {
     mounts
         .split(|&b| b == b'\n')
         .filter_map(|line| {
@@ -209,7 +201,7 @@ mod tests {
                       bpf /run/my\\040pins bpf rw 0 0\n\
                       tmpfs /tmp tmpfs rw 0 0\n";
         assert_eq!(
-            bpffs_mounts(mounts),
+            parse_bpffs_mounts(mounts),
             [PathBuf::from("/sys/fs/bpf"), PathBuf::from("/run/my pins")]
         );
     }
@@ -218,7 +210,7 @@ mod tests {
     fn mount_points_are_bytes() {
         use std::os::unix::ffi::OsStrExt as _;
         let mounts = b"bpf /run/\\012\xffx bpf rw 0 0\n";
-        let found = bpffs_mounts(mounts);
+        let found = parse_bpffs_mounts(mounts);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].as_os_str().as_bytes(), b"/run/\n\xffx");
     }

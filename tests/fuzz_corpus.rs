@@ -7,7 +7,8 @@
 //! - `parse`: text that parses and assembles prints as text that parses and
 //!   assembles to the same slots and prints the same;
 //! - `disasm`: bytes, disassembled as `bpfkit disasm` prints them (checked
-//!   here against the command), assemble to the same bytes.
+//!   against the command by `cli/tests/fuzz_corpus.rs`), assemble to the
+//!   same bytes.
 //!
 //! An input listed in `fuzz/regressions/KNOWN_FAILING.txt` is a bug found
 //! and not yet fixed: it is skipped with a line saying so, and once it
@@ -134,35 +135,4 @@ fn parse_corpus_reads_back_as_it_was() {
 #[test]
 fn disasm_corpus_assembles_back_to_its_bytes() {
     replay("disasm", properties::disasm_round_trip);
-}
-
-/// The property's disassembly is what `bpfkit disasm --raw` prints, so the
-/// fuzz target checks the command's output.
-#[test]
-fn the_disasm_property_prints_what_bpfkit_disasm_prints() {
-    let fuzz = root().join("fuzz");
-    let inputs = [files(&fuzz.join("corpus/disasm")), files(&fuzz.join("regressions/disasm"))];
-    let mut compared = 0;
-    for file in inputs.iter().flatten() {
-        let input = std::fs::read(file).unwrap();
-        if input.is_empty() || input.len() % 8 != 0 {
-            continue;
-        }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bpfkit"))
-            .arg("disasm")
-            .arg("--raw")
-            .arg(file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let want = bpfkit::asm::disassemble(&properties::slots_of(&input));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{}", file.display());
-        compared += 1;
-    }
-    assert!(compared > 0);
 }

@@ -1,10 +1,9 @@
 //! Program introspection: info by fd, and the ids of every loaded program.
 
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::btf;
-use super::clock::WallClock;
 use crate::error::{Error, Result};
 use crate::object::c_name;
 use crate::object::{ObjectKind, Origin, expect_kind};
@@ -129,14 +128,21 @@ impl ProgramInfo {
         self.tag.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// When the program was loaded, on the wall clock, as bpftool derives
-    /// it from the boot clock. `None` when the kernel recorded no load time
-    /// or the clocks cannot be read.
-    pub fn loaded_at(&self) -> Option<WallClock> {
+    /// When the program was loaded, on the wall clock: [`load_time`]
+    /// (`CLOCK_BOOTTIME`) plus the moment of boot on the wall clock,
+    /// `CLOCK_REALTIME - CLOCK_BOOTTIME` read now (as bpftool derives it).
+    /// `None` when the kernel recorded no load time or the clocks cannot be
+    /// read.
+    ///
+    /// [`load_time`]: Self::load_time
+    pub fn loaded_at(&self) -> Option<SystemTime> {
         if self.load_time.is_zero() {
             return None;
         }
-        WallClock::from_boot_time(self.load_time)
+        let nanos =
+            sys::clock::boot_epoch_nanos()? + i128::try_from(self.load_time.as_nanos()).ok()?;
+        let since_epoch = Duration::from_nanos(u64::try_from(nanos).ok()?);
+        SystemTime::UNIX_EPOCH.checked_add(since_epoch)
     }
 }
 

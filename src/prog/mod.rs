@@ -14,7 +14,6 @@
 //! ```
 
 mod btf;
-mod clock;
 mod info;
 mod load;
 mod program;
@@ -26,7 +25,6 @@ mod verifier;
 
 pub use crate::error::VerifierError;
 pub use crate::sys::{AttachType, ProgType};
-pub use clock::WallClock;
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
 pub use program::Program;

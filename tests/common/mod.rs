@@ -334,11 +334,13 @@ impl Run {
     }
 }
 
-fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+/// Runs `program ARGS...`, with `stdin` on its standard input when given.
+pub fn spawn(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
     spawn_with(std::process::Command::new(program), args, stdin)
 }
 
-fn spawn_with<S: AsRef<std::ffi::OsStr>>(
+/// Runs `command ARGS...`, with `stdin` on its standard input when given.
+pub fn spawn_with<S: AsRef<std::ffi::OsStr>>(
     mut command: std::process::Command,
     args: &[S],
     stdin: Option<&[u8]>,
@@ -364,16 +366,6 @@ fn spawn_with<S: AsRef<std::ffi::OsStr>>(
     }
 }
 
-/// Runs the `bpfkit` binary built with the tests.
-pub fn bpfkit(args: &[&str]) -> Run {
-    spawn(env!("CARGO_BIN_EXE_bpfkit"), args, None)
-}
-
-/// Runs the `bpfkit` binary with arguments that need not be UTF-8.
-pub fn bpfkit_os<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
-    spawn_with(std::process::Command::new(env!("CARGO_BIN_EXE_bpfkit")), args, None)
-}
-
 /// Runs `program ARGS...` with at most `nofile` open files
 /// (`RLIMIT_NOFILE`), through `sh -c 'ulimit -n N; exec ...'`.
 pub fn with_fd_limit(nofile: u32, program: &str, args: &[&str]) -> Run {
@@ -390,11 +382,6 @@ pub fn as_nobody(program: &str, args: &[&str]) -> Run {
     let mut command = std::process::Command::new(program);
     command.uid(65534).gid(65534);
     spawn_with(command, args, None)
-}
-
-/// Runs the `bpfkit` binary with `input` on its standard input.
-pub fn bpfkit_with_input(args: &[&str], input: &[u8]) -> Run {
-    spawn(env!("CARGO_BIN_EXE_bpfkit"), args, Some(input))
 }
 
 /// Runs Debian's `bpftool`, the reference the inspector is compared with.

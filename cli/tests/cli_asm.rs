@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use bpfkit::asm::{RawInsn, decode};
 use common::{bpfkit, bpfkit_with_input};
 
-const TSV: &str = include_str!("golden/insns.tsv");
+const TSV: &str = include_str!("../../tests/golden/insns.tsv");
 
 /// A row of the golden table.
 struct Row {

@@ -19,7 +19,7 @@ use common::{Netns, PinDir, Run, bpfkit, bpfkit_os, counter, id, unique};
 /// `net` lists with the `netlink` feature, and says it needs it without.
 const NET_OK: i32 = if cfg!(feature = "netlink") { 0 } else { 255 };
 
-const COUNTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/counter.s");
+const COUNTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/counter.s");
 
 /// A directory of the test's own files, removed on drop.
 struct Files(PathBuf);

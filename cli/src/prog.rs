@@ -8,6 +8,7 @@ use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{Program, ProgramInfo, program_ids};
 
 use crate::args::{Args, Word, pick};
+use crate::clock::WallClock;
 use crate::errno::listing_failed;
 use crate::every::every;
 use crate::json::JsonWriter;
@@ -130,7 +131,7 @@ fn write_json(w: &mut JsonWriter, info: &ProgramInfo, pins: Option<&PinTable>) {
         }
         w.end_object();
     }
-    if let Some(at) = info.loaded_at() {
+    if let Some(at) = info.loaded_at().and_then(WallClock::local) {
         w.raw_field("loaded_at", at.unix_secs).raw_field("uid", info.created_by_uid);
     }
     w.raw_field("bytes_xlated", info.xlated_bytes);
@@ -200,7 +201,7 @@ pub fn header_plain(info: &ProgramInfo) -> String {
 /// One program as `bpftool prog show` prints it.
 fn plain(info: &ProgramInfo, pins: Option<&PinTable>) -> String {
     let mut s = header_plain(info);
-    if let Some(at) = info.loaded_at() {
+    if let Some(at) = info.loaded_at().and_then(WallClock::local) {
         writeln!(s, "\tloaded_at {at}  uid {}", info.created_by_uid).ok();
     }
     write!(s, "\txlated {}B", info.xlated_bytes).ok();

@@ -79,6 +79,7 @@ fn show(args: &mut Args, output: Output) -> Result<(), CliError> {
         }
         bpfkit::Error::Syscall { cmd: bpfkit::Cmd::ProgQuery, errno } => {
             CliError::new(format!("can't query prog: {}", crate::errno::strerror(errno.0)))
+                .with_errno(errno.0)
         }
         other => other.into(),
     })?;

@@ -25,13 +25,24 @@ pub fn status(errno: i32) -> u8 {
 
 /// `"{what}: {strerror}"`, exiting as bpftool does after that libbpf call.
 pub fn failed(what: &str, errno: i32) -> CliError {
-    CliError::new(format!("{what}: {}", strerror(errno))).with_status(status(errno))
+    CliError::new(format!("{what}: {}", strerror(errno)))
+        .with_errno(errno)
+        .with_status(status(errno))
+}
+
+/// `"{what}: {strerror}"` for a library error (`"{what}: {err}"` without an
+/// errno), with bpftool's usual exit status.
+pub fn says(what: &str, err: &bpfkit::Error) -> CliError {
+    match of(err) {
+        Some(errno) => CliError::new(format!("{what}: {}", strerror(errno))).with_errno(errno),
+        None => CliError::new(format!("{what}: {err}")),
+    }
 }
 
 /// `"{what}: {strerror}"` met while walking every object of a kind: bpftool
 /// has begun its JSON array, so the error object goes inside it.
 pub fn listing_failed(what: &str, err: &bpfkit::Error) -> CliError {
-    CliError::new(format!("{what}: {}", strerror_of(err))).in_listing()
+    says(what, err).in_listing()
 }
 
 /// The errno of a library error, for messages in bpftool's words.
@@ -39,13 +50,10 @@ pub fn of(err: &bpfkit::Error) -> Option<i32> {
     err.errno().map(|e| e.0)
 }
 
-/// [`strerror`] of an error's errno, or the error itself without one.
-pub fn strerror_of(err: &bpfkit::Error) -> String {
-    of(err).map_or_else(|| err.to_string(), strerror)
-}
-
 #[cfg(test)]
 mod tests {
+    use bpfkit::Errno;
+
     use super::*;
 
     #[test]
@@ -57,5 +65,16 @@ mod tests {
         assert_eq!(status(524), 244);
         assert_eq!(status(libc::EOPNOTSUPP), 161);
         assert_eq!(status(libc::EPERM), 255);
+    }
+
+    #[test]
+    fn errors_keep_the_errno_their_report_decides_on() {
+        let err = bpfkit::Error::Syscall { cmd: bpfkit::Cmd::ProgGetNextId, errno: Errno::EPERM };
+        let said = says("can't get next program", &err);
+        assert_eq!(said.message, "can't get next program: Operation not permitted");
+        assert_eq!(said.errno, Some(libc::EPERM));
+        assert_eq!(failed("delete failed", libc::ENOENT).errno, Some(libc::ENOENT));
+        let plain = bpfkit::Error::InvalidArgument { what: "x", why: "y".into() };
+        assert_eq!(says("w", &plain).errno, None);
     }
 }

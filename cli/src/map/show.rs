@@ -54,10 +54,7 @@ pub fn all_maps() -> Result<Vec<MapFd>, CliError> {
 
 /// The info bpftool prints, or its error.
 pub fn info(map: &MapFd) -> Result<MapInfo, CliError> {
-    map.info().map_err(|e| {
-        let why = errno::strerror_of(&e);
-        CliError::new(format!("can't get map info: {why}"))
-    })
+    map.info().map_err(|e| errno::says("can't get map info", &e))
 }
 
 /// `map show`: the maps, as a JSON array when `listing` (every map, or

@@ -13,7 +13,7 @@ use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
 use common::{Run, bpfkit, unique};
 
-const COUNTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/counter.s");
+const COUNTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/counter.s");
 
 /// A `.s` file in the temporary directory, removed on drop.
 struct Source(PathBuf);
@@ -412,7 +412,7 @@ fn origin_of_text_instructions_is_their_line() {
 fn clang_output_and_dead_writes_to_r10_verify() {
     require_kernel!();
     for file in ["tests/fixtures/counter.s", "tests/fixtures/counter-g.s"] {
-        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"));
         let run = bpfkit(&[
             "verify",
             &path,

@@ -85,7 +85,7 @@ fn maps_named(name: &str) -> Result<Vec<MapFd>, CliError> {
 /// `"{what} ({id}): {strerror}"`.
 fn by_id_error(what: &str, id: u32, err: &bpfkit::Error) -> CliError {
     match errno::of(err) {
-        Some(e) => CliError::new(format!("{what} ({id}): {}", errno::strerror(e))),
+        Some(e) => CliError::new(format!("{what} ({id}): {}", errno::strerror(e))).with_errno(e),
         None => CliError::new(err.to_string()),
     }
 }

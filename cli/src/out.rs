@@ -76,7 +76,7 @@ impl Output {
         } else {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "Error: {message}");
-            if err.message.ends_with(&crate::errno::strerror(libc::EPERM)) {
+            if err.errno == Some(libc::EPERM) {
                 // bpftool leaves the reader to guess; one line more on
                 // standard error changes nothing a script reads.
                 let _ = writeln!(stderr, "{PRIVILEGE_HINT}");
@@ -85,8 +85,8 @@ impl Output {
     }
 }
 
-/// What bpfkit adds, in text mode, to an error bpftool ends with
-/// "Operation not permitted".
+/// What bpfkit adds, in text mode, to an error of `EPERM` (bpftool's ends
+/// with "Operation not permitted").
 pub const PRIVILEGE_HINT: &str =
     "Hint: looking up bpf objects needs CAP_SYS_ADMIN (loading needs CAP_BPF): run bpfkit as root";
 
@@ -100,6 +100,9 @@ pub struct CliError {
     /// Whether the error ends a listing that bpftool had begun as a JSON
     /// array: its error object is then the array's element.
     pub in_listing: bool,
+    /// The kernel's errno, when the message is bpftool's `what: strerror`
+    /// of it: what the report decides on (never the message's text).
+    pub errno: Option<i32>,
 }
 
 /// The exit statuses, as the README's table lists them.
@@ -128,7 +131,7 @@ use status::FAILURE;
 impl CliError {
     /// An error with bpftool's exit status.
     pub fn new(message: impl Into<String>) -> CliError {
-        CliError { message: message.into(), status: FAILURE, in_listing: false }
+        CliError { message: message.into(), status: FAILURE, in_listing: false, errno: None }
     }
 
     /// A command line that does not parse.
@@ -139,12 +142,18 @@ impl CliError {
     /// A failure that has already said what it had to (bpftool's `map
     /// lookup` prints "Not found" and exits 254): nothing more is reported.
     pub fn quiet(status: u8) -> CliError {
-        CliError { message: String::new(), status, in_listing: false }
+        CliError { message: String::new(), status, in_listing: false, errno: None }
     }
 
     /// The same error, met while listing every object (see `in_listing`).
     pub fn in_listing(mut self) -> CliError {
         self.in_listing = true;
+        self
+    }
+
+    /// The same error, caused by the kernel's `errno` (see `errno`).
+    pub fn with_errno(mut self, errno: i32) -> CliError {
+        self.errno = Some(errno);
         self
     }
 

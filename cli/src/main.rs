@@ -11,6 +11,7 @@
 
 mod args;
 mod asm;
+mod clock;
 mod disasm;
 mod errno;
 mod every;

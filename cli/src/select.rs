@@ -13,7 +13,7 @@ use bpfkit::pinned::{ObjectKind, is_on_bpffs, open_pinned};
 use bpfkit::prog::Program;
 
 use crate::args::{Word, is_prefix};
-use crate::errno::{strerror, strerror_of};
+use crate::errno::{says, strerror};
 use crate::out::CliError;
 use crate::strtoul::strtoul;
 use crate::text;
@@ -73,7 +73,7 @@ impl ProgSelector {
         match self {
             ProgSelector::Id(id) => Program::from_id(*id)
                 .map(|p| vec![p])
-                .map_err(|e| CliError::new(format!("get by id ({id}): {}", strerror_of(&e)))),
+                .map_err(|e| says(&format!("get by id ({id})"), &e)),
             ProgSelector::Pinned(path) => {
                 let fd = open_pinned_as(path, ObjectKind::Program)?;
                 Ok(vec![Program::from_fd(fd)?])
@@ -130,6 +130,7 @@ impl LinkSelector {
                     *id as i32,
                     strerror(errno.0)
                 ))
+                .with_errno(errno.0)
                 .with_status((256 - errno.0.rem_euclid(256)) as u8)
             }),
             LinkSelector::Pinned(path) => {
@@ -187,18 +188,19 @@ pub fn open_pinned_as(path: &Path, want: ObjectKind) -> Result<OwnedFd, CliError
             // it names the directory.
             Some(Errno::EACCES) => {
                 let dir = dirname(path);
-                let why = if is_on_bpffs(dir) {
-                    strerror(libc::EACCES)
+                let err = |why: &str| format!("bpf obj get ({}): {why}", text::os(dir));
+                Err(if is_on_bpffs(dir) {
+                    CliError::new(err(&strerror(libc::EACCES))).with_errno(libc::EACCES)
                 } else {
-                    "directory not in bpf file system (bpffs)".to_owned()
-                };
-                Err(CliError::new(format!("bpf obj get ({}): {why}", text::os(dir))))
+                    CliError::new(err("directory not in bpf file system (bpffs)"))
+                })
             }
             Some(errno) => Err(CliError::new(format!(
                 "bpf obj get ({}): {}",
                 text::os(path),
                 strerror(errno.0)
-            ))),
+            ))
+            .with_errno(errno.0)),
             None => Err(CliError::new("incorrect object type: unknown")),
         },
     }

@@ -1,0 +1,30 @@
+//! The CLI tests' support: the helpers the library's tests use too
+//! (`tests/common/` at the workspace root: the kernel gate, the optional
+//! tools, guards), and running this package's `bpfkit` binary.
+#![allow(dead_code)]
+
+#[path = "../../../tests/common/mod.rs"]
+mod shared;
+#[allow(unused_imports)] // each test binary uses some of them
+pub use shared::*;
+
+use std::ffi::OsStr;
+use std::process::Command;
+
+/// The `bpfkit` binary built with the tests.
+pub const BPFKIT: &str = env!("CARGO_BIN_EXE_bpfkit");
+
+/// Runs the `bpfkit` binary built with the tests.
+pub fn bpfkit(args: &[&str]) -> Run {
+    spawn(BPFKIT, args, None)
+}
+
+/// Runs the `bpfkit` binary with arguments that need not be UTF-8.
+pub fn bpfkit_os<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    spawn_with(Command::new(BPFKIT), args, None)
+}
+
+/// Runs the `bpfkit` binary with `input` on its standard input.
+pub fn bpfkit_with_input(args: &[&str], input: &[u8]) -> Run {
+    spawn(BPFKIT, args, Some(input))
+}
