@@ -46,10 +46,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            // The CLI is its own program: it uses the library as any user does.
-            if path.file_name().is_some_and(|n| n == "bin") {
-                continue;
-            }
             walk(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
