@@ -66,8 +66,8 @@ pub fn bpffs_mounts() -> Result<Vec<PathBuf>> {
 pub fn open_pinned(path: impl AsRef<Path>) -> Result<(PinnedObject, OwnedFd)> {
     let path = path.as_ref();
     let fd = crate::object::get_pinned(path)?;
-    ObjectKind::of_fd(&fd)?;
-    match identify_fd(path, fd.as_fd()) {
+    let kind = ObjectKind::of_fd(&fd)?;
+    match describe(path, fd.as_fd(), kind) {
         Some(obj) => Ok((obj, fd)),
         None => Err(Error::InvalidArgument {
             what: "pinned object",
@@ -182,7 +182,12 @@ fn identify(path: &Path) -> Option<PinnedObject> {
 }
 
 fn identify_fd(path: &Path, fd: BorrowedFd<'_>) -> Option<PinnedObject> {
-    let kind = ObjectKind::of_fd(fd).ok()?;
+    describe(path, fd, ObjectKind::of_fd(fd).ok()?)
+}
+
+/// The pinned object at `path`, open as `fd`, of kind `kind`; `None` for a
+/// kind that is no program, map or link.
+fn describe(path: &Path, fd: BorrowedFd<'_>, kind: ObjectKind) -> Option<PinnedObject> {
     if !matches!(kind, ObjectKind::Program | ObjectKind::Map | ObjectKind::Link) {
         return None;
     }
