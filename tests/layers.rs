@@ -10,6 +10,8 @@
 //! `BPFKIT_PRINT_LAYERS=1 cargo test --test layers -- --nocapture` prints
 //! the graph.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
