@@ -187,13 +187,11 @@ impl<'a> ProgramSpec<'a> {
     /// ([`Assembled::bind_map`]), is an error naming the instruction.
     pub fn resolved_insns(&self) -> Result<Cow<'a, [RawInsn]>> {
         if let Some((slot, name)) = self.insns.named_maps().next() {
-            return Err(Error::InvalidArgument {
-                what: "program",
-                why: format!(
-                    "instruction {slot} refers to map {name:?} by name only; bind it to a map \
-                     first with Assembled::bind_map"
-                ),
-            });
+            return Err(unresolved(
+                slot,
+                name,
+                " by name only; bind it to a map first with Assembled::bind_map",
+            ));
         }
         let mut linked = self.insns.map_slots().peekable();
         if linked.peek().is_none() {
@@ -202,14 +200,11 @@ impl<'a> ProgramSpec<'a> {
         let mut insns = self.insns.insns().to_vec();
         for (slot, map) in linked {
             let Some(fd) = map.as_any().downcast_ref::<MapFd>() else {
-                return Err(Error::InvalidArgument {
-                    what: "program",
-                    why: format!(
-                        "instruction {slot} refers to map {:?}, whose handle is not one of \
-                         bpfkit's maps: the loader has no fd for it",
-                        map.name()
-                    ),
-                });
+                return Err(unresolved(
+                    slot,
+                    map.name(),
+                    ", whose handle is not one of bpfkit's maps: the loader has no fd for it",
+                ));
             };
             if let Some(insn) = insns.get_mut(slot) {
                 insn.imm = fd.fd().as_raw_fd();
@@ -394,6 +389,15 @@ fn log_text(buf: &[u8]) -> String {
 impl AsFd for Program {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd()
+    }
+}
+
+/// A map reference the loader cannot turn into an fd, at `slot`.
+#[cold]
+fn unresolved(slot: usize, name: &str, why: &str) -> Error {
+    Error::InvalidArgument {
+        what: "program",
+        why: format!("instruction {slot} refers to map {name:?}{why}"),
     }
 }
 
