@@ -1013,7 +1013,7 @@ fn map_fd_loads_through_a_live_map() {
         .name("golden")
         .create()
         .unwrap();
-    let fd = map.raw_fd();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&map.fd());
     let mut b = ProgramBuilder::new();
     b.ld_map_fd(R1, &map).ld_map_value(R1, &map, 8).exit();
     let prog = b.assemble().unwrap();

@@ -223,7 +223,7 @@ fn fill(map: &MapFd, cpus: usize, prog: &Program, inner: &MapFd) {
         }
         MapType::PROG_ARRAY => put(&[1, 0, 0, 0], &(prog.fd().as_raw_fd() as u32).to_ne_bytes()),
         MapType::ARRAY_OF_MAPS | MapType::HASH_OF_MAPS => {
-            put(&[1, 0, 0, 0], &(inner.raw_fd() as u32).to_ne_bytes())
+            put(&[1, 0, 0, 0], &(inner.fd().as_raw_fd() as u32).to_ne_bytes())
         }
         MapType::LPM_TRIE => put(&[24, 0, 0, 0, 10, 1, 2, 0], &[7, 0, 0, 0]),
         MapType::DEVMAP | MapType::DEVMAP_HASH => put(&[1, 0, 0, 0], &lo_ifindex().to_ne_bytes()),

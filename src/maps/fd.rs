@@ -105,11 +105,6 @@ impl MapFd {
         self.0.fd.as_fd()
     }
 
-    /// The fd number, as it goes into an `LD_IMM64`.
-    pub fn raw_fd(&self) -> i32 {
-        self.0.fd.as_raw_fd()
-    }
-
     /// An address that identifies this open map while a clone of it lives:
     /// the same for every clone, another for every other `MapFd`.
     pub(crate) fn identity(&self) -> *const () {
@@ -314,7 +309,7 @@ impl AsFd for MapFd {
 impl fmt::Debug for MapFd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MapFd")
-            .field("fd", &self.raw_fd())
+            .field("fd", &self.0.fd.as_raw_fd())
             .field("name", &self.0.name)
             .field("def", &self.0.def)
             .finish()

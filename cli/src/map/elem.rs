@@ -173,7 +173,7 @@ fn parse_value(
             fd
         } else {
             let inner = select::map(words)?;
-            let fd = inner.raw_fd();
+            let fd = inner.fd().as_raw_fd();
             elem._inner_map = Some(inner);
             fd
         };
