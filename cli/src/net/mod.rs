@@ -11,7 +11,11 @@
 //! so that every `-j` output parses.
 
 #[cfg(feature = "netlink")]
+mod listing;
+#[cfg(feature = "netlink")]
 mod render;
+#[cfg(feature = "netlink")]
+mod tc;
 
 use crate::args::{Args, is_prefix, pick};
 use crate::out::{CliError, Output};
@@ -76,16 +80,17 @@ fn show(args: &mut Args, output: Output) -> Result<(), CliError> {
 
     let dev = device(args)?;
     let netlink = BlockingNetlink::new()?;
-    let found = netlink.attachments(dev.clone().map(Interface::from)).map_err(|e| match e {
-        bpfkit::Error::NoSuchInterface { .. } => {
-            CliError::new(format!("invalid devname {}", dev.unwrap_or_default()))
-        }
-        bpfkit::Error::Syscall { cmd: bpfkit::Cmd::ProgQuery, errno } => {
-            CliError::new(format!("can't query prog: {}", crate::errno::strerror(errno.0)))
-                .with_errno(errno.0)
-        }
-        other => other.into(),
-    })?;
+    let found =
+        listing::collect(&netlink, dev.clone().map(Interface::from)).map_err(|e| match e {
+            bpfkit::Error::NoSuchInterface { .. } => {
+                CliError::new(format!("invalid devname {}", dev.unwrap_or_default()))
+            }
+            bpfkit::Error::Syscall { cmd: bpfkit::Cmd::ProgQuery, errno } => {
+                CliError::new(format!("can't query prog: {}", crate::errno::strerror(errno.0)))
+                    .with_errno(errno.0)
+            }
+            other => other.into(),
+        })?;
     let text = if output.json { render::json(&found, output) } else { render::text(&found) };
     output.print(&text);
     Ok(())

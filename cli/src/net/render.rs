@@ -3,8 +3,9 @@
 use std::fmt::Write as _;
 
 use bpfkit::link::XdpMode;
-use bpfkit::netlink::{NetAttachments, XdpAttachment};
+use bpfkit::netlink::XdpAttachment;
 
+use super::listing::Listing;
 use crate::out::Output;
 
 /// bpftool's name for an XDP mode in `net show`.
@@ -19,15 +20,16 @@ fn mode(mode: XdpMode) -> &'static str {
 
 /// The text layout: a `name:` line per section, one line per
 /// attachment, and an empty line after each section.
-pub fn text(found: &NetAttachments) -> String {
+pub fn text(found: &Listing) -> String {
     let mut s = String::from("xdp:\n");
     for xdp in &found.xdp {
         xdp_line(&mut s, xdp);
     }
     s.push_str("\ntc:\n");
-    for tc in &found.tc {
-        s.push_str(&tc.devname);
-        let _ = write!(s, "({}) {}", tc.ifindex, tc.hook.label());
+    for found in &found.tc {
+        let tc = &found.filter;
+        s.push_str(&found.devname);
+        let _ = write!(s, "({}) {}", found.ifindex, found.hook.label());
         if let Some(name) = &tc.name {
             let _ = write!(s, " {name}");
         }
@@ -70,7 +72,7 @@ fn xdp_line(s: &mut String, xdp: &XdpAttachment) {
 }
 
 /// The JSON layout: one object in an array, an array per section.
-pub fn json(found: &NetAttachments, output: Output) -> String {
+pub fn json(found: &Listing, output: Output) -> String {
     let mut w = output.writer();
     w.start_array().start_object();
     w.name("xdp").start_array();
@@ -97,12 +99,13 @@ pub fn json(found: &NetAttachments, output: Output) -> String {
     }
     w.end_array();
     w.name("tc").start_array();
-    for tc in &found.tc {
+    for found in &found.tc {
+        let tc = &found.filter;
         w.start_object();
-        if !tc.devname.is_empty() {
-            w.string_field("devname", &tc.devname);
+        if !found.devname.is_empty() {
+            w.string_field("devname", &found.devname);
         }
-        w.raw_field("ifindex", tc.ifindex).string_field("kind", tc.hook.label());
+        w.raw_field("ifindex", found.ifindex).string_field("kind", found.hook.label());
         if let Some(name) = &tc.name {
             w.string_field("name", name);
         }
@@ -140,17 +143,17 @@ pub fn json(found: &NetAttachments, output: Output) -> String {
 #[cfg(test)]
 mod tests {
     use bpfkit::link::XdpMode;
-    use bpfkit::netlink::{
-        NetAttachments, TcAttachment, TcBpfAction, TcHook, XdpAttachment, XdpProgram,
-    };
+    use bpfkit::netlink::{TcAttachment, TcBpfAction, TcHandle, XdpAttachment, XdpProgram};
 
+    use super::super::listing::Listing;
+    use super::super::tc::{TcFilter, TcHook};
     use super::{json, text};
     use crate::out::Output;
 
     /// What this kernel cannot show: several XDP modes on one device (it
     /// needs an offloading NIC) and tc filters with bpf actions (act_bpf).
-    fn sample() -> NetAttachments {
-        NetAttachments {
+    fn sample() -> Listing {
+        Listing {
             xdp: vec![XdpAttachment {
                 ifindex: 4,
                 devname: Some("nsim0".into()),
@@ -160,23 +163,26 @@ mod tests {
                     XdpProgram { mode: XdpMode::Hardware, id: 11 },
                 ],
             }],
-            tc: vec![TcAttachment {
+            tc: vec![TcFilter {
                 ifindex: 4,
                 devname: "nsim0".into(),
                 hook: TcHook::ClsactEgress,
-                handle: 1,
-                priority: 1,
-                name: Some("cls".into()),
-                prog_id: Some(12),
-                tag: None,
-                direct_action: false,
-                actions: Some(vec![
-                    TcBpfAction { name: Some("act1".into()), prog_id: Some(13) },
-                    TcBpfAction { name: None, prog_id: Some(14) },
-                ]),
+                filter: TcAttachment {
+                    ifindex: 4,
+                    parent: TcHandle::CLSACT_EGRESS,
+                    handle: 1,
+                    priority: 1,
+                    name: Some("cls".into()),
+                    prog_id: Some(12),
+                    tag: None,
+                    direct_action: false,
+                    actions: Some(vec![
+                        TcBpfAction { name: Some("act1".into()), prog_id: Some(13) },
+                        TcBpfAction { name: None, prog_id: Some(14) },
+                    ]),
+                },
             }],
             flow_dissector: None,
-            tc_failures: vec![],
         }
     }
 
@@ -205,7 +211,7 @@ mod tests {
 
     #[test]
     fn the_flow_dissector_id_is_an_object_in_its_array() {
-        let found = NetAttachments { flow_dissector: Some(9), ..sample() };
+        let found = Listing { flow_dissector: Some(9), ..sample() };
         let json = json(&found, Output { json: true, ..Output::default() });
         assert!(json.ends_with("\"flow_dissector\":[{\"id\":9}]}]\n"), "{json}");
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
