@@ -15,7 +15,7 @@ use crate::object::Interface;
 
 /// `TCA_BPF_ACT`: the filter's actions, one nest per priority.
 const TCA_BPF_ACT: u16 = 1;
-/// `TCA_ACT_MAX_PRIO`: bpftool reads action slots 0 to 32.
+/// `TCA_ACT_MAX_PRIO`: an action list has slots 0 to 32.
 const TCA_ACT_MAX_PRIO: u16 = 32;
 /// `TCA_ACT_KIND` and `TCA_ACT_OPTIONS` inside one action.
 const TCA_ACT_KIND: u16 = 1;
