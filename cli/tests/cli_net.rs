@@ -13,7 +13,7 @@ use std::process::Command;
 use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::link::{Interface, XdpMode};
 use bpfkit::maps::Array;
-use bpfkit::netlink::{BlockingNetlink, NetAttachments, TcHook, XdpProgram};
+use bpfkit::netlink::{BlockingNetlink, TcHandle, XdpProgram};
 use bpfkit::prog::{ProgType, Program, ProgramSpec};
 use common::{Netns, PinDir, Run, counter, id, unique};
 
@@ -250,38 +250,48 @@ fn net_list_shows_the_attachment_made_on_the_tests_own_veth() {
 fn the_library_sees_what_the_cli_prints_and_more() {
     require_kernel!();
     let scene = Scene::new();
-    let found: NetAttachments =
-        scene.ns.run(|| BlockingNetlink::new().unwrap().attachments(None).unwrap());
-    let a = found.xdp.iter().find(|x| x.devname.as_deref() == Some(scene.a.as_str())).unwrap();
+    let nl = || BlockingNetlink::new().unwrap();
+    let devices = scene.ns.run(|| nl().devices(None).unwrap());
+    let device = |name: &str| devices.iter().find(|d| d.name.as_deref() == Some(name)).unwrap();
+    let a = device(&scene.a).xdp.clone().unwrap();
     assert!(!a.multi);
     assert_eq!(a.programs, [XdpProgram { mode: XdpMode::Skb, id: id(&scene.skb) }]);
-    let b = found.xdp.iter().find(|x| x.devname.as_deref() == Some(scene.b.as_str())).unwrap();
+    let b = device(&scene.b).xdp.clone().unwrap();
     assert_eq!(b.programs, [XdpProgram { mode: XdpMode::Driver, id: id(&scene.drv) }]);
-    assert_eq!(found.flow_dissector, None);
-    assert!(found.tc_failures.is_empty(), "{:?}", found.tc_failures);
+    assert_eq!(device("lo").xdp, None);
+    assert_eq!(scene.ns.run(bpfkit::netlink::flow_dissector_id).unwrap(), None);
     if let Some((ingress, egress)) = &scene.tc {
-        let [i, e] = &found.tc[..] else { panic!("{:?}", found.tc) };
+        let a_index = scene.ifindex(&scene.a);
+        let filters = |parent| scene.ns.run(|| nl().tc_bpf_filters(a_index, parent).unwrap());
+        let [i] = &filters(TcHandle::CLSACT_INGRESS)[..] else { panic!("one filter on ingress") };
+        let [e] = &filters(TcHandle::CLSACT_EGRESS)[..] else { panic!("one filter on egress") };
         assert_eq!(
-            (&i.hook, i.prog_id, i.direct_action),
-            (&TcHook::ClsactIngress, Some(id(ingress)), true)
+            (i.ifindex, i.parent, i.prog_id, i.direct_action),
+            (a_index, TcHandle::CLSACT_INGRESS, Some(id(ingress)), true)
         );
         assert_eq!(
-            (&e.hook, e.prog_id, e.direct_action),
-            (&TcHook::ClsactEgress, Some(id(egress)), false)
+            (e.parent, e.prog_id, e.direct_action),
+            (TcHandle::CLSACT_EGRESS, Some(id(egress)), false)
         );
         assert_eq!(i.tag_hex().unwrap(), ingress.info().unwrap().tag_hex());
-        assert_eq!(i.devname, scene.a);
+        assert!(filters(TcHandle::ROOT).is_empty());
+        // The clsact qdisc that holds them, on `a` only.
+        let qdiscs = scene.ns.run(|| nl().tc_qdiscs(Some(scene.a.as_str().into())).unwrap());
+        assert!(qdiscs.iter().all(|q| q.ifindex == a_index), "{qdiscs:?}");
+        let clsact = qdiscs.iter().find(|q| q.kind.as_deref() == Some("clsact")).unwrap();
+        assert_eq!((clsact.handle, clsact.parent), (TcHandle::new(0xffff, 0), TcHandle::INGRESS));
+        let all = scene.ns.run(|| nl().tc_qdiscs(None).unwrap());
+        assert!(all.len() > qdiscs.len(), "{all:?}");
     }
 
-    // One device only; the flow dissector is the namespace's either way.
-    let only_b = scene.ns.run(|| {
-        BlockingNetlink::new().unwrap().attachments(Some(scene.b.as_str().into())).unwrap()
-    });
-    assert_eq!(only_b.xdp.len(), 1);
-    assert!(only_b.tc.is_empty());
-    let err = scene.ns.run(|| {
-        BlockingNetlink::new().unwrap().attachments(Some("nosuchdev0".into())).unwrap_err()
-    });
+    // One device only.
+    let only_b = scene.ns.run(|| nl().devices(Some(scene.b.as_str().into())).unwrap());
+    assert_eq!(only_b.len(), 1);
+    assert_eq!(only_b[0].name.as_deref(), Some(scene.b.as_str()));
+    assert!(scene.ns.run(|| nl().tc_classes(Some(scene.b.as_str().into())).unwrap()).is_empty());
+    let err = scene.ns.run(|| nl().devices(Some("nosuchdev0".into())).unwrap_err());
+    assert!(matches!(err, bpfkit::Error::NoSuchInterface { .. }), "{err}");
+    let err = scene.ns.run(|| nl().tc_bpf_filters("nosuchdev0", TcHandle::ROOT).unwrap_err());
     assert!(matches!(err, bpfkit::Error::NoSuchInterface { .. }), "{err}");
 }
 
@@ -378,4 +388,17 @@ fn classes_and_other_qdiscs_are_listed_like_bpftool() {
     let kinds: Vec<&str> =
         json[0]["tc"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["htb", "htb", "ingress", "root", "clsact/ingress", "clsact/egress"]);
+
+    // The library's view: the class, and its filter under the class alone.
+    let nl = || BlockingNetlink::new().unwrap();
+    let classes = scene.ns.run(|| nl().tc_classes(Some(b.into())).unwrap());
+    let class = classes.iter().find(|c| c.handle == TcHandle::new(1, 0x10)).unwrap();
+    // A top-level class: htb reports its parent as the root, not as `1:`.
+    assert_eq!((class.kind.as_deref(), class.parent), (Some("htb"), TcHandle::ROOT));
+    let under_class = scene.ns.run(|| nl().tc_bpf_filters(b, TcHandle::new(1, 0x10)).unwrap());
+    assert_eq!(under_class.len(), 1, "{under_class:?}");
+    assert_eq!(under_class[0].prog_id, Some(id(&prog)));
+    assert!(!under_class[0].direct_action);
+    let every = scene.ns.run(|| nl().tc_classes(None).unwrap());
+    assert!(every.iter().any(|c| c.handle == class.handle && c.ifindex == class.ifindex));
 }

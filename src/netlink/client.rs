@@ -6,9 +6,11 @@ use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkUnspec};
 
-use super::attachments::{NetAttachments, collect};
+use super::device::{NetDevice, devices};
 use super::message::{Request, extack_message, holder_named, xdp_attribute};
 use super::query::XdpStatus;
+use super::tc::{TcClass, TcHandle, TcQdisc, classes, qdiscs};
+use super::tc_attachment::{TcAttachment, bpf_filters};
 use crate::error::{AttachAction, AttachPath};
 use crate::object::{Interface, find_holder};
 use crate::prog::Program;
@@ -16,7 +18,8 @@ use crate::sys::XdpMode;
 use crate::{Errno, Error, Result};
 
 /// An rtnetlink connection for attaching, replacing, detaching and querying
-/// XDP programs. Its methods are async; [`BlockingNetlink`] wraps them for
+/// XDP programs, and for listing devices, qdiscs, classes and tc BPF
+/// filters. Its methods are async; [`BlockingNetlink`] wraps them for
 /// callers without a runtime.
 #[derive(Clone, Debug)]
 pub struct Netlink {
@@ -128,17 +131,47 @@ impl Netlink {
         Ok(XdpStatus::from_message(&msg))
     }
 
-    /// Every XDP program, tc BPF filter and flow dissector attached in the
-    /// caller's network namespace, as `bpftool net show` lists them; with
-    /// `dev`, only that interface's XDP programs and filters.
+    /// The network devices of the connection's namespace, in the kernel's
+    /// dump order, each with its index, name and XDP programs; with `dev`,
+    /// only that one (one that names no interface is
+    /// [`Error::NoSuchInterface`]). One link dump (`RTM_GETLINK`); needs no
+    /// privilege.
+    pub async fn devices(&self, dev: Option<Interface>) -> Result<Vec<NetDevice>> {
+        devices(&self.handle, dev).await
+    }
+
+    /// The qdiscs of every device in the kernel's dump order, or of `dev`
+    /// only, each with its interface, kind, handle and parent. One qdisc
+    /// dump (`RTM_GETQDISC`); needs no privilege.
     ///
-    /// A `dev` that names no interface is [`Error::NoSuchInterface`]. The
-    /// flow dissector query needs `CAP_NET_ADMIN` (run as root); the dumps
-    /// need no privilege. The interfaces are those of the namespace this
-    /// connection was opened in; the flow dissector is that of the thread
-    /// the query runs on (the same one under [`BlockingNetlink`]).
-    pub async fn attachments(&self, dev: Option<Interface>) -> Result<NetAttachments> {
-        collect(&self.handle, dev).await
+    /// The kernel dumps every device's qdiscs whatever the request names;
+    /// with `dev` those of other devices are left out here.
+    pub async fn tc_qdiscs(&self, dev: Option<Interface>) -> Result<Vec<TcQdisc>> {
+        qdiscs(&self.handle, dev).await
+    }
+
+    /// The traffic classes of `dev`, or of every device (device by device in
+    /// link dump order), each with its interface, kind, handle and parent.
+    /// A class dump (`RTM_GETTCLASS`) per device; needs no privilege.
+    pub async fn tc_classes(&self, dev: Option<Interface>) -> Result<Vec<TcClass>> {
+        classes(&self.handle, dev).await
+    }
+
+    /// The tc filters of kind `bpf` attached to `iface` under `parent` (a
+    /// qdisc or class handle, or [`TcHandle::ROOT`],
+    /// [`TcHandle::CLSACT_INGRESS`], [`TcHandle::CLSACT_EGRESS`]), in the
+    /// kernel's dump order. Filters of other kinds are left out. One filter
+    /// dump (`RTM_GETTFILTER`); needs no privilege. A parent the interface
+    /// does not have yields no filters.
+    ///
+    /// A failed dump, even one that failed part way, is an [`Error::Io`]
+    /// whose [`errno`](Error::errno) is the kernel's.
+    pub async fn tc_bpf_filters(
+        &self,
+        iface: impl Into<Interface>,
+        parent: TcHandle,
+    ) -> Result<Vec<TcAttachment>> {
+        bpf_filters(&self.handle, iface.into(), parent).await
     }
 
     async fn get_link(
@@ -305,9 +338,28 @@ impl BlockingNetlink {
         self.run(self.inner.query_xdp(iface))
     }
 
-    /// See [`Netlink::attachments`].
-    pub fn attachments(&self, dev: Option<Interface>) -> Result<NetAttachments> {
-        self.run(self.inner.attachments(dev))
+    /// See [`Netlink::devices`].
+    pub fn devices(&self, dev: Option<Interface>) -> Result<Vec<NetDevice>> {
+        self.run(self.inner.devices(dev))
+    }
+
+    /// See [`Netlink::tc_qdiscs`].
+    pub fn tc_qdiscs(&self, dev: Option<Interface>) -> Result<Vec<TcQdisc>> {
+        self.run(self.inner.tc_qdiscs(dev))
+    }
+
+    /// See [`Netlink::tc_classes`].
+    pub fn tc_classes(&self, dev: Option<Interface>) -> Result<Vec<TcClass>> {
+        self.run(self.inner.tc_classes(dev))
+    }
+
+    /// See [`Netlink::tc_bpf_filters`].
+    pub fn tc_bpf_filters(
+        &self,
+        iface: impl Into<Interface>,
+        parent: TcHandle,
+    ) -> Result<Vec<TcAttachment>> {
+        self.run(self.inner.tc_bpf_filters(iface, parent))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The flow dissector program of a network namespace: `BPF_PROG_QUERY` on
 //! the namespace's fd with `BPF_FLOW_DISSECTOR`. No netlink here; it sits
-//! beside the netlink queries because `bpftool net show` lists it with them.
+//! beside the netlink queries because listings of network attachments
+//! (such as `bpftool net show`) show it with them.
 
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};

@@ -1,22 +1,21 @@
-//! tc BPF filters, read from `RTM_NEWTFILTER` dump messages the way
-//! `bpftool net show` reads them, and the places (qdiscs, classes, clsact
-//! hooks) it looks for them.
+//! tc BPF filters (cls_bpf) of one parent of one interface, read from a
+//! filter dump (`RTM_GETTFILTER`): the filter's `TCA_BPF_*` options and the
+//! bpf actions (act_bpf) of its action list.
 
-use std::fmt;
-
+use rtnetlink::Handle;
+use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::tc::{
     TcAttribute, TcBpfFlags, TcFilterBpfOption, TcMessage, TcOption,
 };
 
-/// `TC_H_ROOT`.
-const ROOT: u32 = 0xffff_ffff;
-/// `TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)`.
-const CLSACT_INGRESS: u32 = 0xffff_fff2;
-/// `TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)`.
-const CLSACT_EGRESS: u32 = 0xffff_fff3;
+use super::dump::dump;
+use super::tc::{TcHandle, kind, request};
+use crate::Result;
+use crate::object::Interface;
+
 /// `TCA_BPF_ACT`: the filter's actions, one nest per priority.
 const TCA_BPF_ACT: u16 = 1;
-/// `TCA_ACT_MAX_PRIO`: bpftool reads action slots 0 to 32.
+/// `TCA_ACT_MAX_PRIO`: an action list has slots 0 to 32.
 const TCA_ACT_MAX_PRIO: u16 = 32;
 /// `TCA_ACT_KIND` and `TCA_ACT_OPTIONS` inside one action.
 const TCA_ACT_KIND: u16 = 1;
@@ -29,97 +28,17 @@ const TCA_ACT_BPF_PARMS: u16 = 2;
 const TCA_ACT_BPF_NAME: u16 = 6;
 const TCA_ACT_BPF_ID: u16 = 9;
 
-/// A place whose filters `bpftool net show` lists, in the order it asks
-/// the kernel: every class, every qdisc with a handle (but clsact), then
-/// the root, then the clsact ingress and egress hooks.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TcHook {
-    /// A class (`RTM_GETTCLASS`), by its handle; labelled with the class's
-    /// kind, e.g. `htb`.
-    Class {
-        /// The kind of the class (`TCA_KIND`), `unknown` without one.
-        kind: String,
-        /// The class id, e.g. `0x0001000a` for `1:10`.
-        handle: u32,
-    },
-    /// A qdisc with a handle, by its handle; labelled with its kind, e.g.
-    /// `htb` or `ingress`.
-    Qdisc {
-        /// The kind of the qdisc (`TCA_KIND`), `unknown` without one.
-        kind: String,
-        /// The qdisc handle, e.g. `0x00010000` for `1:`.
-        handle: u32,
-    },
-    /// `TC_H_ROOT`, labelled `root`.
-    Root,
-    /// The ingress hook of clsact (or of the ingress qdisc), labelled
-    /// `clsact/ingress`.
-    ClsactIngress,
-    /// The egress hook of clsact, labelled `clsact/egress`.
-    ClsactEgress,
-}
-
-impl TcHook {
-    /// bpftool's label: the class or qdisc kind, `root`, `clsact/ingress`
-    /// or `clsact/egress`.
-    pub fn label(&self) -> &str {
-        match self {
-            TcHook::Class { kind, .. } | TcHook::Qdisc { kind, .. } => kind,
-            TcHook::Root => "root",
-            TcHook::ClsactIngress => "clsact/ingress",
-            TcHook::ClsactEgress => "clsact/egress",
-        }
-    }
-
-    /// The `tcm_parent` a filter dump for this hook asks for.
-    pub fn parent(&self) -> u32 {
-        match self {
-            TcHook::Class { handle, .. } | TcHook::Qdisc { handle, .. } => *handle,
-            TcHook::Root => ROOT,
-            TcHook::ClsactIngress => CLSACT_INGRESS,
-            TcHook::ClsactEgress => CLSACT_EGRESS,
-        }
-    }
-
-    /// The hooks to ask about, from a class dump and a qdisc dump: every
-    /// class, every qdisc but clsact and those without a handle, then the
-    /// three fixed hooks. Like bpftool, the qdisc list is used as the kernel
-    /// dumps it (all devices' qdiscs), so a handle another device has too is
-    /// asked about under that device's kind as well.
-    pub(crate) fn list(classes: &[TcMessage], qdiscs: &[TcMessage]) -> Vec<TcHook> {
-        let mut hooks: Vec<TcHook> = classes
-            .iter()
-            .map(|c| TcHook::Class { kind: kind_or_unknown(c), handle: c.header.handle.into() })
-            .collect();
-        hooks.extend(
-            qdiscs
-                .iter()
-                .filter(|q| kind(q) != Some("clsact") && u32::from(q.header.handle) != 0)
-                .map(|q| TcHook::Qdisc {
-                    kind: kind_or_unknown(q),
-                    handle: q.header.handle.into(),
-                }),
-        );
-        hooks.extend([TcHook::Root, TcHook::ClsactIngress, TcHook::ClsactEgress]);
-        hooks
-    }
-}
-
-impl fmt::Display for TcHook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-/// A tc filter of kind `bpf`, as `bpftool net show` lists it.
+/// A tc filter of kind `bpf` (cls_bpf), as a filter dump describes it. Get
+/// those of one parent with
+/// [`Netlink::tc_bpf_filters`](super::Netlink::tc_bpf_filters) or
+/// [`BlockingNetlink::tc_bpf_filters`](super::BlockingNetlink::tc_bpf_filters).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcAttachment {
-    /// The interface index.
+    /// The index of the interface the filter is on (`tcm_ifindex`).
     pub ifindex: u32,
-    /// The interface name; empty when the kernel sent none.
-    pub devname: String,
-    /// Where the filter was found.
-    pub hook: TcHook,
+    /// The parent whose filters were dumped: a qdisc, a class, or one of
+    /// the fixed hooks such as [`TcHandle::CLSACT_INGRESS`].
+    pub parent: TcHandle,
     /// The filter handle (`tcm_handle`).
     pub handle: u32,
     /// The filter priority (`pref`).
@@ -133,8 +52,9 @@ pub struct TcAttachment {
     /// Whether the program's return value is the action (`direct-action`,
     /// `TCA_BPF_FLAG_ACT_DIRECT`).
     pub direct_action: bool,
-    /// The filter's bpf actions, when it has an action list (`TCA_BPF_ACT`);
-    /// actions of other kinds are left out, as bpftool leaves them out.
+    /// The filter's bpf actions in priority order, when it has an action
+    /// list (`TCA_BPF_ACT`); actions of other kinds (e.g. mirred) are left
+    /// out.
     pub actions: Option<Vec<TcBpfAction>>,
 }
 
@@ -148,15 +68,10 @@ pub struct TcBpfAction {
 }
 
 impl TcAttachment {
-    /// The filter in a filter dump message, or `None` unless it is a `bpf`
-    /// filter with options (the kernel also sends option-less headers of each
-    /// filter chain, which bpftool skips too).
-    pub(crate) fn from_filter(
-        msg: &TcMessage,
-        hook: &TcHook,
-        devname: &str,
-        ifindex: u32,
-    ) -> Option<TcAttachment> {
+    /// The filter in a filter dump message for `parent`, or `None` unless it
+    /// is a `bpf` filter with options (the kernel also sends option-less
+    /// headers of each filter chain).
+    fn from_filter(msg: &TcMessage, parent: TcHandle) -> Option<TcAttachment> {
         if kind(msg) != Some("bpf") {
             return None;
         }
@@ -165,9 +80,8 @@ impl TcAttachment {
             _ => None,
         })?;
         let mut filter = TcAttachment {
-            ifindex,
-            devname: devname.to_owned(),
-            hook: hook.clone(),
+            ifindex: msg.header.index as u32,
+            parent,
             handle: msg.header.handle.into(),
             priority: (msg.header.info >> 16) as u16,
             name: None,
@@ -194,10 +108,30 @@ impl TcAttachment {
         Some(filter)
     }
 
-    /// The tag as bpftool prints tags: 16 lower-case hex digits.
+    /// The tag as 16 lower-case hex digits, as
+    /// [`ProgramInfo::tag_hex`](crate::prog::ProgramInfo::tag_hex) writes it.
     pub fn tag_hex(&self) -> Option<String> {
         self.tag.map(|tag| tag.iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+/// The bpf filters of `iface` under `parent`, in the kernel's dump order.
+pub(crate) async fn bpf_filters(
+    handle: &Handle,
+    iface: Interface,
+    parent: TcHandle,
+) -> Result<Vec<TcAttachment>> {
+    let index = iface.index()?;
+    let what = format!("the filters of {iface} under {parent} (RTM_GETTFILTER)");
+    let request = RouteNetlinkMessage::GetTrafficFilter(request(index, parent.0));
+    Ok(dump(handle, request, &what)
+        .await?
+        .iter()
+        .filter_map(|m| match m {
+            RouteNetlinkMessage::NewTrafficFilter(m) => TcAttachment::from_filter(m, parent),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The bpf actions of a `TCA_BPF_ACT` nest, in priority order.
@@ -267,31 +201,16 @@ fn nla_value(nla: &rtnetlink::packet_core::DefaultNla) -> Vec<u8> {
     value
 }
 
-fn kind(msg: &TcMessage) -> Option<&str> {
-    msg.attributes.iter().rev().find_map(|a| match a {
-        TcAttribute::Kind(kind) => Some(kind.as_str()),
-        _ => None,
-    })
-}
-
-fn kind_or_unknown(msg: &TcMessage) -> String {
-    kind(msg).unwrap_or("unknown").to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use rtnetlink::packet_core::DefaultNla;
-    use rtnetlink::packet_route::tc::TcHandle;
 
     use super::*;
 
-    fn handle(raw: u32) -> TcHandle {
-        TcHandle::from(raw)
-    }
-
     fn msg(kind: &str, handle_raw: u32, attrs: Vec<TcAttribute>) -> TcMessage {
         let mut m = TcMessage::default();
-        m.header.handle = handle(handle_raw);
+        m.header.index = 3;
+        m.header.handle = handle_raw.into();
         m.attributes.push(TcAttribute::Kind(kind.into()));
         m.attributes.extend(attrs);
         m
@@ -317,33 +236,6 @@ mod tests {
     }
 
     #[test]
-    fn hooks_follow_bpftool_order_and_skip_clsact() {
-        let classes = [msg("htb", 0x0001_000a, vec![])];
-        let qdiscs = [
-            msg("noqueue", 0, vec![]),
-            msg("clsact", 0xffff_0000, vec![]),
-            msg("htb", 0x0001_0000, vec![]),
-            msg("ingress", 0xffff_0000, vec![]),
-        ];
-        let hooks = TcHook::list(&classes, &qdiscs);
-        let labels: Vec<(&str, u32)> = hooks.iter().map(|h| (h.label(), h.parent())).collect();
-        assert_eq!(
-            labels,
-            [
-                ("htb", 0x0001_000a),
-                ("htb", 0x0001_0000),
-                ("ingress", 0xffff_0000),
-                ("root", 0xffff_ffff),
-                ("clsact/ingress", 0xffff_fff2),
-                ("clsact/egress", 0xffff_fff3),
-            ]
-        );
-        let mut nameless = TcMessage::default();
-        nameless.header.handle = handle(0x0002_0000);
-        assert_eq!(TcHook::list(&[], &[nameless])[0].label(), "unknown");
-    }
-
-    #[test]
     fn a_bpf_filter_carries_name_id_tag_and_direct_action() {
         let mut m = msg(
             "bpf",
@@ -358,10 +250,9 @@ mod tests {
             ])],
         );
         m.header.info = 49152 << 16 | 0x0300;
-        let f = TcAttachment::from_filter(&m, &TcHook::ClsactIngress, "veth0", 3).unwrap();
-        assert_eq!(f.devname, "veth0");
+        let f = TcAttachment::from_filter(&m, TcHandle::CLSACT_INGRESS).unwrap();
         assert_eq!(f.ifindex, 3);
-        assert_eq!(f.hook.label(), "clsact/ingress");
+        assert_eq!(f.parent, TcHandle::CLSACT_INGRESS);
         assert_eq!((f.handle, f.priority), (1, 49152));
         assert_eq!(f.name.as_deref(), Some("cls:[*fsobj]"));
         assert_eq!(f.prog_id, Some(77));
@@ -373,11 +264,11 @@ mod tests {
     #[test]
     fn other_filters_and_option_less_headers_are_skipped() {
         let u32_filter = msg("u32", 0x800, vec![TcAttribute::Options(vec![])]);
-        assert_eq!(TcAttachment::from_filter(&u32_filter, &TcHook::Root, "x", 1), None);
+        assert_eq!(TcAttachment::from_filter(&u32_filter, TcHandle::ROOT), None);
         let header = msg("bpf", 0, vec![]);
-        assert_eq!(TcAttachment::from_filter(&header, &TcHook::Root, "x", 1), None);
+        assert_eq!(TcAttachment::from_filter(&header, TcHandle::ROOT), None);
         let bare = msg("bpf", 1, vec![TcAttribute::Options(vec![])]);
-        let f = TcAttachment::from_filter(&bare, &TcHook::Root, "", 1).unwrap();
+        let f = TcAttachment::from_filter(&bare, TcHandle::ROOT).unwrap();
         assert_eq!((f.name, f.prog_id, f.direct_action), (None, None, false));
     }
 
@@ -396,7 +287,7 @@ mod tests {
                 DefaultNla::new(TCA_BPF_ACT, acts),
             ))])],
         );
-        let f = TcAttachment::from_filter(&m, &TcHook::Root, "eth0", 2).unwrap();
+        let f = TcAttachment::from_filter(&m, TcHandle::ROOT).unwrap();
         assert_eq!(
             f.actions.unwrap(),
             [
@@ -412,9 +303,6 @@ mod tests {
                 DefaultNla::new(TCA_BPF_ACT, vec![]),
             ))])],
         );
-        assert_eq!(
-            TcAttachment::from_filter(&m, &TcHook::Root, "", 2).unwrap().actions,
-            Some(vec![])
-        );
+        assert_eq!(TcAttachment::from_filter(&m, TcHandle::ROOT).unwrap().actions, Some(vec![]));
     }
 }

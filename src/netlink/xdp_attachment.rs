@@ -1,11 +1,12 @@
 //! The XDP programs of one interface, read from the `IFLA_XDP` nest of an
-//! `RTM_NEWLINK` dump message the way `bpftool net show` reads it.
+//! `RTM_NEWLINK` dump message (as `bpftool net show` reads it too).
 
 use rtnetlink::packet_route::link::{LinkAttribute, LinkMessage, LinkXdp, XdpAttached};
 
 use crate::sys::XdpMode;
 
-/// The XDP attachment of one interface, as `bpftool net show` lists it.
+/// The XDP attachment of one interface, as a link dump reports it: see
+/// [`NetDevice::xdp`](super::NetDevice::xdp).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XdpAttachment {
     /// The interface index.
@@ -13,8 +14,8 @@ pub struct XdpAttachment {
     /// The interface name (`IFLA_IFNAME`), when the kernel sent one.
     pub devname: Option<String>,
     /// Whether the kernel reported programs in several modes at once
-    /// (`XDP_ATTACHED_MULTI`, e.g. generic and offloaded): bpftool then lists
-    /// them under `multi_attachments`.
+    /// (`XDP_ATTACHED_MULTI`, e.g. generic and offloaded); bpftool, for one,
+    /// lists them under `multi_attachments` then.
     pub multi: bool,
     /// The attached programs: one, or with [`multi`](Self::multi) one per
     /// mode in the order generic, driver, offload. Empty only when the kernel
