@@ -47,7 +47,7 @@
 //! | `object` | what maps, programs and links share: kinds, names, id walks, pins, interfaces, who holds an XDP hook | `error`, `sys` |
 //! | `maps` | typed maps, batches, per-CPU values, mmap | `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `object`, `error`, `sys`, `asm` |
-//! | `netlink` | XDP over rtnetlink, and what `net show` lists | `prog`, `object`, `error`, `sys` |
+//! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
 //! | `pinned` | every object pinned on bpffs | `link`, `prog`, `maps`, `object`, `error`, `sys` |
 //! | `programs` | ready-made programs | `prog`, `maps`, `object`, `error`, `sys`, `asm` |
