@@ -230,13 +230,22 @@ fn raw(prog: &Program) -> i32 {
 }
 
 /// The errno and extended-ack message of a failed request.
-fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
-    match e {
+///
+/// Never through rtnetlink's `Display`: its text for an unexpected message
+/// is the message's `Debug`, and reaching it keeps the `Debug` code of
+/// every rtnetlink message type in the binary (300 KB).
+pub(super) fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
+    let what = match e {
         rtnetlink::Error::NetlinkError(msg) => {
-            (Errno(msg.raw_code().abs()), extack_message(&msg.header))
+            return (Errno(msg.raw_code().abs()), extack_message(&msg.header));
         }
-        other => (Errno::EIO, Some(other.to_string())),
-    }
+        rtnetlink::Error::UnexpectedMessage(_) => "an unexpected netlink message".to_string(),
+        rtnetlink::Error::RequestFailed => "the netlink request failed".to_string(),
+        rtnetlink::Error::NamespaceError(why) => format!("network namespace: {why}"),
+        rtnetlink::Error::InvalidNla(why) => format!("an invalid netlink attribute: {why}"),
+        _ => "a malformed address in a netlink message".to_string(),
+    };
+    (Errno::EIO, Some(what))
 }
 
 /// [`Netlink`] for callers without an async runtime: each call runs on a
@@ -273,6 +282,20 @@ fn outside_runtime() -> Result<()> {
 impl BlockingNetlink {
     fn run<T>(&self, request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
         outside_runtime()?;
+        let mut answer = None;
+        self.block_on(Box::pin(async { answer = Some(request.await) }));
+        answer.unwrap_or_else(|| {
+            Err(Error::InvalidArgument {
+                what: "netlink context",
+                why: "the netlink request did not complete".into(),
+            })
+        })
+    }
+
+    /// The one `block_on` of every call: tokio's scheduler is instantiated
+    /// once, for a boxed future, instead of once per request type (each
+    /// copy is kilobytes of the static binary).
+    fn block_on(&self, request: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>) {
         self.runtime.block_on(request)
     }
 
@@ -366,6 +389,21 @@ impl BlockingNetlink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_are_told_without_the_message_s_debug_dump() {
+        use rtnetlink::packet_core::NetlinkMessage;
+        use rtnetlink::packet_route::RouteNetlinkMessage;
+        use rtnetlink::packet_route::link::LinkMessage;
+        let unexpected = rtnetlink::Error::UnexpectedMessage(NetlinkMessage::from(
+            RouteNetlinkMessage::NewLink(LinkMessage::default()),
+        ));
+        assert_eq!(failure(unexpected), (Errno::EIO, Some("an unexpected netlink message".into())));
+        let failed = failure(rtnetlink::Error::RequestFailed);
+        assert_eq!(failed, (Errno::EIO, Some("the netlink request failed".into())));
+        let nla = failure(rtnetlink::Error::InvalidNla("IFLA_XDP".into()));
+        assert_eq!(nla.1.as_deref(), Some("an invalid netlink attribute: IFLA_XDP"));
+    }
 
     #[test]
     fn async_client_outside_a_runtime_is_an_error_not_a_panic() {

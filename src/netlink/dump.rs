@@ -37,7 +37,7 @@ async fn raw_dump(
     let mut req = NetlinkMessage::from(request);
     req.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     let mut handle = handle.clone();
-    let mut answers = handle.request(req).map_err(|e| (Errno::EIO, Some(e.to_string())))?;
+    let mut answers = handle.request(req).map_err(super::client::failure)?;
     let mut out = Vec::new();
     while let Some(msg) = answers.next().await {
         match msg.payload {
