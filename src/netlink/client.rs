@@ -7,7 +7,7 @@ use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkUnspec};
 
 use super::device::{NetDevice, devices};
-use super::message::{Request, extack_message, holder_named, xdp_attribute};
+use super::message::{Request, failure, holder_named, xdp_attribute};
 use super::query::XdpStatus;
 use super::tc::{TcClass, TcHandle, TcQdisc, classes, qdiscs};
 use super::tc_attachment::{TcAttachment, bpf_filters};
@@ -229,25 +229,6 @@ fn raw(prog: &Program) -> i32 {
     prog.fd().as_raw_fd()
 }
 
-/// The errno and extended-ack message of a failed request.
-///
-/// Never through rtnetlink's `Display`: its text for an unexpected message
-/// is the message's `Debug`, and reaching it keeps the `Debug` code of
-/// every rtnetlink message type in the binary (300 KB).
-pub(super) fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
-    let what = match e {
-        rtnetlink::Error::NetlinkError(msg) => {
-            return (Errno(msg.raw_code().abs()), extack_message(&msg.header));
-        }
-        rtnetlink::Error::UnexpectedMessage(_) => "an unexpected netlink message".to_string(),
-        rtnetlink::Error::RequestFailed => "the netlink request failed".to_string(),
-        rtnetlink::Error::NamespaceError(why) => format!("network namespace: {why}"),
-        rtnetlink::Error::InvalidNla(why) => format!("an invalid netlink attribute: {why}"),
-        _ => "a malformed address in a netlink message".to_string(),
-    };
-    (Errno::EIO, Some(what))
-}
-
 /// [`Netlink`] for callers without an async runtime: each call runs on a
 /// private current-thread tokio runtime.
 ///
@@ -389,21 +370,6 @@ impl BlockingNetlink {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn failures_are_told_without_the_message_s_debug_dump() {
-        use rtnetlink::packet_core::NetlinkMessage;
-        use rtnetlink::packet_route::RouteNetlinkMessage;
-        use rtnetlink::packet_route::link::LinkMessage;
-        let unexpected = rtnetlink::Error::UnexpectedMessage(NetlinkMessage::from(
-            RouteNetlinkMessage::NewLink(LinkMessage::default()),
-        ));
-        assert_eq!(failure(unexpected), (Errno::EIO, Some("an unexpected netlink message".into())));
-        let failed = failure(rtnetlink::Error::RequestFailed);
-        assert_eq!(failed, (Errno::EIO, Some("the netlink request failed".into())));
-        let nla = failure(rtnetlink::Error::InvalidNla("IFLA_XDP".into()));
-        assert_eq!(nla.1.as_deref(), Some("an invalid netlink attribute: IFLA_XDP"));
-    }
 
     #[test]
     fn async_client_outside_a_runtime_is_an_error_not_a_panic() {

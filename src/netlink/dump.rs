@@ -7,7 +7,7 @@ use rtnetlink::Handle;
 use rtnetlink::packet_core::{NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 
-use super::message::extack_message;
+use super::message::{extack_message, failure};
 use crate::{Errno, Error, Result};
 
 /// Sends `request` as a dump and collects the answers. `what` names what is
@@ -37,7 +37,7 @@ async fn raw_dump(
     let mut req = NetlinkMessage::from(request);
     req.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     let mut handle = handle.clone();
-    let mut answers = handle.request(req).map_err(super::client::failure)?;
+    let mut answers = handle.request(req).map_err(failure)?;
     let mut out = Vec::new();
     while let Some(msg) = answers.next().await {
         match msg.payload {

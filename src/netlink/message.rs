@@ -4,7 +4,7 @@
 use rtnetlink::packet_route::link::{LinkAttribute, LinkXdp};
 
 use crate::error::AttachPath;
-use crate::sys::XdpMode;
+use crate::sys::{Errno, XdpMode};
 
 /// `XDP_FLAGS_UPDATE_IF_NOEXIST`: fail if a program is attached.
 pub(crate) const UPDATE_IF_NOEXIST: u32 = 1 << 0;
@@ -77,9 +77,43 @@ pub(crate) fn holder_named(message: &str) -> Option<AttachPath> {
     }
 }
 
+/// The errno and extended-ack message of a failed request.
+///
+/// Never through rtnetlink's `Display`: its text for an unexpected message
+/// is the message's `Debug`, and reaching it keeps the `Debug` code of
+/// every rtnetlink message type in the binary (300 KB).
+pub(crate) fn failure(e: rtnetlink::Error) -> (Errno, Option<String>) {
+    let what = match e {
+        rtnetlink::Error::NetlinkError(msg) => {
+            return (Errno(msg.raw_code().abs()), extack_message(&msg.header));
+        }
+        rtnetlink::Error::UnexpectedMessage(_) => "an unexpected netlink message".to_string(),
+        rtnetlink::Error::RequestFailed => "the netlink request failed".to_string(),
+        rtnetlink::Error::NamespaceError(why) => format!("network namespace: {why}"),
+        rtnetlink::Error::InvalidNla(why) => format!("an invalid netlink attribute: {why}"),
+        _ => "a malformed address in a netlink message".to_string(),
+    };
+    (Errno::EIO, Some(what))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_are_told_without_the_message_s_debug_dump() {
+        use rtnetlink::packet_core::NetlinkMessage;
+        use rtnetlink::packet_route::RouteNetlinkMessage;
+        use rtnetlink::packet_route::link::LinkMessage;
+        let unexpected = rtnetlink::Error::UnexpectedMessage(NetlinkMessage::from(
+            RouteNetlinkMessage::NewLink(LinkMessage::default()),
+        ));
+        assert_eq!(failure(unexpected), (Errno::EIO, Some("an unexpected netlink message".into())));
+        let failed = failure(rtnetlink::Error::RequestFailed);
+        assert_eq!(failed, (Errno::EIO, Some("the netlink request failed".into())));
+        let nla = failure(rtnetlink::Error::InvalidNla("IFLA_XDP".into()));
+        assert_eq!(nla.1.as_deref(), Some("an invalid netlink attribute: IFLA_XDP"));
+    }
 
     fn nest(attr: LinkAttribute) -> Vec<LinkXdp> {
         match attr {
