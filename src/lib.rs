@@ -41,7 +41,7 @@
 //!
 //! | layer | what it owns | may use |
 //! |---|---|---|
-//! | `asm` | the ISA: instructions, the DSL, labels, encoding, LLVM's text both ways; no fds, no kernel | nothing |
+//! | `asm` | the ISA: instructions, the DSL, labels, encoding, LLVM's text both ways; no map fds, no kernel | nothing |
 //! | `sys` | the only `unsafe`: `bpf(2)`, attribute layouts, `Errno`, the kernel's type numbers, mmap | nothing |
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs and links share: kinds, names, id walks, pins, interfaces, who holds an XDP hook | `error`, `sys` |
@@ -49,8 +49,8 @@
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
-//! | `pinned` | every object pinned on bpffs | `link`, `prog`, `maps`, `object`, `error`, `sys` |
-//! | `programs` | ready-made programs | `prog`, `maps`, `object`, `error`, `sys`, `asm` |
+//! | `pinned` | every object pinned on bpffs | `object`, `error`, `sys` |
+//! | `programs` | ready-made programs | `asm`, `maps` |
 //!
 //! `netlink` sits below `link` because only rtnetlink can read an XDP hook:
 //! when the kernel refuses a link because the hook is taken, the link layer

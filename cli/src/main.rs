@@ -7,8 +7,6 @@
 //!
 //! The global flags may also come after the command, as bpftool allows.
 
-// Until every command is in, some shared pieces are unused.
-
 mod args;
 mod asm;
 mod clock;

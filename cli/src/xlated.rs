@@ -255,8 +255,9 @@ fn instructions<'a>(slots: &'a [RawInsn], ksyms: &[u64]) -> Vec<(usize, String, 
     let mut read = Vec::new();
     let mut at = 0;
     while at < slots.len() {
-        // As bpftool does: LD_IMM64 takes two slots whatever follows.
-        let width = if at + 1 < slots.len() { width_of_opcode(slots[at]) } else { 1 };
+        // As bpftool does: LD_IMM64 takes two slots by its opcode alone,
+        // whatever its other fields and whatever follows.
+        let width = if at + 1 < slots.len() { slots[at].slots() } else { 1 };
         read.push((at, Xlated::read(&slots[at..at + width]), &slots[at..at + width]));
         at += width;
     }
@@ -269,16 +270,6 @@ fn instructions<'a>(slots: &'a [RawInsn], ksyms: &[u64]) -> Vec<(usize, String, 
     read.into_iter()
         .map(|(at, insn, slots)| (at, insn.text(symbols.as_ref(), ksyms), slots))
         .collect()
-}
-
-/// How many slots an instruction takes by its opcode alone, whatever its
-/// other fields and whatever follows (two for `LD_IMM64`), as bpftool
-/// counts them: the decoder's answer for the opcode with every other field
-/// zero, followed by an empty slot. (The slots themselves may not decode:
-/// the kernel's forms do not, and `decode` then takes one.)
-fn width_of_opcode(first: RawInsn) -> usize {
-    let bare = [RawInsn::new(first.code, 0, 0, 0, 0), RawInsn::default()];
-    decode(&bare).0.slots()
 }
 
 /// bpfkit's text for an instruction of a translated program: map
@@ -422,16 +413,15 @@ mod tests {
     #[test]
     fn only_ld_imm64_takes_two_slots_whatever_its_fields() {
         let ld = first_slot("r1 = 5 ll").code;
-        let wide: Vec<u8> = (0..=u8::MAX)
-            .filter(|&code| width_of_opcode(RawInsn::new(code, 0, 0, 0, 0)) == 2)
-            .collect();
+        let wide: Vec<u8> =
+            (0..=u8::MAX).filter(|&code| RawInsn::new(code, 0, 0, 0, 0).slots() == 2).collect();
         assert_eq!(wide, [ld]);
         // Fields no LD_IMM64 has (`off`, a `src` of no pseudo kind) do not
         // make it one slot, nor does a second slot that does not decode.
         let odd = [RawInsn::new(ld, 11, 15, 7, 1), RawInsn::new(u8::MAX, 1, 1, 1, 1)];
-        assert_eq!(width_of_opcode(odd[0]), 2);
+        assert_eq!(odd[0].slots(), 2);
         assert_eq!(plain(&odd, &[], false).lines().count(), 1);
-        assert_eq!(width_of_opcode(first_slot("call 1")), 1);
+        assert_eq!(first_slot("call 1").slots(), 1);
     }
 
     #[test]

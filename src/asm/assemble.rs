@@ -140,12 +140,15 @@ impl Assembled {
         Assembled { insns, lines, maps }
     }
 
-    /// The instruction slots, as the kernel loads them.
+    /// The instruction slots, encoded. A slot that refers to a live or
+    /// named map holds 0 in its `imm`: the loader writes the map's fd into
+    /// its own copy (`ProgramSpec::resolved_insns` in `prog`).
     pub fn insns(&self) -> &[RawInsn] {
         &self.insns
     }
 
-    /// The instructions as bytes in memory order.
+    /// The instructions as bytes in memory order ([`insns`](Self::insns):
+    /// map slots hold 0).
     pub fn as_bytes(&self) -> &[u8] {
         super::insn::insns_as_bytes(&self.insns)
     }

@@ -2,7 +2,7 @@
 //! knows it — never an fd.
 //!
 //! The assembler is the ISA and nothing else: it is tested and used with no
-//! kernel and no file descriptors. So a map operand is one of three things
+//! kernel and no map fds. So a map operand is one of three things
 //! the assembler cannot turn into an fd:
 //!
 //! - a [`SharedMap`]: a handle to a live map, made by the [`MapHandle`]

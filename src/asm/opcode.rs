@@ -26,7 +26,7 @@ pub(crate) mod mode {
 }
 
 /// `BPF_LD | BPF_IMM | BPF_DW`: the first slot of a two-slot `LD_IMM64`.
-pub(crate) const LD_IMM64: u8 = class::LD | mode::IMM | 0x18;
+pub(crate) const LD_IMM64: u8 = class::LD | mode::IMM | Size::DW.bits();
 
 /// Source bit of ALU and JMP opcodes.
 pub(crate) const SRC_X: u8 = 0x08;
@@ -69,7 +69,7 @@ pub enum Size {
 }
 
 impl Size {
-    pub(crate) fn bits(self) -> u8 {
+    pub(crate) const fn bits(self) -> u8 {
         match self {
             Size::W => 0x00,
             Size::H => 0x08,

@@ -1,7 +1,7 @@
 //! Attaching programs through `bpf_link`: no netlink, no runtime, and the
 //! kernel detaches the program when the last fd of the link closes.
 
-mod attach;
+mod hook;
 mod info;
 mod xdp;
 

@@ -4,7 +4,7 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use super::attach::hook_programs;
+use super::hook::hook_programs;
 use super::info::LinkInfo;
 use crate::error::{AttachAction, AttachPath, XdpHolder};
 use crate::object::Interface;

@@ -9,9 +9,9 @@ use std::fmt;
 
 use rtnetlink::Handle;
 use rtnetlink::packet_route::RouteNetlinkMessage;
-use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::packet_route::tc::{TcAttribute, TcMessage};
 
+use super::device::devices;
 use super::dump::dump;
 use crate::Result;
 use crate::object::Interface;
@@ -127,25 +127,24 @@ pub struct TcClass {
     pub parent: TcHandle,
 }
 
+/// What a qdisc and a class message both say: (interface index, kind,
+/// handle, parent).
+fn place(msg: &TcMessage) -> (u32, Option<String>, TcHandle, TcHandle) {
+    let (handle, parent) = (msg.header.handle.into(), msg.header.parent.into());
+    (ifindex(msg), kind(msg).map(str::to_owned), TcHandle(handle), TcHandle(parent))
+}
+
 impl TcQdisc {
     fn from_message(msg: &TcMessage) -> TcQdisc {
-        TcQdisc {
-            ifindex: ifindex(msg),
-            kind: kind(msg).map(str::to_owned),
-            handle: TcHandle(msg.header.handle.into()),
-            parent: TcHandle(msg.header.parent.into()),
-        }
+        let (ifindex, kind, handle, parent) = place(msg);
+        TcQdisc { ifindex, kind, handle, parent }
     }
 }
 
 impl TcClass {
     fn from_message(msg: &TcMessage) -> TcClass {
-        TcClass {
-            ifindex: ifindex(msg),
-            kind: kind(msg).map(str::to_owned),
-            handle: TcHandle(msg.header.handle.into()),
-            parent: TcHandle(msg.header.parent.into()),
-        }
+        let (ifindex, kind, handle, parent) = place(msg);
+        TcClass { ifindex, kind, handle, parent }
     }
 }
 
@@ -174,18 +173,7 @@ pub(crate) async fn qdiscs(handle: &Handle, only: Option<Interface>) -> Result<V
 pub(crate) async fn classes(handle: &Handle, only: Option<Interface>) -> Result<Vec<TcClass>> {
     let indexes = match only {
         Some(iface) => vec![iface.index()?],
-        None => dump(
-            handle,
-            RouteNetlinkMessage::GetLink(LinkMessage::default()),
-            "the interfaces (RTM_GETLINK)",
-        )
-        .await?
-        .iter()
-        .filter_map(|m| match m {
-            RouteNetlinkMessage::NewLink(link) => Some(link.header.index),
-            _ => None,
-        })
-        .collect(),
+        None => devices(handle, None).await?.iter().map(|d| d.ifindex).collect(),
     };
     let mut out = Vec::new();
     for index in indexes {

@@ -1,4 +1,5 @@
-//! What holds an XDP hook, read over rtnetlink for the link layer's errors.
+//! What an XDP hook holds, read over rtnetlink: the one place the link
+//! layer asks the netlink layer, for its "hook taken" errors.
 
 use crate::sys::XdpMode;
 
