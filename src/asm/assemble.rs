@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::encode::{EncodeError, decode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn};
+use super::ir::Insn;
 use super::map_ref::{MapHandle, SharedMap};
 use super::map_slots::MapSlots;
 use super::origin::Origin;
@@ -181,14 +181,7 @@ impl Assembled {
         let wide = start + 1 < self.insns.len() && self.lines.first_slot(start + 1) == start;
         let end = if wide { start + 2 } else { start + 1 };
         let (mut insn, _) = decode(self.insns.get(start..end).unwrap_or_default());
-        if let Some(recorded) = self.maps.at(start) {
-            if let Insn::LdImm64 {
-                value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, ..
-            } = &mut insn
-            {
-                *map = recorded.clone();
-            }
-        }
+        self.maps.restore(start, &mut insn);
         insn
     }
 

@@ -262,6 +262,18 @@ impl Insn {
         }
     }
 
+    /// The map an `LD_IMM64` of a map (`map_fd`, `map_value`) refers to,
+    /// mutable: for a table that keeps the reference beside the encoded
+    /// slots to put it back, and for a loader to show the fd it wrote.
+    pub fn map_mut(&mut self) -> Option<&mut MapRef> {
+        match self {
+            Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } => {
+                Some(map)
+            }
+            _ => None,
+        }
+    }
+
     /// The target field, mutable, for the assembler to resolve.
     pub(crate) fn target_mut(&mut self) -> Option<&mut Target> {
         match self {

@@ -2,6 +2,7 @@
 //! and the live maps, each once. The builder fills it, the assembled
 //! program keeps it, and the loader reads it to write each map's fd.
 
+use super::ir::Insn;
 use super::map_ref::{MapHandle, MapRef, SharedMap};
 
 /// The map references of a program, by slot.
@@ -38,6 +39,14 @@ impl MapSlots {
     pub fn at(&self, slot: usize) -> Option<&MapRef> {
         let k = self.refs.binary_search_by_key(&slot, |(s, _)| *s).ok()?;
         self.refs.get(k).map(|(_, map)| map)
+    }
+
+    /// Puts back into `insn`, decoded from slot `slot`, the map reference
+    /// recorded there (the encoded slot holds only a number).
+    pub fn restore(&self, slot: usize, insn: &mut Insn) {
+        if let (Some(recorded), Some(map)) = (self.at(slot), insn.map_mut()) {
+            *map = recorded.clone();
+        }
     }
 
     /// The live maps, each once, in order of first use.

@@ -346,13 +346,7 @@ impl ProgramBuilder {
                 *target = Target::Label(Label { program: self.id, index: fixup.label() });
             }
         }
-        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
-            &mut insn
-        {
-            if let Some(recorded) = self.maps.at(slot) {
-                *map = recorded.clone();
-            }
-        }
+        self.maps.restore(slot, &mut insn);
         insn
     }
 

@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use super::program::Program;
 use super::verifier::parse_log;
-use crate::asm::{Assembled, Imm64, Insn, MapRef, RawInsn, insns_as_bytes};
+use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
 use crate::object::object_name;
@@ -333,12 +333,8 @@ impl<'a> ProgramSpec<'a> {
     /// the fd the loader wrote, as the verifier's log shows it.
     fn insn_text(&self, slot: usize, insns: &[RawInsn]) -> Option<String> {
         let mut insn = self.insns.insn_at(slot)?;
-        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } =
-            &mut insn
-        {
-            if let (MapRef::Map(_), Some(raw)) = (&map, insns.get(slot)) {
-                *map = MapRef::Fd(raw.imm);
-            }
+        if let (Some(map @ MapRef::Map(_)), Some(raw)) = (insn.map_mut(), insns.get(slot)) {
+            *map = MapRef::Fd(raw.imm);
         }
         Some(insn.to_string())
     }
