@@ -124,7 +124,7 @@ impl LinkInfo {
             id: raw.id,
             prog_id: raw.prog_id,
             link_type,
-            ifindex: (link_type == LinkType::XDP).then_some(d[0]),
+            ifindex: raw.xdp_ifindex(),
             target,
         })
     }

@@ -14,7 +14,7 @@ use std::os::fd::AsFd;
 
 use super::{ids, open_by_id};
 use crate::error::{AttachPath, XdpHolder};
-use crate::sys::{self, Cmd, LinkType, ObjectKind, XdpMode};
+use crate::sys::{self, Cmd, ObjectKind, XdpMode};
 use crate::{Errno, Error, Result};
 
 /// Who holds the XDP hook of interface `ifindex` (in the caller's network
@@ -72,10 +72,7 @@ fn xdp_links_on(ifindex: u32) -> Result<Vec<(u32, u32)>> {
             sys::obj::link_info(fd.as_fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))
         });
         match info {
-            // An XDP link's union starts with its interface's index.
-            Ok(raw) if LinkType(raw.link_type) == LinkType::XDP && raw.data[0] == ifindex => {
-                out.push((raw.id, raw.prog_id))
-            }
+            Ok(raw) if raw.xdp_ifindex() == Some(ifindex) => out.push((raw.id, raw.prog_id)),
             Ok(_) => {}
             // Closed between the walk and the open (`ENOENT`), or still
             // being set up by another thread (`EAGAIN`: the kernel hands

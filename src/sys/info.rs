@@ -114,6 +114,14 @@ const _: () = {
     assert!(offset_of!(LinkInfoRaw, data) == 16);
 };
 
+impl LinkInfoRaw {
+    /// For an XDP link, its interface's index (word 0 of the union; 0 once
+    /// the interface is gone); `None` for a link of any other type.
+    pub(crate) fn xdp_ifindex(&self) -> Option<u32> {
+        (super::LinkType(self.link_type) == super::LinkType::XDP).then_some(self.data[0])
+    }
+}
+
 /// `struct bpf_btf_info`: where to copy a BTF object's raw bytes.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -140,3 +148,17 @@ pub(crate) struct FuncInfoRaw {
     pub type_id: u32,
 }
 const _: () = assert!(size_of::<FuncInfoRaw>() == 8);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_xdp_link_has_an_interface_index() {
+        let mut raw = LinkInfoRaw { link_type: 6, id: 1, prog_id: 2, _pad: 0, data: [0; 8] };
+        raw.data[0] = 4;
+        assert_eq!(raw.xdp_ifindex(), Some(4));
+        raw.link_type = 5; // netns: word 0 is its inode number
+        assert_eq!(raw.xdp_ifindex(), None);
+    }
+}
