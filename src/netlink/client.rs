@@ -6,11 +6,14 @@ use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::sys::AsyncSocket;
 use rtnetlink::{Handle, LinkUnspec};
 
-use super::device::{NetDevice, devices};
+use rtnetlink::packet_route::RouteNetlinkMessage;
+
+use super::device::{NetDevice, devices_dump, devices_from};
+use super::dump::{Dump, dump};
 use super::message::{Request, failure, holder_named, xdp_attribute};
 use super::query::XdpStatus;
-use super::tc::{TcClass, TcHandle, TcQdisc, classes, qdiscs};
-use super::tc_attachment::{TcAttachment, bpf_filters};
+use super::tc::{TcClass, TcHandle, TcQdisc, classes_dump, classes_from, qdiscs_dump, qdiscs_from};
+use super::tc_attachment::{TcAttachment, bpf_filters_from, filters_dump};
 use crate::error::{AttachAction, AttachPath};
 use crate::object::{Interface, find_holder};
 use crate::prog::Program;
@@ -137,7 +140,8 @@ impl Netlink {
     /// [`Error::NoSuchInterface`]). One link dump (`RTM_GETLINK`); needs no
     /// privilege.
     pub async fn devices(&self, dev: Option<Interface>) -> Result<Vec<NetDevice>> {
-        devices(&self.handle, dev).await
+        let only = index_of(dev.as_ref())?;
+        Ok(devices_from(&self.dump(devices_dump()).await?, only))
     }
 
     /// The qdiscs of every device in the kernel's dump order, or of `dev`
@@ -147,14 +151,23 @@ impl Netlink {
     /// The kernel dumps every device's qdiscs whatever the request names;
     /// with `dev` those of other devices are left out here.
     pub async fn tc_qdiscs(&self, dev: Option<Interface>) -> Result<Vec<TcQdisc>> {
-        qdiscs(&self.handle, dev).await
+        let only = index_of(dev.as_ref())?;
+        Ok(qdiscs_from(&self.dump(qdiscs_dump(only)).await?, only))
     }
 
     /// The traffic classes of `dev`, or of every device (device by device in
     /// link dump order), each with its interface, kind, handle and parent.
     /// A class dump (`RTM_GETTCLASS`) per device; needs no privilege.
     pub async fn tc_classes(&self, dev: Option<Interface>) -> Result<Vec<TcClass>> {
-        classes(&self.handle, dev).await
+        let indexes = match dev {
+            Some(iface) => vec![iface.index()?],
+            None => ifindexes(&self.dump(devices_dump()).await?),
+        };
+        let mut classes = Vec::new();
+        for index in indexes {
+            classes.extend(classes_from(&self.dump(classes_dump(index)).await?));
+        }
+        Ok(classes)
     }
 
     /// The tc filters of kind `bpf` attached to `iface` under `parent` (a
@@ -171,7 +184,13 @@ impl Netlink {
         iface: impl Into<Interface>,
         parent: TcHandle,
     ) -> Result<Vec<TcAttachment>> {
-        bpf_filters(&self.handle, iface.into(), parent).await
+        let iface = iface.into();
+        let index = iface.index()?;
+        Ok(bpf_filters_from(&self.dump(filters_dump(&iface, index, parent)).await?, parent))
+    }
+
+    async fn dump(&self, request: Dump) -> Result<Vec<RouteNetlinkMessage>> {
+        dump(&self.handle, request).await
     }
 
     async fn get_link(
@@ -222,6 +241,17 @@ impl Netlink {
             holder,
         })
     }
+}
+
+/// The index of `only`, looked up before any dump: an interface that does
+/// not exist is an error, not an empty answer.
+fn index_of(only: Option<&Interface>) -> Result<Option<u32>> {
+    only.map(Interface::index).transpose()
+}
+
+/// The index of every device a link dump answered, in dump order.
+fn ifindexes(links: &[RouteNetlinkMessage]) -> Vec<u32> {
+    devices_from(links, None).iter().map(|d| d.ifindex).collect()
 }
 
 fn raw(prog: &Program) -> i32 {
@@ -344,17 +374,27 @@ impl BlockingNetlink {
 
     /// See [`Netlink::devices`].
     pub fn devices(&self, dev: Option<Interface>) -> Result<Vec<NetDevice>> {
-        self.run(self.inner.devices(dev))
+        let only = index_of(dev.as_ref())?;
+        Ok(devices_from(&self.dump(devices_dump())?, only))
     }
 
     /// See [`Netlink::tc_qdiscs`].
     pub fn tc_qdiscs(&self, dev: Option<Interface>) -> Result<Vec<TcQdisc>> {
-        self.run(self.inner.tc_qdiscs(dev))
+        let only = index_of(dev.as_ref())?;
+        Ok(qdiscs_from(&self.dump(qdiscs_dump(only))?, only))
     }
 
     /// See [`Netlink::tc_classes`].
     pub fn tc_classes(&self, dev: Option<Interface>) -> Result<Vec<TcClass>> {
-        self.run(self.inner.tc_classes(dev))
+        let indexes = match dev {
+            Some(iface) => vec![iface.index()?],
+            None => ifindexes(&self.dump(devices_dump())?),
+        };
+        let mut classes = Vec::new();
+        for index in indexes {
+            classes.extend(classes_from(&self.dump(classes_dump(index))?));
+        }
+        Ok(classes)
     }
 
     /// See [`Netlink::tc_bpf_filters`].
@@ -363,7 +403,20 @@ impl BlockingNetlink {
         iface: impl Into<Interface>,
         parent: TcHandle,
     ) -> Result<Vec<TcAttachment>> {
-        self.run(self.inner.tc_bpf_filters(iface, parent))
+        self.bpf_filters(&iface.into(), parent)
+    }
+
+    // Not generic, so that a caller's crate compiles only the conversion,
+    // not a second copy of the decoding and of the messages' drop glue.
+    fn bpf_filters(&self, iface: &Interface, parent: TcHandle) -> Result<Vec<TcAttachment>> {
+        let index = iface.index()?;
+        Ok(bpf_filters_from(&self.dump(filters_dump(iface, index, parent))?, parent))
+    }
+
+    /// Every query is one or more dumps decoded here, so this is the only
+    /// request future the queries make `run` compile.
+    fn dump(&self, request: Dump) -> Result<Vec<RouteNetlinkMessage>> {
+        self.run(self.inner.dump(request))
     }
 }
 

@@ -1,14 +1,11 @@
 //! The network devices of a namespace, from one `RTM_GETLINK` dump: index,
 //! name and XDP attachment of each, in the kernel's order.
 
-use rtnetlink::Handle;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkMessage};
 
-use super::dump::dump;
+use super::dump::Dump;
 use super::xdp_attachment::XdpAttachment;
-use crate::Result;
-use crate::object::Interface;
 
 /// A network device as a link dump (`RTM_GETLINK`) describes it. Get them
 /// with [`Netlink::devices`](super::Netlink::devices) or
@@ -34,17 +31,18 @@ impl NetDevice {
     }
 }
 
-/// The devices of the connection's namespace in dump order, or only
-/// `only` (looked up first: an unknown one is an error).
-pub(crate) async fn devices(handle: &Handle, only: Option<Interface>) -> Result<Vec<NetDevice>> {
-    let only = only.map(|iface| iface.index()).transpose()?;
-    let links = dump(
-        handle,
-        RouteNetlinkMessage::GetLink(LinkMessage::default()),
-        "the interfaces (RTM_GETLINK)",
-    )
-    .await?;
-    Ok(links
+/// The link dump every device query sends.
+pub(crate) fn devices_dump() -> Dump {
+    Dump {
+        request: RouteNetlinkMessage::GetLink(LinkMessage::default()),
+        what: "the interfaces (RTM_GETLINK)".into(),
+    }
+}
+
+/// The devices a link dump answered, in dump order, or only the one with
+/// index `only`.
+pub(crate) fn devices_from(links: &[RouteNetlinkMessage], only: Option<u32>) -> Vec<NetDevice> {
+    links
         .iter()
         .filter_map(|msg| match msg {
             RouteNetlinkMessage::NewLink(link) => Some(link),
@@ -52,7 +50,7 @@ pub(crate) async fn devices(handle: &Handle, only: Option<Interface>) -> Result<
         })
         .filter(|link| only.is_none_or(|index| index == link.header.index))
         .map(NetDevice::from_link)
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

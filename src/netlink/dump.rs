@@ -10,17 +10,24 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use super::message::{extack_message, failure};
 use crate::{Errno, Error, Result};
 
-/// Sends `request` as a dump and collects the answers. `what` names what is
-/// dumped in the error, e.g. `the qdiscs (RTM_GETQDISC)`.
+/// One dump to send: the request, and what it dumps as an error names it
+/// (e.g. `the qdiscs (RTM_GETQDISC)`).
+///
+/// Each query is such a request plus a plain decoder of the answers, so
+/// both clients run this one future: the async and blocking paths share
+/// its code instead of each query compiling its own state machine.
+pub(crate) struct Dump {
+    pub(crate) request: RouteNetlinkMessage,
+    pub(crate) what: String,
+}
+
+/// Sends `dump` with `NLM_F_DUMP` and collects the answers.
 ///
 /// A dump the kernel fails, even part way, is an [`Error::Io`] carrying the
 /// kernel's errno (see [`Error::errno`]) and its extended-ack message; the
 /// answers that came before the failure are dropped.
-pub(crate) async fn dump(
-    handle: &Handle,
-    request: RouteNetlinkMessage,
-    what: &str,
-) -> Result<Vec<RouteNetlinkMessage>> {
+pub(crate) async fn dump(handle: &Handle, dump: Dump) -> Result<Vec<RouteNetlinkMessage>> {
+    let Dump { request, what } = dump;
     raw_dump(handle, request).await.map_err(|(errno, message)| {
         let message = message.map(|m| format!(" (the kernel says \"{m}\")")).unwrap_or_default();
         Error::Io {

@@ -7,14 +7,10 @@
 
 use std::fmt;
 
-use rtnetlink::Handle;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::tc::{TcAttribute, TcMessage};
 
-use super::device::devices;
-use super::dump::dump;
-use crate::Result;
-use crate::object::Interface;
+use super::dump::Dump;
 
 /// A tc handle (`tcm_handle`) or parent (`tcm_parent`): a 16-bit major and
 /// a 16-bit minor number, `major:minor` in tc's hexadecimal spelling (`1:`
@@ -148,44 +144,44 @@ impl TcClass {
     }
 }
 
-/// The qdiscs of every device, or of `only`. The kernel dumps every
-/// device's qdiscs whatever the request says; `only` is applied here.
-pub(crate) async fn qdiscs(handle: &Handle, only: Option<Interface>) -> Result<Vec<TcQdisc>> {
-    let only = only.map(|iface| iface.index()).transpose()?;
+/// The qdisc dump. The kernel dumps every device's qdiscs whatever the
+/// request says, so `only` (an interface index) is applied by
+/// [`qdiscs_from`]; here it only names the dump.
+pub(crate) fn qdiscs_dump(only: Option<u32>) -> Dump {
     let what = match only {
         Some(index) => format!("the qdiscs of interface {index} (RTM_GETQDISC)"),
         None => "the qdiscs (RTM_GETQDISC)".to_string(),
     };
-    let msgs = dump(handle, RouteNetlinkMessage::GetQueueDiscipline(request(0, 0)), &what).await?;
-    Ok(msgs
-        .iter()
+    Dump { request: RouteNetlinkMessage::GetQueueDiscipline(request(0, 0)), what }
+}
+
+/// The qdiscs a qdisc dump answered, those of interface `only` if given.
+pub(crate) fn qdiscs_from(msgs: &[RouteNetlinkMessage], only: Option<u32>) -> Vec<TcQdisc> {
+    msgs.iter()
         .filter_map(|m| match m {
             RouteNetlinkMessage::NewQueueDiscipline(m) => Some(TcQdisc::from_message(m)),
             _ => None,
         })
         .filter(|q| only.is_none_or(|index| index == q.ifindex))
-        .collect())
+        .collect()
 }
 
-/// The classes of `only`, or of every device: the kernel dumps one
-/// device's classes per request, so those of every device take a link
-/// dump and one class dump per device.
-pub(crate) async fn classes(handle: &Handle, only: Option<Interface>) -> Result<Vec<TcClass>> {
-    let indexes = match only {
-        Some(iface) => vec![iface.index()?],
-        None => devices(handle, None).await?.iter().map(|d| d.ifindex).collect(),
-    };
-    let mut out = Vec::new();
-    for index in indexes {
-        let what = format!("the classes of interface {index} (RTM_GETTCLASS)");
-        let msgs =
-            dump(handle, RouteNetlinkMessage::GetTrafficClass(request(index, 0)), &what).await?;
-        out.extend(msgs.iter().filter_map(|m| match m {
-            RouteNetlinkMessage::NewTrafficClass(m) => Some(TcClass::from_message(m)),
-            _ => None,
-        }));
+/// The class dump of one interface: the kernel dumps one device's classes
+/// per request, so the classes of every device take a link dump and one
+/// of these per device.
+pub(crate) fn classes_dump(index: u32) -> Dump {
+    Dump {
+        request: RouteNetlinkMessage::GetTrafficClass(request(index, 0)),
+        what: format!("the classes of interface {index} (RTM_GETTCLASS)"),
     }
-    Ok(out)
+}
+
+/// The classes a class dump answered.
+pub(crate) fn classes_from(msgs: &[RouteNetlinkMessage]) -> impl Iterator<Item = TcClass> + '_ {
+    msgs.iter().filter_map(|m| match m {
+        RouteNetlinkMessage::NewTrafficClass(m) => Some(TcClass::from_message(m)),
+        _ => None,
+    })
 }
 
 /// A tc dump request for interface `ifindex` and parent `parent`.

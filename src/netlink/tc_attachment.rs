@@ -2,15 +2,13 @@
 //! filter dump (`RTM_GETTFILTER`): the filter's `TCA_BPF_*` options and the
 //! bpf actions (act_bpf) of its action list.
 
-use rtnetlink::Handle;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::tc::{
     TcAttribute, TcBpfFlags, TcFilterBpfOption, TcMessage, TcOption,
 };
 
-use super::dump::dump;
+use super::dump::Dump;
 use super::tc::{TcHandle, kind, request};
-use crate::Result;
 use crate::object::Interface;
 
 /// `TCA_BPF_ACT`: the filter's actions, one nest per priority.
@@ -115,23 +113,26 @@ impl TcAttachment {
     }
 }
 
-/// The bpf filters of `iface` under `parent`, in the kernel's dump order.
-pub(crate) async fn bpf_filters(
-    handle: &Handle,
-    iface: Interface,
+/// The filter dump of interface `index` (`iface`, as the error names it)
+/// under `parent`.
+pub(crate) fn filters_dump(iface: &Interface, index: u32, parent: TcHandle) -> Dump {
+    Dump {
+        request: RouteNetlinkMessage::GetTrafficFilter(request(index, parent.0)),
+        what: format!("the filters of {iface} under {parent} (RTM_GETTFILTER)"),
+    }
+}
+
+/// The bpf filters a filter dump under `parent` answered, in dump order.
+pub(crate) fn bpf_filters_from(
+    msgs: &[RouteNetlinkMessage],
     parent: TcHandle,
-) -> Result<Vec<TcAttachment>> {
-    let index = iface.index()?;
-    let what = format!("the filters of {iface} under {parent} (RTM_GETTFILTER)");
-    let request = RouteNetlinkMessage::GetTrafficFilter(request(index, parent.0));
-    Ok(dump(handle, request, &what)
-        .await?
-        .iter()
+) -> Vec<TcAttachment> {
+    msgs.iter()
         .filter_map(|m| match m {
             RouteNetlinkMessage::NewTrafficFilter(m) => TcAttachment::from_filter(m, parent),
             _ => None,
         })
-        .collect())
+        .collect()
 }
 
 /// The bpf actions of a `TCA_BPF_ACT` nest, in priority order.
