@@ -28,7 +28,12 @@ macro_rules! map_types {
 
             /// The type named `name` (bpftool's lower-case spelling).
             pub fn from_name(name: &str) -> Option<MapType> {
-                match name { $($text => Some(MapType::$name),)* _ => None }
+                // A search through `name` rather than a `match` on strings,
+                // which compiles to kilobytes of comparisons, or a table of
+                // names, which a static binary pays for twice (the pointers
+                // and their relocations).
+                const VALUES: &[u32] = &[$($n,)*];
+                VALUES.iter().map(|&n| MapType(n)).find(|value| value.name() == Some(name))
             }
         }
     };

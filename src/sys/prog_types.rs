@@ -20,7 +20,12 @@ macro_rules! named_consts {
 
             /// The value named `name` (lower-case, without the kernel's prefix).
             pub fn from_name(name: &str) -> Option<$ty> {
-                match name { $($text => Some($ty::$name),)* _ => None }
+                // A search through `name` rather than a `match` on strings,
+                // which compiles to kilobytes of comparisons, or a table of
+                // names, which a static binary pays for twice (the pointers
+                // and their relocations).
+                const VALUES: &[u32] = &[$($n,)*];
+                VALUES.iter().map(|&n| $ty(n)).find(|value| value.name() == Some(name))
             }
         }
 
