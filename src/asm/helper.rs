@@ -29,13 +29,13 @@ impl Helper {
 
     /// The C name, e.g. `"bpf_map_lookup_elem"`.
     pub fn name(self) -> &'static str {
-        NAMES[self as usize - 1]
+        name_at(self as usize - 1)
     }
 
     /// The helper named `name`, with or without the `bpf_` prefix.
     pub fn from_name(name: &str) -> Option<Helper> {
         let name = name.strip_prefix("bpf_").unwrap_or(name);
-        let index = NAMES.iter().position(|n| n.strip_prefix("bpf_") == Some(name))?;
+        let index = (0..ALL.len()).position(|i| name_at(i).strip_prefix("bpf_") == Some(name))?;
         Some(ALL[index])
     }
 
@@ -43,6 +43,53 @@ impl Helper {
     pub fn all() -> &'static [Helper] {
         &ALL
     }
+}
+
+/// The names, packed at compile time into one run of bytes with the end of
+/// each. `NAMES` itself is never read at run time: an array of 211 `&str`
+/// would cost a static binary 16 bytes of table and a 24-byte relocation
+/// per name.
+struct Packed {
+    text: [u8; PACKED_LEN],
+    ends: [u16; NAMES.len()],
+}
+
+const PACKED_LEN: usize = {
+    let (mut len, mut i) = (0, 0);
+    while i < NAMES.len() {
+        len += NAMES[i].len();
+        i += 1;
+    }
+    len
+};
+
+static PACKED: Packed = {
+    let mut packed = Packed { text: [0; PACKED_LEN], ends: [0; NAMES.len()] };
+    let (mut at, mut i) = (0, 0);
+    while i < NAMES.len() {
+        let name = NAMES[i].as_bytes();
+        let mut j = 0;
+        while j < name.len() {
+            packed.text[at] = name[j];
+            at += 1;
+            j += 1;
+        }
+        assert!(at <= u16::MAX as usize, "the helper names outgrew u16 offsets");
+        packed.ends[i] = at as u16;
+        i += 1;
+    }
+    packed
+};
+
+/// The name of the helper at `index` in [`ALL`].
+fn name_at(index: usize) -> &'static str {
+    let start = match index.checked_sub(1) {
+        Some(before) => PACKED.ends[before],
+        None => 0,
+    };
+    let end = PACKED.ends[index];
+    // Whole names of a `&str` array: always UTF-8.
+    std::str::from_utf8(&PACKED.text[usize::from(start)..usize::from(end)]).unwrap_or_default()
 }
 
 impl fmt::Display for Helper {
