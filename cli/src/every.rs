@@ -18,15 +18,28 @@ pub fn every<T>(
     short: &'static str,
     mut open: impl FnMut(u32) -> bpfkit::Result<T>,
 ) -> impl Iterator<Item = Result<T, CliError>> {
-    ids.filter_map(move |id| {
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => return Some(Err(listing_failed(&format!("can't get next {kind}"), &e))),
-        };
-        match open(id) {
+    ids.filter_map(move |id| match id {
+        Ok(id) => match open(id) {
             Ok(object) => Some(Ok(object)),
-            Err(e) if e.errno() == Some(Errno::ENOENT) => None,
-            Err(e) => Some(Err(listing_failed(&format!("can't get {short} by id ({id})"), &e))),
-        }
+            Err(e) => open_failed(short, id, &e).map(Err),
+        },
+        Err(e) => Some(Err(next_failed(kind, &e))),
     })
+}
+
+// The error paths are out of line: `every` is compiled once per kind of
+// object, and these need not be.
+
+#[cold]
+fn next_failed(kind: &str, e: &bpfkit::Error) -> CliError {
+    listing_failed(&format!("can't get next {kind}"), e)
+}
+
+/// `None` for an object gone between its id and its opening.
+#[cold]
+fn open_failed(short: &str, id: u32, e: &bpfkit::Error) -> Option<CliError> {
+    if e.errno() == Some(Errno::ENOENT) {
+        return None;
+    }
+    Some(listing_failed(&format!("can't get {short} by id ({id})"), e))
 }
