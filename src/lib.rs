@@ -45,6 +45,7 @@
 //! | `sys` | the only `unsafe`: `bpf(2)`, attribute layouts, `Errno`, the kernel's type numbers, mmap | nothing |
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs and links share: kinds, names, id walks, pins, interfaces, who holds an XDP hook | `error`, `sys` |
+//! | `btf` | BTF: the type model | nothing |
 //! | `maps` | typed maps, batches, per-CPU values, mmap | `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
@@ -57,6 +58,7 @@
 //! asks netlink what holds it, to say how to free it.
 
 pub mod asm;
+pub mod btf;
 mod error;
 pub mod link;
 pub mod maps;

@@ -1,0 +1,9 @@
+//! BTF, the kernel's type format, written by bpfkit itself: the type model
+//! ([`BtfType`]), with no compiler and no C headers involved.
+
+mod types;
+
+pub use types::{
+    BtfType, Composite, EnumType, Enumerator, FuncLinkage, IntEncoding, Kind, Member, Param,
+    TypeId, VarLinkage, VarSecinfo,
+};
