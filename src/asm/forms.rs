@@ -194,6 +194,37 @@ impl ProgramBuilder {
         self.push(Insn::Call(Call::Local(target.into())))
     }
 
+    /// `bpf_spin_lock(ptr + offset)`: takes the `bpf_spin_lock` at byte
+    /// `offset` of the map value `ptr` points to. Sets `r1` (unless `ptr`
+    /// is `r1` and `offset` 0) and, as any call, clobbers `r0` to `r5`.
+    ///
+    /// The verifier holds the program to the lock's rules: one lock at a
+    /// time, no calls but the unlock while it is held, and no exit with it
+    /// held.
+    #[track_caller]
+    pub fn spin_lock(&mut self, ptr: Reg, offset: i32) -> &mut Self {
+        self.lock_arg(ptr, offset).call(super::Helper::SpinLock)
+    }
+
+    /// `bpf_spin_unlock(ptr + offset)`: releases the lock
+    /// [`spin_lock`](Self::spin_lock) took, with the same arguments.
+    #[track_caller]
+    pub fn spin_unlock(&mut self, ptr: Reg, offset: i32) -> &mut Self {
+        self.lock_arg(ptr, offset).call(super::Helper::SpinUnlock)
+    }
+
+    /// `r1 = ptr + offset`, the argument of the lock helpers.
+    #[track_caller]
+    fn lock_arg(&mut self, ptr: Reg, offset: i32) -> &mut Self {
+        if ptr != Reg::R1 {
+            self.mov64(Reg::R1, ptr);
+        }
+        if offset != 0 {
+            self.add64(Reg::R1, offset);
+        }
+        self
+    }
+
     /// `call` a kernel function by BTF id (`BPF_PSEUDO_KFUNC_CALL`).
     #[track_caller]
     pub fn call_kfunc(&mut self, btf_id: i32, fd_index: i16) -> &mut Self {
@@ -352,5 +383,35 @@ impl ProgramBuilder {
     #[track_caller]
     pub fn raw(&mut self, insn: RawInsn) -> &mut Self {
         self.push(Insn::Raw(insn))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(b: &ProgramBuilder) -> Vec<String> {
+        b.insns().map(|insn| insn.to_string()).collect()
+    }
+
+    #[test]
+    fn lock_calls_set_r1_only_when_they_must() {
+        // LLVM's text names helpers by number: 93 and 94 are the lock's.
+        let mut b = ProgramBuilder::new();
+        b.spin_lock(Reg::R6, 8).spin_unlock(Reg::R1, 0).spin_lock(Reg::R1, 4);
+        assert_eq!(text(&b), ["r1 = r6", "r1 += 8", "call 93", "call 94", "r1 += 4", "call 93",]);
+    }
+
+    #[test]
+    fn every_instruction_of_a_lock_call_has_the_callers_line() {
+        let mut b = ProgramBuilder::new();
+        let line = line!() + 1;
+        b.spin_lock(Reg::R7, 16);
+        let program = b.assemble().unwrap();
+        let lines: Vec<_> = program.listing().map(|(_, _, at)| at).collect();
+        assert_eq!(lines.len(), 3);
+        for at in lines {
+            assert!(matches!(at, crate::asm::Origin::Rust(l) if l.line() == line), "{at:?}");
+        }
     }
 }
