@@ -460,7 +460,7 @@ fn rebuild(b: &mut ProgramBuilder, insn: &Insn) -> Result<(), String> {
             b.call_local(target);
         }
         Insn::Call(Call::Kfunc { btf_id, fd_index }) => {
-            b.call_kfunc(btf_id, fd_index);
+            b.call_kfunc_id(btf_id, fd_index);
         }
         Insn::Exit => {
             b.exit();
@@ -746,9 +746,9 @@ fn dsl_cases() -> Vec<DslCase> {
         "call.helper" "call 2147483647" => |b| b.call(HelperId(i32::MAX));
         "call.local" "call pc-3" => |b| b.call_local(-3);
         "call.local" "call pc+100000" => |b| b.call_local(Target::Offset(100000));
-        "call.kfunc" "call kfunc(1234)" => |b| b.call_kfunc(1234, 0);
-        "call.kfunc" "call kfunc(1234, 2)" => |b| b.call_kfunc(1234, 2);
-        "call.kfunc" "call kfunc(1, 32767)" => |b| b.call_kfunc(1, i16::MAX);
+        "call.kfunc" "call kfunc(1234)" => |b| b.call_kfunc_id(1234, 0);
+        "call.kfunc" "call kfunc(1234, 2)" => |b| b.call_kfunc_id(1234, 2);
+        "call.kfunc" "call kfunc(1, 32767)" => |b| b.call_kfunc_id(1, i16::MAX);
         "exit" "exit" => |b| b.exit();
         "ldx.b" "w4 = *(u8 *)(r0 - 32768)" => |b| b.ldx(Size::B, R4, R0, i16::MIN);
         "ldsx.b" "r7 = *(s8 *)(r4 - 8)" => |b| b.ldsx(Size::B, R7, R4, -8);

@@ -24,7 +24,8 @@ mod rng;
 
 use bpfkit::Error;
 use bpfkit::asm::{
-    Call, HelperId, Imm64, Insn, MapRef, Origin, ProgramBuilder, RawInsn, Target, decode, parse,
+    Call, HelperId, Imm64, Insn, KfuncName, MapRef, Origin, ProgramBuilder, R0, RawInsn, Target,
+    decode, parse,
 };
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec, TestRun};
@@ -465,4 +466,31 @@ fn a_verifier_rejection_names_the_line_of_text() {
     let shown = e.to_string();
     assert!(shown.contains("line 3, column 9"), "{shown}");
     assert!(shown.contains("r0 += r3"), "{shown}");
+}
+
+#[test]
+fn a_kfunc_called_by_name_keeps_its_name_and_encodes_id_0() {
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 0).call_kfunc("bpf_rcu_read_lock").call_kfunc_id(77, 1).exit();
+    let shown: Vec<String> = b.insns().map(|i| i.to_string()).collect();
+    assert_eq!(shown, ["r0 = 0", "call kfunc(bpf_rcu_read_lock)", "call kfunc(77, 1)", "exit"]);
+    let program = b.assemble().unwrap();
+    let raw = program.insns()[1];
+    assert_eq!((raw.code, raw.src(), raw.off, raw.imm), (0x85, 2, 0, 0));
+    let calls: Vec<(usize, &str)> =
+        program.kfunc_calls().map(|(slot, name)| (slot, name.as_str())).collect();
+    assert_eq!(calls, [(1, "bpf_rcu_read_lock")]);
+    let named = Insn::Call(Call::KfuncNamed(KfuncName::new("bpf_rcu_read_lock")));
+    assert_eq!(program.insn_at(1), Some(named));
+    assert_eq!(program.insn_at(2), Some(Insn::Call(Call::Kfunc { btf_id: 77, fd_index: 1 })));
+}
+
+#[test]
+fn text_names_a_kfunc_as_it_prints_it() {
+    let text = "call kfunc(bpf_rcu_read_unlock)\ncall kfunc(5)\nexit\n";
+    let b = bpfkit::asm::parse(text).unwrap();
+    let shown: Vec<String> = b.insns().map(|i| i.to_string()).collect();
+    assert_eq!(shown, ["call kfunc(bpf_rcu_read_unlock)", "call kfunc(5)", "exit"]);
+    let program = b.assemble().unwrap();
+    assert_eq!(program.kfunc_calls().count(), 1);
 }

@@ -632,8 +632,8 @@ fn kfunc_calls_name_the_kernel_function_as_bpftool_does() {
         line[1..line.find(']').unwrap()].parse().unwrap()
     };
     let mut b = ProgramBuilder::new();
-    b.call_kfunc(btf_id("bpf_rcu_read_lock"), 0)
-        .call_kfunc(btf_id("bpf_rcu_read_unlock"), 0)
+    b.call_kfunc_id(btf_id("bpf_rcu_read_lock"), 0)
+        .call_kfunc_id(btf_id("bpf_rcu_read_unlock"), 0)
         .mov64(R0, 0)
         .exit();
     let insns = b.assemble().unwrap();

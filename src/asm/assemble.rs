@@ -12,7 +12,8 @@ use thiserror::Error;
 
 use super::encode::{EncodeError, decode};
 use super::insn::RawInsn;
-use super::ir::Insn;
+use super::ir::{Insn, KfuncName};
+use super::kfunc_slots::KfuncSlots;
 use super::map_ref::{MapHandle, SharedMap};
 use super::map_slots::MapSlots;
 use super::origin::Origin;
@@ -132,12 +133,19 @@ pub struct Assembled {
     lines: SourceMap,
     /// The slots that refer to a live or named map, and the live maps.
     maps: MapSlots,
+    /// The slots that call a kernel function by name.
+    kfuncs: KfuncSlots,
 }
 
 impl Assembled {
     /// The program made of `insns`, whose origins are `lines`.
-    pub(crate) fn new(insns: Vec<RawInsn>, lines: SourceMap, maps: MapSlots) -> Assembled {
-        Assembled { insns, lines, maps }
+    pub(crate) fn new(
+        insns: Vec<RawInsn>,
+        lines: SourceMap,
+        maps: MapSlots,
+        kfuncs: KfuncSlots,
+    ) -> Assembled {
+        Assembled { insns, lines, maps, kfuncs }
     }
 
     /// The instruction slots, encoded. A slot that refers to a live or
@@ -182,6 +190,7 @@ impl Assembled {
         let end = if wide { start + 2 } else { start + 1 };
         let (mut insn, _) = decode(self.insns.get(start..end).unwrap_or_default());
         self.maps.restore(start, &mut insn);
+        self.kfuncs.restore(start, &mut insn);
         insn
     }
 
@@ -210,6 +219,13 @@ impl Assembled {
     /// many instructions referred to `name`.
     pub fn bind_map(&mut self, name: &str, map: &impl MapHandle) -> usize {
         self.maps.bind(name, map)
+    }
+
+    /// Each slot that calls a kernel function by name, with the name, by
+    /// slot: what the loader resolves against the kernel's BTF. The slot's
+    /// `imm` holds 0 until then.
+    pub fn kfunc_calls(&self) -> impl Iterator<Item = (usize, &KfuncName)> {
+        self.kfuncs.iter()
     }
 
     /// Names of maps the program refers to by name only, with their slots;

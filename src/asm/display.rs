@@ -172,6 +172,7 @@ impl fmt::Display for Insn {
             Insn::Call(Call::Kfunc { btf_id, fd_index }) => {
                 write!(f, "call kfunc({btf_id}, {fd_index})")
             }
+            Insn::Call(Call::KfuncNamed(name)) => write!(f, "call kfunc({name})"),
             Insn::Exit => f.write_str("exit"),
             Insn::CallX { target } => write!(f, "callx {target}"),
             Insn::AddrSpaceCast { dst, src, dst_as, src_as } => {

@@ -129,14 +129,16 @@ pub fn encode(insn: &Insn, out: &mut Vec<RawInsn>) -> Result<(), EncodeError> {
         Insn::Ja { target } => RawInsn::new(class::JMP | jmp::JA, 0, 0, off16(target)?, 0),
         Insn::Gotol { target } => RawInsn::new(class::JMP32 | jmp::JA, 0, 0, 0, off32(target)?),
         Insn::MayGoto { target } => RawInsn::new(class::JMP | jmp::JCOND, 0, 0, off16(target)?, 0),
-        Insn::Call(call) => {
+        Insn::Call(ref call) => {
             let code = class::JMP | jmp::CALL;
             match call {
-                Call::Helper(HelperId(id)) => RawInsn::new(code, 0, 0, 0, id),
-                Call::Local(t) => RawInsn::new(code, 0, PSEUDO_CALL, 0, off32(t)?),
+                Call::Helper(HelperId(id)) => RawInsn::new(code, 0, 0, 0, *id),
+                Call::Local(t) => RawInsn::new(code, 0, PSEUDO_CALL, 0, off32(*t)?),
                 Call::Kfunc { btf_id, fd_index } => {
-                    RawInsn::new(code, 0, PSEUDO_KFUNC_CALL, fd_index, btf_id)
+                    RawInsn::new(code, 0, PSEUDO_KFUNC_CALL, *fd_index, *btf_id)
                 }
+                // Id 0 until the loader finds the name in the kernel's BTF.
+                Call::KfuncNamed(_) => RawInsn::new(code, 0, PSEUDO_KFUNC_CALL, 0, 0),
             }
         }
         Insn::Exit => RawInsn::new(class::JMP | jmp::EXIT, 0, 0, 0, 0),

@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::helper::HelperId;
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn};
+use super::ir::{Call, Imm64, Insn, KfuncName};
 use super::label::Target;
 use super::map_ref::{MapHandle, MapRef};
 use super::opcode::{AluOp, AtomicOp, ByteOrder, Cond, Size, SwapBits, SxBits, Width};
@@ -225,9 +225,20 @@ impl ProgramBuilder {
         self
     }
 
-    /// `call` a kernel function by BTF id (`BPF_PSEUDO_KFUNC_CALL`).
+    /// `call` a kernel function by name (`BPF_PSEUDO_KFUNC_CALL`), e.g.
+    /// `bpf_rcu_read_lock`. The loader finds its BTF id in the running
+    /// kernel's BTF; a name the kernel does not have is an error before the
+    /// load.
     #[track_caller]
-    pub fn call_kfunc(&mut self, btf_id: i32, fd_index: i16) -> &mut Self {
+    pub fn call_kfunc(&mut self, name: &str) -> &mut Self {
+        self.push(Insn::Call(Call::KfuncNamed(KfuncName::new(name))))
+    }
+
+    /// `call` a kernel function by BTF id (`BPF_PSEUDO_KFUNC_CALL`);
+    /// `fd_index` selects a module's BTF in the program's `fd_array` (0:
+    /// vmlinux).
+    #[track_caller]
+    pub fn call_kfunc_id(&mut self, btf_id: i32, fd_index: i16) -> &mut Self {
         self.push(Insn::Call(Call::Kfunc { btf_id, fd_index }))
     }
 

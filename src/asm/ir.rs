@@ -179,7 +179,7 @@ pub enum Insn {
 }
 
 /// The target of a `call`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Call {
     /// A kernel helper by id (`src_reg = 0`).
     Helper(HelperId),
@@ -193,6 +193,34 @@ pub enum Call {
         /// Index into the program's `fd_array`.
         fd_index: i16,
     },
+    /// A kernel function by name, e.g. `bpf_rcu_read_lock`: the loader
+    /// finds its BTF id in the kernel's BTF (vmlinux, then modules), and an
+    /// unknown name is an error before the program is loaded. Encoded as
+    /// [`Call::Kfunc`] with id 0 until then.
+    KfuncNamed(KfuncName),
+}
+
+/// The name of a kernel function a [`Call::KfuncNamed`] calls. Cheap to
+/// clone: instructions are copied around, names are shared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KfuncName(std::sync::Arc<str>);
+
+impl KfuncName {
+    /// The name `name`.
+    pub fn new(name: &str) -> KfuncName {
+        KfuncName(name.into())
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for KfuncName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// What an `LD_IMM64` loads.
@@ -270,6 +298,15 @@ impl Insn {
             Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } => {
                 Some(map)
             }
+            _ => None,
+        }
+    }
+
+    /// The kernel function a `call` refers to by name, mutable: for the
+    /// table that keeps the name beside the encoded slot to put it back.
+    pub(crate) fn kfunc_mut(&mut self) -> Option<&mut Call> {
+        match self {
+            Insn::Call(call @ (Call::Kfunc { .. } | Call::KfuncNamed(_))) => Some(call),
             _ => None,
         }
     }

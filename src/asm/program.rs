@@ -24,7 +24,8 @@ use super::assemble::{AsmError, Assembled, MAX_INSNS};
 use super::chunked::Chunked;
 use super::encode::{EncodeError, decode, encode};
 use super::insn::RawInsn;
-use super::ir::{Imm64, Insn};
+use super::ir::{Call, Imm64, Insn};
+use super::kfunc_slots::KfuncSlots;
 use super::label::{Field, Fixup, Label, Labels, Target};
 use super::map_slots::MapSlots;
 use super::origin::Origin;
@@ -67,6 +68,8 @@ pub struct ProgramBuilder {
     fixups: Chunked<Fixup>,
     /// Slots that refer to a live or named map, and the live maps.
     maps: MapSlots,
+    /// Slots that call a kernel function by name.
+    kfuncs: KfuncSlots,
     /// Instructions that do not encode, kept whole for `assemble` to report:
     /// (first slot, instruction), by slot. Their slots hold zeros.
     rejected: Vec<(usize, Insn)>,
@@ -107,6 +110,7 @@ impl ProgramBuilder {
             count: 0,
             fixups: Chunked::default(),
             maps: MapSlots::default(),
+            kfuncs: KfuncSlots::default(),
             rejected: Vec::new(),
             labels: Labels::default(),
             rebinds: Vec::new(),
@@ -126,7 +130,9 @@ impl ProgramBuilder {
     #[inline]
     pub(crate) fn push_at(&mut self, insn: Insn, at: Origin) -> &mut Self {
         // The DSL methods know the variant: this test folds away in them.
-        if insn.target().is_some() || matches!(insn, Insn::LdImm64 { .. }) {
+        if insn.target().is_some()
+            || matches!(insn, Insn::LdImm64 { .. } | Insn::Call(Call::KfuncNamed(_)))
+        {
             self.push_linked(insn, at);
         } else {
             self.push_plain(&insn, at);
@@ -165,8 +171,12 @@ impl ProgramBuilder {
             return self.reject(insn, at);
         }
         self.record(at, self.slots.len() - slot);
-        if let Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } = insn {
-            self.maps.record(slot, map);
+        match insn {
+            Insn::LdImm64 { value: Imm64::MapFd(map) | Imm64::MapValue { map, .. }, .. } => {
+                self.maps.record(slot, map);
+            }
+            Insn::Call(Call::KfuncNamed(name)) => self.kfuncs.record(slot, name),
+            _ => {}
         }
     }
 
@@ -314,7 +324,7 @@ impl ProgramBuilder {
         if let Some((slot, insn)) = rejected {
             return Err(self.rejection(*slot, insn));
         }
-        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone()))
+        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone(), self.kfuncs.clone()))
     }
 
     /// Why `insn`, recorded at `slot`, does not encode.
@@ -347,6 +357,7 @@ impl ProgramBuilder {
             }
         }
         self.maps.restore(slot, &mut insn);
+        self.kfuncs.restore(slot, &mut insn);
         insn
     }
 

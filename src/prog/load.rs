@@ -193,6 +193,15 @@ impl<'a> ProgramSpec<'a> {
                 " by name only; bind it to a map first with Assembled::bind_map",
             ));
         }
+        if let Some((slot, name)) = self.insns.kfunc_calls().next() {
+            return Err(Error::InvalidArgument {
+                what: "program",
+                why: format!(
+                    "instruction {slot} calls kernel function {name} by name, which this \
+                     loader cannot resolve yet; call it by BTF id (call_kfunc_id)"
+                ),
+            });
+        }
         let mut linked = self.insns.map_slots().peekable();
         if linked.peek().is_none() {
             return Ok(Cow::Borrowed(self.insns.insns()));

@@ -15,8 +15,8 @@ use super::error::ParseError;
 use super::lex::{Kind, Token};
 use super::section::Section;
 use crate::asm::{
-    AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, MapRef, RawInsn, Size,
-    Src, SwapBits, SxBits, Target, Width,
+    AluOp, AnyReg, AtomicOp, ByteOrder, Call, Cond, HelperId, Imm64, Insn, KfuncName, MapRef,
+    RawInsn, Size, Src, SwapBits, SxBits, Target, Width,
 };
 
 /// A name an instruction refers to, resolved after the whole text is read.
@@ -313,7 +313,8 @@ fn condition(c: &mut Cursor<'_, '_>) -> Result<Cond, ParseError> {
 }
 
 /// `call 1`, `call bpf_map_lookup_elem`, `call name` (a label or a
-/// helper), `call pc+5`, `call kfunc(1234)`, `call kfunc(1234, 2)`.
+/// helper), `call pc+5`, `call kfunc(1234)`, `call kfunc(1234, 2)`,
+/// `call kfunc(bpf_rcu_read_lock)`.
 fn call<'a>(c: &mut Cursor<'_, 'a>, symbol: &mut Option<Symbol<'a>>) -> Result<Insn, ParseError> {
     if c.at_number() {
         return Ok(Insn::Call(Call::Helper(HelperId(c.imm32("helper id")?))));
@@ -334,6 +335,11 @@ fn call<'a>(c: &mut Cursor<'_, 'a>, symbol: &mut Option<Symbol<'a>>) -> Result<I
         }
         ("kfunc", Some("(")) => {
             c.expect("(")?;
+            if !c.at_number() {
+                let name = c.ident("a BTF id or a kernel function's name")?;
+                c.expect(")")?;
+                return Ok(Insn::Call(Call::KfuncNamed(KfuncName::new(name.text))));
+            }
             let btf_id = c.i32("BTF id")?;
             let mut fd_index = 0;
             if c.eat(",") {
