@@ -93,8 +93,8 @@ fn program_info_and_lookup_by_id() {
     assert!(info.xlated_insns >= 10, "{info:?}");
     assert!(info.verified_insns > 0, "{info:?}");
     assert!(info.gpl_compatible);
-    assert_eq!(info.tag_hex().len(), 16);
-    assert_ne!(info.tag, [0; 8]);
+    assert_eq!(info.tag.to_string().len(), 16);
+    assert_ne!(info.tag.0, [0; 8]);
     // Charged at least a page; the same figure bpftool prints.
     assert!(info.memlock >= 4096, "{info:?}");
     let map_info = counts.map().info().unwrap();

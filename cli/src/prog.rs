@@ -108,7 +108,7 @@ pub fn write_header_json(w: &mut JsonWriter, info: &ProgramInfo) {
     if !info.name.is_empty() {
         w.string_field("name", &info.full_name);
     }
-    w.string_field("tag", &info.tag_hex()).bool_field("gpl_compatible", info.gpl_compatible);
+    w.string_field("tag", &info.tag.to_string()).bool_field("gpl_compatible", info.gpl_compatible);
     if !info.run_time.is_zero() {
         w.raw_field("run_time_ns", info.run_time.as_nanos()).raw_field("run_cnt", info.run_count);
     }
@@ -173,7 +173,7 @@ pub fn header_plain(info: &ProgramInfo) -> String {
     if !info.name.is_empty() {
         write!(s, "name {}  ", info.full_name).ok();
     }
-    write!(s, "tag {}", info.tag_hex()).ok();
+    write!(s, "tag {}", info.tag).ok();
     if info.ifindex != 0 {
         match offload_device(info) {
             Some(name) => write!(s, "  offloaded_to {name}"),

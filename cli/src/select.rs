@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use bpfkit::Errno;
 use bpfkit::link::LinkInfo;
 use bpfkit::pinned::{ObjectKind, is_on_bpffs, open_pinned};
-use bpfkit::prog::Program;
+use bpfkit::prog::{ProgTag, Program};
 
 use crate::args::{Word, is_prefix};
 use crate::errno::{says, strerror};
@@ -30,7 +30,7 @@ pub enum ProgSelector {
     /// `pinned PATH`.
     Pinned(PathBuf),
     /// `tag TAG`: every program with that tag.
-    Tag([u8; 8]),
+    Tag(ProgTag),
     /// `name NAME`: every program with that name.
     Name(String),
 }
@@ -81,8 +81,7 @@ impl ProgSelector {
             ProgSelector::Tag(tag) => {
                 let found = Program::by_tag(*tag)?;
                 if found.is_empty() {
-                    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-                    return Err(CliError::new(format!("no program with tag {hex}")));
+                    return Err(CliError::new(format!("no program with tag {tag}")));
                 }
                 Ok(found)
             }
@@ -162,7 +161,7 @@ pub fn parse_id(word: &str) -> Result<u32, CliError> {
 /// A tag as bpftool's `sscanf("%02hhx" x 8)` reads it: eight bytes of one
 /// or two hex digits each (white space before each allowed); anything
 /// after the eighth byte is ignored.
-pub fn parse_tag(word: &str) -> Option<[u8; 8]> {
+pub fn parse_tag(word: &str) -> Option<ProgTag> {
     let mut tag = [0u8; 8];
     let mut rest = word;
     for byte in &mut tag {
@@ -174,7 +173,7 @@ pub fn parse_tag(word: &str) -> Option<[u8; 8]> {
         *byte = u8::from_str_radix(&rest[..len], 16).ok()?;
         rest = &rest[len..];
     }
-    Some(tag)
+    Some(ProgTag(tag))
 }
 
 /// Opens the object pinned at `path`, which must be a `want`, with
@@ -246,7 +245,7 @@ mod tests {
 
     #[test]
     fn tags_parse_like_sscanf() {
-        let want = [0x59, 0xf4, 0xa9, 0x31, 0x74, 0x4d, 0xcd, 0xc6];
+        let want = ProgTag([0x59, 0xf4, 0xa9, 0x31, 0x74, 0x4d, 0xcd, 0xc6]);
         assert_eq!(parse_tag("59f4a931744dcdc6"), Some(want));
         assert_eq!(parse_tag("59f4a931744dcdc6xx"), Some(want));
         assert_eq!(parse_tag("59f4a931744dcd"), None);

@@ -98,7 +98,7 @@ fn cases(s: &Scene) -> Vec<(Vec<String>, i32)> {
     let prog = id(&s.prog).to_string();
     let map = s.counts.map().info().unwrap().id.to_string();
     let link = s.link.as_ref().unwrap().info().unwrap().id.to_string();
-    let tag: String = s.prog.info().unwrap().tag.iter().map(|b| format!("{b:02x}")).collect();
+    let tag = s.prog.info().unwrap().tag.to_string();
     let name = s.prog.info().unwrap().name;
     let (pprog, pmap, plink) = (s.pin("prog"), s.pin("map"), s.pin("link"));
     let f = |n: &str| s.files.path(n);

@@ -273,7 +273,7 @@ fn the_library_sees_what_the_cli_prints_and_more() {
             (e.parent, e.prog_id, e.direct_action),
             (TcHandle::CLSACT_EGRESS, Some(id(egress)), false)
         );
-        assert_eq!(i.tag_hex().unwrap(), ingress.info().unwrap().tag_hex());
+        assert_eq!(i.tag, Some(ingress.info().unwrap().tag));
         assert!(filters(TcHandle::ROOT).is_empty());
         // The clsact qdisc that holds them, on `a` only.
         let qdiscs = scene.ns.run(|| nl().tc_qdiscs(Some(scene.a.as_str().into())).unwrap());

@@ -241,8 +241,8 @@ fn a_name_or_tag_several_programs_share_shows_them_all() {
     let ret = unique_ret();
     let a = returning(ProgType::SOCKET_FILTER, &name, ret, "GPL");
     let b = returning(ProgType::SCHED_CLS, &name, ret, "GPL");
-    let tag = a.info().unwrap().tag_hex();
-    assert_eq!(tag, b.info().unwrap().tag_hex());
+    let tag = a.info().unwrap().tag.to_string();
+    assert_eq!(tag, b.info().unwrap().tag.to_string());
     if compare(&["prog", "show", "name", &name]).is_none() {
         return;
     }
@@ -255,7 +255,7 @@ fn a_name_or_tag_several_programs_share_shows_them_all() {
     let single = returning(ProgType::SOCKET_FILTER, &unique("co"), unique_ret(), "GPL");
     let shown = bpfkit(&["-j", "prog", "show", "name", single.name()]).json();
     assert_eq!(shown["id"], id(&single));
-    compare(&["prog", "show", "tag", &single.info().unwrap().tag_hex()]);
+    compare(&["prog", "show", "tag", &single.info().unwrap().tag.to_string()]);
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn dump_of_several_programs_has_bpftools_headers() {
 
 fn header(prog: &Program) -> String {
     let info = prog.info().unwrap();
-    format!("{}: {}  name {}  tag {}  gpl\n", info.id, info.prog_type, info.name, info.tag_hex())
+    format!("{}: {}  name {}  tag {}  gpl\n", info.id, info.prog_type, info.name, info.tag)
 }
 
 /// Both tools fail with status 255; bpfkit prints an error object, and so

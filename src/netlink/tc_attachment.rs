@@ -10,6 +10,7 @@ use rtnetlink::packet_route::tc::{
 use super::dump::Dump;
 use super::tc::{TcHandle, kind, request};
 use crate::object::Interface;
+use crate::prog::ProgTag;
 
 /// `TCA_BPF_ACT`: the filter's actions, one nest per priority.
 const TCA_BPF_ACT: u16 = 1;
@@ -46,7 +47,7 @@ pub struct TcAttachment {
     /// The id of the classifier program (`TCA_BPF_ID`).
     pub prog_id: Option<u32>,
     /// The program's tag (`TCA_BPF_TAG`).
-    pub tag: Option<[u8; 8]>,
+    pub tag: Option<ProgTag>,
     /// Whether the program's return value is the action (`direct-action`,
     /// `TCA_BPF_FLAG_ACT_DIRECT`).
     pub direct_action: bool,
@@ -93,7 +94,7 @@ impl TcAttachment {
             match option {
                 TcFilterBpfOption::ProgName(name) => filter.name = Some(name.clone()),
                 TcFilterBpfOption::ProgId(id) => filter.prog_id = Some(*id),
-                TcFilterBpfOption::ProgTag(tag) => filter.tag = Some(*tag),
+                TcFilterBpfOption::ProgTag(tag) => filter.tag = Some(ProgTag(*tag)),
                 TcFilterBpfOption::Flags(flags) => {
                     filter.direct_action = flags.contains(TcBpfFlags::DirectAction);
                 }
@@ -104,12 +105,6 @@ impl TcAttachment {
             }
         }
         Some(filter)
-    }
-
-    /// The tag as 16 lower-case hex digits, as
-    /// [`ProgramInfo::tag_hex`](crate::prog::ProgramInfo::tag_hex) writes it.
-    pub fn tag_hex(&self) -> Option<String> {
-        self.tag.map(|tag| tag.iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -257,7 +252,7 @@ mod tests {
         assert_eq!((f.handle, f.priority), (1, 49152));
         assert_eq!(f.name.as_deref(), Some("cls:[*fsobj]"));
         assert_eq!(f.prog_id, Some(77));
-        assert_eq!(f.tag_hex().as_deref(), Some("59f4a931744dcdc6"));
+        assert_eq!(f.tag.map(|t| t.to_string()).as_deref(), Some("59f4a931744dcdc6"));
         assert!(f.direct_action);
         assert_eq!(f.actions, None);
     }

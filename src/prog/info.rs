@@ -4,6 +4,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, SystemTime};
 
 use super::btf;
+use super::tag::ProgTag;
 use crate::error::{Error, Result};
 use crate::object::c_name;
 use crate::object::{ObjectKind, Origin, expect_kind};
@@ -27,8 +28,8 @@ pub struct ProgramInfo {
     /// bytes and the program has BTF, the name of its main function there;
     /// otherwise `name`.
     pub full_name: String,
-    /// The tag: a hash of the instructions, as bpftool prints it.
-    pub tag: [u8; 8],
+    /// The tag: the kernel's hash of the instructions.
+    pub tag: ProgTag,
     /// Instructions after the verifier's rewrites (`xlated_prog_len / 8`).
     pub xlated_insns: u32,
     /// Bytes of instructions after the verifier's rewrites
@@ -101,7 +102,7 @@ impl ProgramInfo {
             prog_type: ProgType(raw.prog_type),
             name,
             full_name,
-            tag: raw.tag,
+            tag: ProgTag(raw.tag),
             xlated_insns: raw.xlated_prog_len / 8,
             xlated_bytes: raw.xlated_prog_len,
             jited_bytes: raw.jited_prog_len,
@@ -121,11 +122,6 @@ impl ProgramInfo {
             memlock: sys::fdinfo::FdInfo::of(fd)
                 .map_or(0, |info| info.number("memlock").unwrap_or(0)),
         })
-    }
-
-    /// The tag as bpftool prints it: 16 lower-case hex digits.
-    pub fn tag_hex(&self) -> String {
-        self.tag.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// When the program was loaded, on the wall clock: [`load_time`]

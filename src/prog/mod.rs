@@ -20,6 +20,7 @@ mod program;
 mod run_stats;
 mod section;
 mod stats;
+mod tag;
 mod test_run;
 mod verifier;
 
@@ -31,5 +32,6 @@ pub use program::Program;
 pub use run_stats::RunTimeStats;
 pub use section::Section;
 pub use stats::VerifierStats;
+pub use tag::ProgTag;
 pub use test_run::{TestRun, TestRunFlags, TestRunResult};
 pub use verifier::{ParsedLog, parse_log};

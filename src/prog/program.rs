@@ -4,6 +4,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::info::{ProgramInfo, program_ids};
+use super::tag::ProgTag;
 use crate::asm::RawInsn;
 use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::sys::ProgType;
@@ -77,7 +78,7 @@ impl Program {
 
     /// Every loaded program whose tag (the hash of its instructions) is
     /// `tag`, in increasing id order: identical code has the same tag.
-    pub fn by_tag(tag: [u8; 8]) -> Result<Vec<Program>> {
+    pub fn by_tag(tag: ProgTag) -> Result<Vec<Program>> {
         Program::matching(|info| info.tag == tag)
     }
 
