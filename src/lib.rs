@@ -46,7 +46,7 @@
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs, links and BTF share: kinds, names, id walks, pins, the load log policy, interfaces, who holds an XDP hook | `error`, `sys` |
 //! | `btf` | BTF: the type model; loading BTF and reading the kernel's | `object`, `error`, `sys` |
-//! | `maps` | typed maps, batches, per-CPU values, mmap | `object`, `error`, `sys`, `asm` |
+//! | `maps` | typed maps, batches, per-CPU values, mmap | `btf`, `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |

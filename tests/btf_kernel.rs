@@ -4,7 +4,7 @@
 
 mod common;
 
-use bpfkit::btf::{BtfObject, btf_ids};
+use bpfkit::btf::{BtfObject, TypeId, btf_ids};
 use bpfkit::maps::{MapSpec, MapType};
 use bpfkit::object::ObjectKind;
 use bpfkit::{Errno, Error};
@@ -154,4 +154,16 @@ fn vmlinux_is_the_file_the_kernel_exports() {
     let info = vmlinux.info().unwrap();
     assert_eq!(info.size as usize, file.len());
     assert_eq!(vmlinux.data().unwrap(), file);
+}
+
+#[test]
+fn a_map_described_by_loaded_btf_names_its_id() {
+    require_kernel!();
+    let btf = BtfObject::load(&pair(PAIR, INT)).unwrap();
+    let spec = MapSpec::new(MapType::ARRAY, 4, 8, 1).name("btfk_typed");
+    let map = spec.clone().btf(&btf, TypeId(1), TypeId(2)).create().unwrap();
+    assert_eq!(map.info().unwrap().btf_id, btf.info().unwrap().id);
+    // The kernel checks the types' sizes against the key's and the value's.
+    let err = spec.btf(&btf, TypeId(2), TypeId(2)).create().unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EINVAL), "{err}");
 }

@@ -24,6 +24,7 @@
 //! ```
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
 
 use super::log::parse_log;
 use crate::error::{Error, Result};
@@ -41,9 +42,11 @@ const NAME_MAX: usize = 64;
 ///
 /// BTF objects cannot be pinned: `BPF_OBJ_PIN` takes maps, programs and
 /// links only (`EINVAL` for BTF, on 6.18 too).
-#[derive(Debug)]
+///
+/// Clones share the fd, as [`MapFd`](crate::maps::MapFd)'s do.
+#[derive(Clone, Debug)]
 pub struct BtfObject {
-    fd: OwnedFd,
+    fd: Arc<OwnedFd>,
 }
 
 /// What the kernel says about a BTF object (`struct bpf_btf_info`).
@@ -70,7 +73,7 @@ impl BtfObject {
     pub fn load(raw: &[u8]) -> Result<BtfObject> {
         let attempt = |log: Option<(&mut [u8], u32)>| sys::btf::load(raw, log);
         let errno = match retry_eagain(|| attempt(None).0) {
-            Ok(fd) => return Ok(BtfObject { fd }),
+            Ok(fd) => return Ok(BtfObject { fd: Arc::new(fd) }),
             Err(errno) => errno,
         };
         if errno == Errno::EPERM || errno == Errno::ENOSYS {
@@ -80,7 +83,7 @@ impl BtfObject {
         let mut buf = vec![0u8; LOG_START];
         match load_logged(&attempt, &mut buf, LOG_LEVEL) {
             // Loaded on the second try (a transient failure): keep it.
-            (Ok(fd), _) => Ok(BtfObject { fd }),
+            (Ok(fd), _) => Ok(BtfObject { fd: Arc::new(fd) }),
             (Err(errno), log) => {
                 let (type_id, message) = parse_log(&log);
                 Err(Error::BtfLoad { errno, type_id, message, log })
@@ -102,7 +105,7 @@ impl BtfObject {
 
     fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<BtfObject> {
         expect_kind(fd.as_fd(), ObjectKind::Btf, origin)?;
-        Ok(BtfObject { fd })
+        Ok(BtfObject { fd: Arc::new(fd) })
     }
 
     /// The object's file descriptor (e.g. a map's `btf_fd`).
