@@ -9,47 +9,7 @@ use bpfkit::maps::{MapSpec, MapType};
 use bpfkit::object::ObjectKind;
 use bpfkit::{Errno, Error};
 
-/// Raw BTF: a header, then `types` (32-bit words) and `strings`.
-fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
-    let type_len = (types.len() * 4) as u32;
-    let mut data = Vec::new();
-    data.extend(0xeb9fu16.to_ne_bytes());
-    data.extend([1, 0]); // version 1, no flags
-    for word in [24, 0, type_len, type_len, strings.len() as u32] {
-        data.extend(word.to_ne_bytes());
-    }
-    data.extend(types.iter().flat_map(|w| w.to_ne_bytes()));
-    data.extend(strings);
-    data
-}
-
-const STRINGS: &[u8] = b"\0int\0pair\0a\0b\x001bad\0";
-const INT: u32 = 1;
-const PAIR: u32 = 5;
-const A: u32 = 10;
-const B: u32 = 12;
-const BAD: u32 = 14;
-
-/// `[1] INT int size=4 bits=32 signed`, `[2] STRUCT pair size=8` with
-/// members `a` and `b` of type `member_type`, named `name`.
-fn pair(name: u32, member_type: u32) -> Vec<u8> {
-    let types = [
-        INT,
-        1 << 24,
-        4,
-        1 << 24 | 32, // [1] INT
-        name,
-        4 << 24 | 2,
-        8, // [2] STRUCT, 2 members
-        A,
-        member_type,
-        0, // a at bit 0
-        B,
-        member_type,
-        32, // b at bit 32
-    ];
-    blob(&types, STRINGS)
-}
+use common::btf::{BAD, INT, PAIR, pair};
 
 fn load_error(raw: &[u8]) -> (Errno, Option<u32>, Option<String>, String) {
     match BtfObject::load(raw) {
