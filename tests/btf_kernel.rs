@@ -4,9 +4,11 @@
 
 mod common;
 
+use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::btf::{BtfObject, TypeId, btf_ids};
 use bpfkit::maps::{MapSpec, MapType};
 use bpfkit::object::ObjectKind;
+use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::{Errno, Error};
 
 use common::btf::{BAD, INT, PAIR, pair};
@@ -126,4 +128,18 @@ fn a_map_described_by_loaded_btf_names_its_id() {
     // The kernel checks the types' sizes against the key's and the value's.
     let err = spec.btf(&btf, TypeId(2), TypeId(2)).create().unwrap_err();
     assert_eq!(err.errno(), Some(Errno::EINVAL), "{err}");
+}
+
+#[test]
+fn a_program_described_by_loaded_btf_names_its_id_and_function() {
+    require_kernel!();
+    let btf = BtfObject::load(&common::btf::func()).unwrap();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 2).exit();
+    let insns = b.assemble().unwrap();
+    let spec = ProgramSpec::new(ProgType::XDP, &insns).name("btf_test_main_f");
+    let prog = spec.btf(&btf, TypeId(3)).load().unwrap();
+    let info = prog.info().unwrap();
+    assert_eq!(info.btf_id, btf.info().unwrap().id);
+    assert_eq!(info.full_name, common::btf::FUNC_NAME);
 }

@@ -13,6 +13,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use super::program::Program;
 use super::verifier::parse_log;
 use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
+use crate::btf::{BtfObject, TypeId};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
 use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, object_name, retry_eagain};
@@ -84,6 +85,7 @@ pub struct ProgramSpec<'a> {
     ifindex: u32,
     attach_btf_id: u32,
     attach_fd: Option<BorrowedFd<'a>>,
+    btf: Option<(&'a BtfObject, TypeId)>,
     log_on_success: Option<LogLevel>,
     log_size: usize,
 }
@@ -102,6 +104,7 @@ impl<'a> ProgramSpec<'a> {
             ifindex: 0,
             attach_btf_id: 0,
             attach_fd: None,
+            btf: None,
             log_on_success: None,
             log_size: LOG_START,
         }
@@ -153,6 +156,17 @@ impl<'a> ProgramSpec<'a> {
     /// program attaches to.
     pub fn attach_fd(mut self, fd: BorrowedFd<'a>) -> Self {
         self.attach_fd = Some(fd);
+        self
+    }
+
+    /// The BTF object that describes the program, and the id in it of the
+    /// `FUNC` type of its main function (the `bpf_func_info` record of
+    /// instruction 0). The program's info then names the object
+    /// ([`ProgramInfo::btf_id`](super::ProgramInfo::btf_id)) and the
+    /// function's whole name. Programs with subprograms need a record for
+    /// each, which this does not give: the kernel refuses them.
+    pub fn btf(mut self, btf: &'a BtfObject, main_func: TypeId) -> Self {
+        self.btf = Some((btf, main_func));
         self
     }
 
@@ -215,6 +229,8 @@ impl<'a> ProgramSpec<'a> {
             })?;
             &owned
         };
+        let func_info =
+            self.btf.map(|(_, func)| [sys::info::FuncInfoRaw { insn_off: 0, type_id: func.0 }]);
         let attempt = |log: Option<(&mut [u8], u32)>| {
             sys::prog::load(sys::prog::LoadArgs {
                 prog_type: self.prog_type.0,
@@ -227,6 +243,7 @@ impl<'a> ProgramSpec<'a> {
                 ifindex: self.ifindex,
                 attach_btf_id: self.attach_btf_id,
                 attach_fd: self.attach_fd,
+                btf: self.btf.zip(func_info.as_ref()).map(|((btf, _), info)| (btf.fd(), &info[..])),
                 log,
             })
         };

@@ -427,4 +427,20 @@ pub mod btf {
         ];
         blob(&types, STRINGS)
     }
+
+    /// The name of [`func`]'s function: longer than the kernel's 15 bytes.
+    pub const FUNC_NAME: &str = "btf_test_main_function";
+
+    /// `[1] INT int`, `[2] FUNC_PROTO int (void)`, `[3] FUNC` named
+    /// [`FUNC_NAME`] (static): what a program's main function needs.
+    pub fn func() -> Vec<u8> {
+        let strings = format!("\0int\0{FUNC_NAME}\0");
+        #[rustfmt::skip]
+        let types = [
+            1, 1 << 24, 4, 1 << 24 | 32, // [1] INT int
+            0, 13 << 24, 1,              // [2] FUNC_PROTO returning [1]
+            5, 12 << 24, 2,              // [3] FUNC of type [2], static
+        ];
+        blob(&types, strings.as_bytes())
+    }
 }
