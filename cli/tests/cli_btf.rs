@@ -5,8 +5,10 @@
 
 mod common;
 
+use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::btf::{BtfObject, TypeId};
 use bpfkit::maps::{MapFd, MapSpec, MapType};
+use bpfkit::prog::{ProgType, ProgramSpec};
 use common::btf::{INT, PAIR, pair};
 use common::{bpfkit, bpftool};
 use serde_json::Value;
@@ -86,6 +88,33 @@ fn one_btf_object_shows_as_in_bpftool() {
         args.extend(["btf", "show", "id", &id]);
         let (theirs, ours) = both(&args, true).unwrap();
         // No fd of the object is open: no `pids`, so the text is the same.
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+#[test]
+fn programs_and_maps_show_as_in_bpftool() {
+    require_kernel!();
+    let btf = BtfObject::load(&common::btf::func()).unwrap();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 2).exit();
+    let insns = b.assemble().unwrap();
+    let spec = ProgramSpec::new(ProgType::XDP, &insns).name("cli_btf_prog");
+    let progs: Vec<_> = (0..3).map(|_| spec.clone().btf(&btf, TypeId(3)).load().unwrap()).collect();
+    let map = MapSpec::new(MapType::ARRAY, 4, 4, 1).name("cli_btf_func");
+    let maps: Vec<_> =
+        (0..2).map(|_| map.clone().btf(&btf, TypeId(1), TypeId(1)).create().unwrap()).collect();
+    let id = btf.info().unwrap().id.to_string();
+    drop(btf); // held by the programs and maps alone: no `pids`
+
+    let ours = bpfkit(&["btf", "show", "id", &id]).success().stdout;
+    assert!(ours.contains("  prog_ids "), "{ours}");
+    assert!(ours.contains("  map_ids "), "{ours}");
+    let ours = bpfkit(&["-j", "btf", "show", "id", &id]).success().json();
+    assert_eq!(ours["prog_ids"].as_array().unwrap().len(), progs.len(), "{ours}");
+    assert_eq!(ours["map_ids"].as_array().unwrap().len(), maps.len(), "{ours}");
+    for args in [&["btf", "show", "id", &id][..], &["-j", "btf", "show", "id", &id]] {
+        let Some((theirs, ours)) = both(args, args[0] == "-j") else { return };
         assert_eq!(ours, theirs, "{args:?}");
     }
 }
