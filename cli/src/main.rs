@@ -66,9 +66,11 @@ and for programs tag TAG):
 
 /// The commands, in the order that abbreviations are matched: bpftool's
 /// order, so that its abbreviations mean the same here (`p` is `prog`,
-/// `v` is `version`); our own commands come after its.
+/// `v` is `version`); our own commands come after its. `batch` is
+/// bpftool's and not bpfkit's: it stays in the list so that `b` is no
+/// abbreviation of `btf` here either (it is an unknown command).
 const COMMANDS: &[&str] =
-    &["help", "prog", "map", "link", "net", "btf", "version", "asm", "disasm", "verify"];
+    &["help", "batch", "prog", "map", "link", "net", "btf", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
     // Arguments are bytes (a pin path may be no UTF-8): `args_os`, never

@@ -161,6 +161,9 @@ fn errors_are_bpftools() {
 fn help_lists_the_command() {
     let usage = bpfkit(&["help"]).success().stdout;
     assert!(usage.contains("btf { show | list } [id BTF_ID]"), "{usage}");
+    // `b` is bpftool's `batch`, not `btf`; `bt` is `btf`.
+    assert_eq!(bpfkit(&["b"]).status, Some(255));
+    assert_eq!(bpfkit(&["bt", "help"]).success().stdout, bpfkit(&["btf", "help"]).stdout);
     let usage = bpfkit(&["btf", "help"]).success().stdout;
     assert!(usage.starts_with("Usage: bpfkit btf { show | list } [id BTF_ID]\n"), "{usage}");
 }
