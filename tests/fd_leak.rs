@@ -1,17 +1,23 @@
 //! No file descriptor outlives the objects that own it. Alone in its binary:
-//! other tests running in parallel would open fds of their own.
+//! other tests running in parallel would open fds of their own; the tests
+//! here take turns ([`ONE_AT_A_TIME`]) for the same reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use bpfkit::Error;
 use bpfkit::asm::{ProgramBuilder, R0, R3};
-use bpfkit::maps::{Array, MapFlags};
+use bpfkit::btf::{BtfObject, TypeId};
+use bpfkit::maps::{Array, MapFlags, MapSpec, MapType};
 use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
 
+/// Held by each test while it counts fds.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn ten_thousand_load_drop_cycles_leak_no_fd() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     require_kernel!();
     // Warm up: one-time fds (e.g. the possible-CPU file) are not leaks.
     let counts = Array::<u64>::create("warm", 1, MapFlags::empty()).unwrap();
@@ -32,6 +38,27 @@ fn ten_thousand_load_drop_cycles_leak_no_fd() {
             ));
         }
         drop((prog, insns, counts));
+    }
+    assert_eq!(common::open_fds(), before, "file descriptors leaked");
+}
+
+#[test]
+fn btf_load_read_drop_cycles_leak_no_fd() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    require_kernel!();
+    use common::btf::{BAD, INT, PAIR, pair};
+    let (good, bad) = (pair(PAIR, INT), pair(BAD, INT));
+    drop(BtfObject::load(&good).unwrap());
+    let before = common::open_fds();
+    for _ in 0..1_000 {
+        let btf = BtfObject::load(&good).unwrap();
+        let id = btf.info().unwrap().id;
+        assert_eq!(BtfObject::from_id(id).unwrap().data().unwrap(), good);
+        let spec = MapSpec::new(MapType::ARRAY, 4, 8, 1).name("leak_btf");
+        let map = spec.btf(&btf, TypeId(1), TypeId(2)).create().unwrap();
+        // A refused load (with its log retry) must not leak either.
+        assert!(matches!(BtfObject::load(&bad), Err(Error::BtfLoad { .. })));
+        drop((map, btf));
     }
     assert_eq!(common::open_fds(), before, "file descriptors leaked");
 }

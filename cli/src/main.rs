@@ -9,6 +9,7 @@
 
 mod args;
 mod asm;
+mod btf;
 mod clock;
 mod disasm;
 mod errno;
@@ -51,6 +52,8 @@ and for programs tag TAG):
                           maps, as bpftool's 'map' (see 'bpfkit map help')
   link { show | list } [LINK]
                           links, as bpftool prints them
+  btf { show | list } [id BTF_ID]
+                          BTF objects, as bpftool prints them
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex
   disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
@@ -63,9 +66,11 @@ and for programs tag TAG):
 
 /// The commands, in the order that abbreviations are matched: bpftool's
 /// order, so that its abbreviations mean the same here (`p` is `prog`,
-/// `v` is `version`); our own commands come after its.
+/// `v` is `version`); our own commands come after its. `batch` is
+/// bpftool's and not bpfkit's: it stays in the list so that `b` is no
+/// abbreviation of `btf` here either (it is an unknown command).
 const COMMANDS: &[&str] =
-    &["help", "prog", "map", "link", "net", "version", "asm", "disasm", "verify"];
+    &["help", "batch", "prog", "map", "link", "net", "btf", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
     // Arguments are bytes (a pin path may be no UTF-8): `args_os`, never
@@ -159,6 +164,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("map") => map::run(args, output),
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
+        Some("btf") => btf::run(args, output),
         Some("asm") => asm::run(args, output),
         Some("disasm") => disasm::run(args, output),
         Some("verify") => verify::run(args, output),

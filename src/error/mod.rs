@@ -173,6 +173,31 @@ pub enum Error {
         errno: Errno,
     },
 
+    /// The kernel refused a BTF blob (`BPF_BTF_LOAD`).
+    ///
+    /// When the kernel logged why, `type_id` names the type it complained
+    /// about (the `[N]` of its log) and `message` its complaint, e.g.
+    /// `"Invalid name"` or `"Invalid member"`; `log` is the whole log.
+    #[error(
+        "loading BTF failed: {errno}{}{}",
+        btf_complaint(*type_id, message.as_deref()),
+        if message.is_some() && !matches!(*errno, Errno::EPERM | Errno::E2BIG | Errno::ENOMEM) {
+            String::new()
+        } else {
+            advice_suffix(Cmd::BtfLoad, *errno)
+        }
+    )]
+    BtfLoad {
+        /// The kernel's error number.
+        errno: Errno,
+        /// The type the kernel complained about, when its log names one.
+        type_id: Option<u32>,
+        /// The kernel's complaint, when it logged one.
+        message: Option<String>,
+        /// The kernel's whole BTF log (empty when it wrote none).
+        log: String,
+    },
+
     /// The verifier rejected a program.
     #[error(transparent)]
     Verifier(#[from] Box<VerifierError>),
@@ -248,6 +273,7 @@ impl Error {
             | Error::Unsupported { errno, .. }
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
+            | Error::BtfLoad { errno, .. }
             | Error::Attach { errno, .. } => Some(*errno),
             Error::Verifier(e) => Some(e.errno),
             Error::Io { source, .. } => source.raw_os_error().map(Errno),
@@ -272,6 +298,9 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
                 "attaching needs CAP_NET_ADMIN for network hooks (CAP_BPF and CAP_PERFMON for \
                  tracing); run as root or grant them"
             }
+            Cmd::BtfLoad => {
+                "loading BTF needs CAP_BPF (or CAP_SYS_ADMIN); run as root or grant CAP_BPF"
+            }
             Cmd::ProgQuery => {
                 "querying attached programs needs CAP_NET_ADMIN (or CAP_SYS_ADMIN); run as root \
                  or grant it"
@@ -289,6 +318,10 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
             }
         },
         Errno::E2BIG => match cmd {
+            Cmd::BtfLoad => {
+                "the BTF is larger than the kernel accepts (16 MiB), or its header is longer than \
+                 this kernel knows with non-zero bytes past what it knows"
+            }
             Cmd::MapUpdateElem | Cmd::MapUpdateBatch => {
                 "the map is full (max_entries reached): delete elements or create it larger \
                  (an LRU map evicts instead)"
@@ -323,6 +356,13 @@ fn advice_suffix(cmd: Cmd, errno: Errno) -> String {
         _ => return String::new(),
     };
     format!(": {advice}")
+}
+
+/// `": type [N]: the kernel says \"...\""`, as much of it as is known.
+fn btf_complaint(type_id: Option<u32>, message: Option<&str>) -> String {
+    let at = type_id.map(|id| format!(": type [{id}]")).unwrap_or_default();
+    let says = message.map(|m| format!(": the kernel says \"{m}\"")).unwrap_or_default();
+    format!("{at}{says}")
 }
 
 /// The text after the name of an object of kind `found` opened as `expected`.
@@ -382,6 +422,23 @@ mod tests {
         let load = Error::ProgLoad { name: String::new(), errno: Errno::EPERM }.to_string();
         assert!(load.starts_with("loading program (unnamed) failed: EPERM"), "{load}");
         assert!(load.contains("CAP_NET_ADMIN"), "{load}");
+    }
+
+    #[test]
+    fn btf_load_errors_name_the_type_and_say_what_to_do() {
+        let load = |errno, type_id, message: Option<&str>| {
+            let message = message.map(str::to_string);
+            Error::BtfLoad { errno, type_id, message, log: String::new() }.to_string()
+        };
+        assert_eq!(
+            load(Errno::EINVAL, Some(2), Some("Invalid name")),
+            "loading BTF failed: EINVAL (Invalid argument): type [2]: the kernel says \
+             \"Invalid name\""
+        );
+        let perm = load(Errno::EPERM, None, None);
+        assert!(perm.contains("CAP_BPF (or CAP_SYS_ADMIN)"), "{perm}");
+        assert!(load(Errno::E2BIG, None, None).contains("16 MiB"));
+        assert!(load(Errno::ENOMEM, None, None).contains("memory cgroup"));
     }
 
     #[test]

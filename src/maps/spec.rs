@@ -5,6 +5,7 @@ use std::path::Path;
 use super::def::MapDef;
 use super::fd::MapFd;
 use super::{MapFlags, MapType};
+use crate::btf::{BtfObject, TypeId};
 use crate::error::{Error, MapField, Result};
 use crate::object::object_name;
 use crate::sys;
@@ -24,6 +25,7 @@ pub struct MapSpec {
     numa_node: Option<u32>,
     map_extra: u64,
     inner_map: Option<MapFd>,
+    btf: Option<(BtfObject, TypeId, TypeId)>,
 }
 
 impl MapSpec {
@@ -35,6 +37,7 @@ impl MapSpec {
             numa_node: None,
             map_extra: 0,
             inner_map: None,
+            btf: None,
         }
     }
 
@@ -69,6 +72,15 @@ impl MapSpec {
         self
     }
 
+    /// Describes the key and the value by their types in `btf` (the
+    /// `btf_fd`, `btf_key_type_id` and `btf_value_type_id` of
+    /// `BPF_MAP_CREATE`): the kernel checks that their sizes are the key's
+    /// and the value's, and tools show the map's elements by their types.
+    pub fn btf(mut self, btf: &BtfObject, key: TypeId, value: TypeId) -> MapSpec {
+        self.btf = Some((btf.clone(), key, value));
+        self
+    }
+
     /// The shape this spec asks for.
     pub fn def(&self) -> MapDef {
         self.def
@@ -87,6 +99,7 @@ impl MapSpec {
             numa_node: self.numa_node.unwrap_or(0),
             map_extra: self.map_extra,
             inner_map: self.inner_map.as_ref().map(MapFd::fd),
+            btf: self.btf.as_ref().map(|(btf, key, value)| (btf.fd(), key.0, value.0)),
         };
         let fd = sys::map::create(&args).map_err(|errno| Error::MapCreate {
             name: self.name.clone(),

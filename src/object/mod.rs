@@ -40,6 +40,7 @@
 mod ids;
 mod iface;
 mod kind;
+mod log;
 mod name;
 mod pin;
 mod xdp_holder;
@@ -49,6 +50,7 @@ pub use iface::Interface;
 
 pub(crate) use ids::{ids, open_by_id};
 pub(crate) use kind::{Origin, expect_kind};
+pub(crate) use log::{LOG_MAX, LOG_START, LoadAttempt, load_logged, retry_eagain};
 pub(crate) use name::{c_name, object_name};
 pub(crate) use pin::{get_pinned, pin};
 pub(crate) use xdp_holder::find_holder;

@@ -20,9 +20,7 @@ const MAGIC: u16 = 0xeb9f;
 pub(crate) fn main_function_name(fd: BorrowedFd<'_>, btf_id: u32) -> Option<String> {
     let record = sys::obj::prog_main_func_info(fd).ok()??;
     let btf = sys::obj::fd_by_id(Cmd::BtfGetFdById, btf_id).ok()?;
-    let size = sys::obj::btf_data(std::os::fd::AsFd::as_fd(&btf), &mut []).ok()?;
-    let mut data = vec![0u8; size as usize];
-    sys::obj::btf_data(std::os::fd::AsFd::as_fd(&btf), &mut data).ok()?;
+    let data = crate::btf::data_of(std::os::fd::AsFd::as_fd(&btf)).ok()?;
     func_name(&data, record.type_id)
 }
 

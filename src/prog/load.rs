@@ -13,9 +13,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use super::program::Program;
 use super::verifier::parse_log;
 use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
+use crate::btf::{BtfObject, TypeId};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
-use crate::object::object_name;
+use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, object_name, retry_eagain};
 use crate::sys;
 use crate::sys::{AttachType, ProgType};
 use crate::{Errno, Error, Result};
@@ -60,18 +61,6 @@ bitflags::bitflags! {
     }
 }
 
-/// One `BPF_PROG_LOAD` with an optional (log buffer, level): the program or
-/// the errno, and the log size the kernel says it needs.
-type LoadAttempt<'a> =
-    dyn Fn(Option<(&mut [u8], u32)>) -> (std::result::Result<OwnedFd, Errno>, u32) + 'a;
-
-/// The first log buffer tried after a failure.
-const LOG_START: usize = 64 * 1024;
-/// The largest log buffer the kernel accepts (`UINT_MAX >> 2`), and ours.
-const LOG_MAX: usize = (u32::MAX >> 2) as usize;
-/// How often an interrupted verification (`EAGAIN`) is tried again.
-const EAGAIN_RETRIES: usize = 5;
-
 /// A program to load: its instructions and how to load them.
 ///
 /// ```no_run
@@ -96,6 +85,7 @@ pub struct ProgramSpec<'a> {
     ifindex: u32,
     attach_btf_id: u32,
     attach_fd: Option<BorrowedFd<'a>>,
+    btf: Option<(&'a BtfObject, TypeId)>,
     log_on_success: Option<LogLevel>,
     log_size: usize,
 }
@@ -114,6 +104,7 @@ impl<'a> ProgramSpec<'a> {
             ifindex: 0,
             attach_btf_id: 0,
             attach_fd: None,
+            btf: None,
             log_on_success: None,
             log_size: LOG_START,
         }
@@ -165,6 +156,17 @@ impl<'a> ProgramSpec<'a> {
     /// program attaches to.
     pub fn attach_fd(mut self, fd: BorrowedFd<'a>) -> Self {
         self.attach_fd = Some(fd);
+        self
+    }
+
+    /// The BTF object that describes the program, and the id in it of the
+    /// `FUNC` type of its main function (the `bpf_func_info` record of
+    /// instruction 0). The program's info then names the object
+    /// ([`ProgramInfo::btf_id`](super::ProgramInfo::btf_id)) and the
+    /// function's whole name. Programs with subprograms need a record for
+    /// each, which this does not give: the kernel refuses them.
+    pub fn btf(mut self, btf: &'a BtfObject, main_func: TypeId) -> Self {
+        self.btf = Some((btf, main_func));
         self
     }
 
@@ -236,6 +238,8 @@ impl<'a> ProgramSpec<'a> {
             })?;
             &owned
         };
+        let func_info =
+            self.btf.map(|(_, func)| [sys::info::FuncInfoRaw { insn_off: 0, type_id: func.0 }]);
         let attempt = |log: Option<(&mut [u8], u32)>| {
             sys::prog::load(sys::prog::LoadArgs {
                 prog_type: self.prog_type.0,
@@ -248,6 +252,7 @@ impl<'a> ProgramSpec<'a> {
                 ifindex: self.ifindex,
                 attach_btf_id: self.attach_btf_id,
                 attach_fd: self.attach_fd,
+                btf: self.btf.zip(func_info.as_ref()).map(|((btf, _), info)| (btf.fd(), &info[..])),
                 log,
             })
         };
@@ -288,33 +293,14 @@ impl<'a> ProgramSpec<'a> {
         buf: &mut Vec<u8>,
         level: u32,
     ) -> Result<(OwnedFd, String)> {
-        loop {
-            buf.fill(0);
-            let mut tries = 0;
-            let (res, true_size) = loop {
-                let out = attempt(Some((&mut buf[..], level)));
-                if !matches!(out.0, Err(Errno::EAGAIN)) || tries == EAGAIN_RETRIES {
-                    break out;
-                }
-                tries += 1;
-            };
-            let true_size = true_size as usize;
-            let truncated = true_size > buf.len() || matches!(res, Err(Errno::ENOSPC));
-            if truncated && buf.len() < LOG_MAX {
-                let grown = if true_size > buf.len() { true_size } else { buf.len() * 4 };
-                buf.resize(grown.min(LOG_MAX), 0);
-                continue;
+        match load_logged(attempt, buf, level) {
+            (Ok(fd), log) => Ok((fd, log)),
+            (Err(errno), log) if log.trim().is_empty() => {
+                Err(Error::ProgLoad { name: self.name.to_string(), errno })
             }
-            let log = log_text(buf);
-            return match res {
-                Ok(fd) => Ok((fd, log)),
-                Err(errno) if log.trim().is_empty() => {
-                    Err(Error::ProgLoad { name: self.name.to_string(), errno })
-                }
-                Err(errno) => {
-                    Err(Error::Verifier(Box::new(self.verifier_error(errno, log, insns))))
-                }
-            };
+            (Err(errno), log) => {
+                Err(Error::Verifier(Box::new(self.verifier_error(errno, log, insns))))
+            }
         }
     }
 
@@ -372,23 +358,6 @@ impl<'a> ProgramSpec<'a> {
     fn program(&self, fd: OwnedFd, log: Option<String>) -> Program {
         Program::new(fd, self.prog_type, self.name.to_string(), log)
     }
-}
-
-fn retry_eagain(
-    mut f: impl FnMut() -> std::result::Result<OwnedFd, Errno>,
-) -> std::result::Result<OwnedFd, Errno> {
-    let mut tries = 0;
-    loop {
-        match f() {
-            Err(Errno::EAGAIN) if tries < EAGAIN_RETRIES => tries += 1,
-            other => return other,
-        }
-    }
-}
-
-fn log_text(buf: &[u8]) -> String {
-    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 impl AsFd for Program {

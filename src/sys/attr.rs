@@ -136,6 +136,25 @@ attr!(ProgLoadAttr, size 152, {
     fd_array_cnt @ 148,
 });
 
+/// `BPF_BTF_LOAD`, through `btf_token_fd` (6.9+; `btf_log_true_size` 6.4+).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct BtfLoadAttr<'a> {
+    pub btf: UserPtr<'a>,
+    pub btf_log_buf: UserPtr<'a>,
+    pub btf_size: u32,
+    pub btf_log_size: u32,
+    pub btf_log_level: u32,
+    /// Written by the kernel (6.4+): the log size the whole log needs.
+    pub btf_log_true_size: u32,
+    pub btf_flags: u32,
+    pub btf_token_fd: i32,
+}
+attr!(BtfLoadAttr, size 40, {
+    btf @ 0, btf_log_buf @ 8, btf_size @ 16, btf_log_size @ 20, btf_log_level @ 24,
+    btf_log_true_size @ 28, btf_flags @ 32, btf_token_fd @ 36,
+});
+
 /// `BPF_OBJ_PIN`, `BPF_OBJ_GET`.
 #[repr(C)]
 #[derive(Default)]

@@ -37,6 +37,8 @@ pub enum Cmd {
     ObjGetInfoByFd = 15,
     /// `BPF_PROG_QUERY`
     ProgQuery = 16,
+    /// `BPF_BTF_LOAD`
+    BtfLoad = 18,
     /// `BPF_BTF_GET_FD_BY_ID`
     BtfGetFdById = 19,
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`
@@ -86,6 +88,7 @@ impl Cmd {
             Cmd::MapGetFdById => "BPF_MAP_GET_FD_BY_ID",
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
             Cmd::ProgQuery => "BPF_PROG_QUERY",
+            Cmd::BtfLoad => "BPF_BTF_LOAD",
             Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",

@@ -42,6 +42,8 @@ pub(crate) struct CreateArgs<'a> {
     pub numa_node: u32,
     pub map_extra: u64,
     pub inner_map: Option<BorrowedFd<'a>>,
+    /// The BTF object and the ids of the key's and the value's types in it.
+    pub btf: Option<(BorrowedFd<'a>, u32, u32)>,
 }
 
 /// `BPF_MAP_CREATE`.
@@ -56,6 +58,9 @@ pub(crate) fn create(args: &CreateArgs<'_>) -> Result<OwnedFd, Errno> {
         numa_node: args.numa_node,
         map_name: args.name,
         map_extra: args.map_extra,
+        btf_fd: args.btf.map_or(0, |(fd, _, _)| raw(fd)),
+        btf_key_type_id: args.btf.map_or(0, |(_, key, _)| key),
+        btf_value_type_id: args.btf.map_or(0, |(_, _, value)| value),
         ..Default::default()
     };
     bpf_fd(Cmd::MapCreate, &mut attr)

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 
 use super::Errno;
 use super::attr::{
-    EnableStatsAttr, IdAttr, InfoAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr,
+    BtfLoadAttr, EnableStatsAttr, IdAttr, InfoAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr,
     MapBatchAttr, MapCreateAttr, MapElemAttr, ObjAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr,
 };
 use super::cmd::Cmd;
@@ -73,6 +73,7 @@ attr_mut!(
     LinkDetach(LinkDetachAttr) link_detach,
     EnableStats(EnableStatsAttr) enable_stats,
     ProgQuery(ProgQueryAttr) prog_query,
+    BtfLoad(BtfLoadAttr) btf_load,
 );
 
 /// Answers a command in place of the kernel, or `None` to pass it through.

@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 mod attr;
+pub(crate) mod btf;
 pub(crate) mod clock;
 mod cmd;
 mod errno;

@@ -49,7 +49,7 @@ fn info_zeroed<T: FromBytes + IntoBytes + FromZeros>(fd: BorrowedFd<'_>) -> Resu
     Ok(info)
 }
 
-fn info_into(fd: BorrowedFd<'_>, bytes: &mut [u8]) -> Result<(), Errno> {
+pub(super) fn info_into(fd: BorrowedFd<'_>, bytes: &mut [u8]) -> Result<(), Errno> {
     let mut attr =
         InfoAttr { bpf_fd: raw(fd), info_len: bytes.len() as u32, info: UserPtr::from_mut(bytes) };
     bpf(Cmd::ObjGetInfoByFd, &mut attr).map(drop)

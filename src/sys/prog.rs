@@ -3,8 +3,11 @@
 use std::ffi::CStr;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
+use std::mem::size_of;
+
 use super::Errno;
 use super::attr::{EnableStatsAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr};
+use super::info::FuncInfoRaw;
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 
@@ -21,6 +24,9 @@ pub(crate) struct LoadArgs<'a> {
     pub ifindex: u32,
     pub attach_btf_id: u32,
     pub attach_fd: Option<BorrowedFd<'a>>,
+    /// The BTF object that describes the program and its `bpf_func_info`
+    /// records (where each function starts, and its `FUNC` type).
+    pub btf: Option<(BorrowedFd<'a>, &'a [FuncInfoRaw])>,
     /// The verifier log buffer and level; `None` loads without a log.
     pub log: Option<(&'a mut [u8], u32)>,
 }
@@ -55,6 +61,12 @@ pub(crate) fn load(args: LoadArgs<'_>) -> (Result<OwnedFd, Errno>, u32) {
         attach_fd: args.attach_fd.map_or(0, raw),
         ..Default::default()
     };
+    if let Some((btf, func_info)) = args.btf {
+        attr.prog_btf_fd = raw(btf);
+        attr.func_info_rec_size = size_of::<FuncInfoRaw>() as u32;
+        attr.func_info = UserPtr::from_slice(func_info);
+        attr.func_info_cnt = u32::try_from(func_info.len()).unwrap_or(u32::MAX);
+    }
     let res = bpf_fd(Cmd::ProgLoad, &mut attr);
     (res, attr.log_true_size)
 }

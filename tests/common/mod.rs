@@ -390,3 +390,57 @@ pub fn bpftool(args: &[&str]) -> Option<Run> {
     let path = require_bpftool()?;
     Some(spawn_with(std::process::Command::new(path), args, None))
 }
+
+/// Raw BTF for tests: `[1] INT int`, `[2] STRUCT pair { a, b }`.
+pub mod btf {
+    /// Raw BTF: a header, then `types` (32-bit words) and `strings`.
+    pub fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+        let type_len = (types.len() * 4) as u32;
+        let mut data = Vec::new();
+        data.extend(0xeb9fu16.to_ne_bytes());
+        data.extend([1, 0]); // version 1, no flags
+        for word in [24, 0, type_len, type_len, strings.len() as u32] {
+            data.extend(word.to_ne_bytes());
+        }
+        data.extend(types.iter().flat_map(|w| w.to_ne_bytes()));
+        data.extend(strings);
+        data
+    }
+
+    /// The string section; the constants below are offsets into it.
+    pub const STRINGS: &[u8] = b"\0int\0pair\0a\0b\x001bad\0";
+    pub const INT: u32 = 1;
+    pub const PAIR: u32 = 5;
+    pub const A: u32 = 10;
+    pub const B: u32 = 12;
+    pub const BAD: u32 = 14;
+
+    /// `[1] INT int size=4 bits=32 signed`, `[2] STRUCT pair size=8` with
+    /// members `a` and `b` of type `member_type`, named `name`.
+    pub fn pair(name: u32, member_type: u32) -> Vec<u8> {
+        #[rustfmt::skip]
+        let types = [
+            INT, 1 << 24, 4, 1 << 24 | 32, // [1] INT
+            name, 4 << 24 | 2, 8,          // [2] STRUCT, 2 members
+            A, member_type, 0,             //     a at bit 0
+            B, member_type, 32,            //     b at bit 32
+        ];
+        blob(&types, STRINGS)
+    }
+
+    /// The name of [`func`]'s function: longer than the kernel's 15 bytes.
+    pub const FUNC_NAME: &str = "btf_test_main_function";
+
+    /// `[1] INT int`, `[2] FUNC_PROTO int (void)`, `[3] FUNC` named
+    /// [`FUNC_NAME`] (static): what a program's main function needs.
+    pub fn func() -> Vec<u8> {
+        let strings = format!("\0int\0{FUNC_NAME}\0");
+        #[rustfmt::skip]
+        let types = [
+            1, 1 << 24, 4, 1 << 24 | 32, // [1] INT int
+            0, 13 << 24, 1,              // [2] FUNC_PROTO returning [1]
+            5, 12 << 24, 2,              // [3] FUNC of type [2], static
+        ];
+        blob(&types, strings.as_bytes())
+    }
+}
