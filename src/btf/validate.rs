@@ -479,3 +479,11 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 }
+
+/// The size in bytes of `id` in `btf`, when it has one this list knows.
+pub(super) fn size_of(btf: &Btf, id: TypeId) -> Option<u64> {
+    match (Checker { btf }).size(id, 0) {
+        Ok(Size::Known(n)) => Some(n),
+        _ => None,
+    }
+}

@@ -51,7 +51,9 @@ pub enum BtfError {
         len: u64,
     },
 
-    /// A Rust type's description has a size other than the Rust type's.
+    /// A Rust type's description has a size other than the Rust type's:
+    /// a hand-written [`BtfDescribe`](crate::btf::BtfDescribe) that is
+    /// wrong.
     #[error(
         "Rust type {rust_type} is {rust_size} bytes but its BTF description is {}",
         btf_size.map(|n| format!("{n} bytes")).unwrap_or_else(|| "unsized".to_owned())
