@@ -8,6 +8,8 @@
 //! parameter of a `FUNC`'s prototype must be named (the kernel requires
 //! this of all functions, not only global ones).
 
+use std::collections::HashSet;
+
 use super::list::Btf;
 use super::types::{BtfType, Composite, EnumType, FuncLinkage, Kind, TypeId, VarLinkage};
 use crate::error::{BtfError, BtfProblem};
@@ -193,6 +195,36 @@ impl<'a> Checker<'a> {
             Size::Unknown => Ok(None),
             Size::None => Err(BtfProblem::Unsized { target: target.0 }),
         }
+    }
+
+    /// Whether `id` holds itself by value: through members, array
+    /// elements, typedefs and qualifiers, but not through pointers. The
+    /// kernel reports such a list as a loop.
+    fn holds_itself(&self, id: TypeId) -> bool {
+        let mut seen = HashSet::new();
+        let mut todo = vec![id];
+        while let Some(next) = todo.pop() {
+            let Target::Type(ty) = self.target(next) else { continue };
+            let held: Vec<TypeId> = match ty {
+                BtfType::Struct(c) | BtfType::Union(c) => c.members.iter().map(|m| m.ty).collect(),
+                BtfType::Array { elem, .. } => vec![*elem],
+                BtfType::Typedef { target, .. }
+                | BtfType::Const { target }
+                | BtfType::Volatile { target }
+                | BtfType::Restrict { target }
+                | BtfType::TypeTag { target, .. } => vec![*target],
+                _ => Vec::new(),
+            };
+            for t in held {
+                if t == id {
+                    return true;
+                }
+                if seen.insert(t) {
+                    todo.push(t);
+                }
+            }
+        }
+        false
     }
 
     fn check(&self, id: TypeId, ty: &BtfType) -> Result<(), BtfError> {
@@ -400,7 +432,9 @@ impl<'a> Checker<'a> {
         let at = |problem| invalid(id, ty, None, problem);
         optional_identifier(c.name.as_deref()).map_err(at)?;
         vlen(c.members.len()).map_err(at)?;
-        self.size(id, 0).map_err(at)?;
+        if self.holds_itself(id) {
+            return Err(at(BtfProblem::Loop));
+        }
         let mut previous = 0u32;
         for (i, m) in c.members.iter().enumerate() {
             let here = |problem| invalid(id, ty, Some(member_label(i, m.name.as_deref())), problem);
