@@ -511,6 +511,63 @@ fn members_that_are_not_bitfields_start_on_a_byte() {
 }
 
 #[test]
+fn an_enum_member_needs_the_room_of_an_int() {
+    let mut b = Btf::new();
+    let e = b.add(BtfType::Enum(EnumType {
+        name: Some("e".into()),
+        size: 1,
+        signed: false,
+        values: vec![],
+    }));
+    one_member_struct(&mut b, member("small", e, 8), 4);
+    assert_eq!(
+        rejects(&b, 2, Some("member 'small'")),
+        BtfProblem::EnumMemberPastEnd { bit_offset: 8, size: 4 }
+    );
+    let mut b = Btf::new();
+    let e = b.add(BtfType::Enum64(EnumType {
+        name: Some("e".into()),
+        size: 8,
+        signed: false,
+        values: vec![],
+    }));
+    one_member_struct(
+        &mut b,
+        Member { name: Some("bf".into()), ty: e, bit_offset: 0, bitfield_size: 33 },
+        8,
+    );
+    assert_eq!(
+        rejects(&b, 2, Some("member 'bf'")),
+        BtfProblem::BitfieldTooWide { bits: 33, max: 32 }
+    );
+}
+
+#[test]
+fn type_tags_come_before_modifiers() {
+    let (mut b, int) = with_int();
+    let c = b.add(BtfType::Const { target: int });
+    let tag = b.add(BtfType::TypeTag { name: "user".into(), target: c });
+    b.add(BtfType::Ptr { target: tag });
+    b.encode().unwrap(); // ptr -> tag -> const -> int
+    let (mut b, int) = with_int();
+    let tag = b.add(BtfType::TypeTag { name: "user".into(), target: int });
+    b.add(BtfType::Const { target: tag });
+    assert_eq!(rejects(&b, 3, None), BtfProblem::TagAfterModifier { tag: 2 });
+}
+
+#[test]
+fn float_members_are_aligned_to_their_size() {
+    let mut b = Btf::new();
+    let f = b.add(BtfType::Float { name: "float".into(), size: 4 });
+    let td = b.add(BtfType::Typedef { name: "f32".into(), target: f });
+    one_member_struct(&mut b, member("x", td, 16), 8);
+    assert_eq!(
+        rejects(&b, 3, Some("member 'x'")),
+        BtfProblem::Misaligned { bit_offset: 16, align: 4 }
+    );
+}
+
+#[test]
 fn bitfields_must_be_integers_no_wider_than_their_type() {
     let (mut b, int) = with_int();
     one_member_struct(
@@ -530,6 +587,35 @@ fn bitfields_must_be_integers_no_wider_than_their_type() {
         8,
     );
     assert_eq!(rejects(&b, 3, Some("member 'p'")), BtfProblem::BitfieldType { target: 2 });
+}
+
+#[test]
+fn bitfields_span_at_most_128_bits_and_24_bit_offsets() {
+    let mut b = Btf::new();
+    let wide = b.add(int_type("__int128", 16, IntEncoding::Signed));
+    one_member_struct(
+        &mut b,
+        Member { name: Some("w".into()), ty: wide, bit_offset: 4, bitfield_size: 126 },
+        32,
+    );
+    assert_eq!(
+        rejects(&b, 2, Some("member 'w'")),
+        BtfProblem::BitfieldSpan { bit_offset: 4, bits: 126 }
+    );
+    let mut b = Btf::new();
+    let int = b.add(int_type("int", 4, IntEncoding::Signed));
+    b.add(BtfType::Struct(Composite {
+        name: Some("huge".into()),
+        size: 4 << 20,
+        members: vec![
+            Member { name: Some("bf".into()), ty: int, bit_offset: 0, bitfield_size: 1 },
+            member("far", int, 1 << 24),
+        ],
+    }));
+    assert_eq!(
+        rejects(&b, 2, Some("member 'far'")),
+        BtfProblem::OffsetTooLarge { bit_offset: 1 << 24 }
+    );
 }
 
 #[test]
@@ -825,6 +911,14 @@ fn random_btf(rng: &mut XorShift) -> Btf {
     let mut vars: Vec<(TypeId, u32)> = Vec::new();
     let mut protos: Vec<TypeId> = Vec::new();
     let mut tag_targets: Vec<TypeId> = Vec::new();
+    // Types that are FLOATs (through typedefs and qualifiers): the kernel
+    // wants them aligned to min(8, size) in a struct.
+    let mut floats: Vec<TypeId> = Vec::new();
+    // Types that are enums (the kernel counts an enum member as 4 bytes)
+    // and typedefs or qualifiers (a type tag may not follow them).
+    let mut enums: Vec<TypeId> = Vec::new();
+    let mut modifiers: Vec<TypeId> = Vec::new();
+    let mut tags: Vec<TypeId> = Vec::new();
     let n = 1 + rng.below(30);
     let name = |rng: &mut XorShift, prefix: &str| format!("{prefix}{}", rng.below(1000));
     for _ in 0..n {
@@ -871,8 +965,10 @@ fn random_btf(rng: &mut XorShift) -> Btf {
                     let bitfield = !ints.is_empty() && rng.chance(4);
                     if bitfield {
                         let (ty, isize) = ints[rng.below(ints.len())];
-                        let bits = 1 + rng.below((isize * 8) as usize) as u8;
                         let at = if union { 0 } else { end };
+                        // The kernel copies a bitfield through 128 bits.
+                        let max = (isize * 8).min(128 - at % 8);
+                        let bits = 1 + rng.below(max as usize) as u8;
                         members.push(Member {
                             name: Some(format!("f{i}")),
                             ty,
@@ -882,9 +978,11 @@ fn random_btf(rng: &mut XorShift) -> Btf {
                         end = end.max(at + u32::from(bits));
                     } else {
                         let (ty, size) = any_sized(rng);
-                        let at = if union { 0 } else { end.div_ceil(8) * 8 };
+                        let align = if floats.contains(&ty) { size.min(8) * 8 } else { 8 };
+                        let at = if union { 0 } else { end.div_ceil(align) * align };
                         members.push(member(&format!("m{i}"), ty, at));
-                        end = end.max(at + size * 8);
+                        let room = if enums.contains(&ty) { size.max(4) } else { size };
+                        end = end.max(at + room * 8);
                     }
                 }
                 let size = end.div_ceil(8) + rng.below(4) as u32;
@@ -916,24 +1014,48 @@ fn random_btf(rng: &mut XorShift) -> Btf {
                 let e = EnumType { name: Some(name(rng, "e")), size, signed, values };
                 let id = b.add(if wide { BtfType::Enum64(e) } else { BtfType::Enum(e) });
                 sized.push((id, size));
+                enums.push(id);
             }
             5 => {
                 b.add(BtfType::Fwd { name: name(rng, "fwd"), union: rng.chance(2) });
             }
             6 => {
                 let (target, size) = any_sized(rng);
+                if tags.contains(&target) {
+                    continue;
+                }
                 let id = b.add(BtfType::Typedef { name: name(rng, "t"), target });
+                for set in [&mut floats, &mut enums] {
+                    if set.contains(&target) {
+                        set.push(id);
+                    }
+                }
+                modifiers.push(id);
                 sized.push((id, size));
                 tag_targets.push(id);
             }
             7 => {
                 let (target, size) = any_sized(rng);
-                let id = match rng.below(4) {
+                let tag = rng.chance(4) && !modifiers.contains(&target);
+                if !tag && tags.contains(&target) {
+                    continue;
+                }
+                let id = match rng.below(3) {
+                    _ if tag => b.add(BtfType::TypeTag { name: name(rng, "tag"), target }),
                     0 => b.add(BtfType::Const { target }),
                     1 => b.add(BtfType::Volatile { target }),
-                    2 => b.add(BtfType::Restrict { target }),
-                    _ => b.add(BtfType::TypeTag { name: name(rng, "tag"), target }),
+                    _ => b.add(BtfType::Restrict { target }),
                 };
+                for set in [&mut floats, &mut enums] {
+                    if set.contains(&target) {
+                        set.push(id);
+                    }
+                }
+                if tag {
+                    tags.push(id)
+                } else {
+                    modifiers.push(id)
+                }
                 sized.push((id, size));
             }
             8 => {
@@ -978,6 +1100,7 @@ fn random_btf(rng: &mut XorShift) -> Btf {
             12 => {
                 let size = rng.pick(&[2u32, 4, 8, 12, 16]);
                 let id = b.add(BtfType::Float { name: name(rng, "float"), size });
+                floats.push(id);
                 sized.push((id, size));
             }
             13 if !tag_targets.is_empty() => {

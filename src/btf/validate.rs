@@ -227,6 +227,34 @@ impl<'a> Checker<'a> {
         false
     }
 
+    /// For a typedef or qualifier `id`, the first `TYPE_TAG` its chain
+    /// reaches after a non-tag modifier (`btf_check_type_tags`).
+    fn tag_after_modifier(&self, id: TypeId) -> Option<TypeId> {
+        let mut next = id;
+        let mut in_tags = true;
+        for _ in 0..MAX_DEPTH {
+            match self.target(next) {
+                Target::Type(BtfType::TypeTag { target, .. }) => {
+                    if !in_tags {
+                        return Some(next);
+                    }
+                    next = *target;
+                }
+                Target::Type(
+                    BtfType::Typedef { target, .. }
+                    | BtfType::Const { target }
+                    | BtfType::Volatile { target }
+                    | BtfType::Restrict { target },
+                ) => {
+                    in_tags = false;
+                    next = *target;
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
     fn check(&self, id: TypeId, ty: &BtfType) -> Result<(), BtfError> {
         let at = |problem| invalid(id, ty, None, problem);
         match ty {
@@ -243,21 +271,33 @@ impl<'a> Checker<'a> {
                     }));
                 }
             }
-            BtfType::Ptr { target }
-            | BtfType::Const { target }
+            BtfType::Ptr { target } => {
+                self.reference(*target, true).map_err(at)?;
+            }
+            BtfType::Const { target }
             | BtfType::Volatile { target }
             | BtfType::Restrict { target } => {
                 self.reference(*target, true).map_err(at)?;
+                self.size(id, 0).map_err(at)?;
+                if let Some(tag) = self.tag_after_modifier(id) {
+                    return Err(at(BtfProblem::TagAfterModifier { tag: tag.0 }));
+                }
             }
             BtfType::Typedef { name, target } => {
                 identifier(name).map_err(at)?;
                 self.reference(*target, true).map_err(at)?;
                 self.size(id, 0).map_err(at)?;
+                if let Some(tag) = self.tag_after_modifier(id) {
+                    return Err(at(BtfProblem::TagAfterModifier { tag: tag.0 }));
+                }
             }
             BtfType::TypeTag { name, target } => {
                 tag_name(name).map_err(at)?;
                 self.reference(*target, true).map_err(at)?;
                 self.size(id, 0).map_err(at)?;
+                if let Some(tag) = self.tag_after_modifier(id) {
+                    return Err(at(BtfProblem::TagAfterModifier { tag: tag.0 }));
+                }
             }
             BtfType::Array { elem, index, .. } => {
                 self.sized(*elem).map_err(at)?;
@@ -436,8 +476,12 @@ impl<'a> Checker<'a> {
             return Err(at(BtfProblem::Loop));
         }
         let mut previous = 0u32;
+        let bitfields = c.members.iter().any(|m| m.bitfield_size > 0);
         for (i, m) in c.members.iter().enumerate() {
             let here = |problem| invalid(id, ty, Some(member_label(i, m.name.as_deref())), problem);
+            if bitfields && m.bit_offset > 0x00ff_ffff {
+                return Err(here(BtfProblem::OffsetTooLarge { bit_offset: m.bit_offset }));
+            }
             match &m.name {
                 Some(name) => identifier(name).map_err(here)?,
                 None => match self.resolve(m.ty).map_err(here)? {
@@ -453,24 +497,51 @@ impl<'a> Checker<'a> {
                 },
             }
             let type_bytes = self.sized(m.ty).map_err(here)?;
+            let resolved = self.resolve(m.ty).map_err(here)?;
+            let is_enum = matches!(resolved, Target::Type(BtfType::Enum(_) | BtfType::Enum64(_)));
             let bits = if m.bitfield_size > 0 {
-                match self.resolve(m.ty).map_err(here)? {
+                match resolved {
                     Target::Type(BtfType::Int { .. } | BtfType::Enum(_) | BtfType::Enum64(_))
                     | Target::Base => {}
                     _ => return Err(here(BtfProblem::BitfieldType { target: m.ty.0 })),
                 }
-                if let Some(n) = type_bytes {
-                    if u64::from(m.bitfield_size) > n * 8 {
+                // btf_enum_check_kflag_member: at most sizeof(int) bits;
+                // btf_int_check_kflag_member: at most the int's used bits.
+                let max = match resolved {
+                    _ if is_enum => Some(32),
+                    Target::Type(BtfType::Int { bits, .. }) => Some(u64::from(*bits)),
+                    _ => None,
+                };
+                if let Some(max) = max {
+                    if u64::from(m.bitfield_size) > max {
                         return Err(here(BtfProblem::BitfieldTooWide {
                             bits: m.bitfield_size,
-                            max: n * 8,
+                            max,
                         }));
                     }
+                }
+                if (m.bit_offset % 8) + u32::from(m.bitfield_size) > 128 {
+                    return Err(here(BtfProblem::BitfieldSpan {
+                        bit_offset: m.bit_offset,
+                        bits: m.bitfield_size,
+                    }));
                 }
                 Some(u64::from(m.bitfield_size))
             } else {
                 if m.bit_offset % 8 != 0 {
                     return Err(here(BtfProblem::NotByteAligned { bit_offset: m.bit_offset }));
+                }
+                if let Target::Type(BtfType::Float { size, .. }) =
+                    self.resolve(m.ty).map_err(here)?
+                {
+                    // btf_float_check_member: aligned to min(sizeof(void *), size).
+                    let align = u64::from(*size).min(8);
+                    if u64::from(m.bit_offset) % (align * 8) != 0 {
+                        return Err(here(BtfProblem::Misaligned {
+                            bit_offset: m.bit_offset,
+                            align,
+                        }));
+                    }
                 }
                 type_bytes.map(|n| n * 8)
             };
@@ -483,6 +554,16 @@ impl<'a> Checker<'a> {
                 return Err(here(BtfProblem::MemberPastEnd {
                     bit_offset: m.bit_offset,
                     bits,
+                    size: c.size,
+                }));
+            }
+            // btf_enum_check_member counts an enum member as an int.
+            if is_enum
+                && m.bitfield_size == 0
+                && u64::from(m.bit_offset) + 32 > u64::from(c.size) * 8
+            {
+                return Err(here(BtfProblem::EnumMemberPastEnd {
+                    bit_offset: m.bit_offset,
                     size: c.size,
                 }));
             }

@@ -163,6 +163,15 @@ pub enum BtfProblem {
         /// The struct's size in bytes.
         size: u32,
     },
+    /// An enum member that is not a bitfield ends past its struct when
+    /// counted as the kernel counts it: 4 bytes (`sizeof(int)`), whatever
+    /// the enum's size.
+    EnumMemberPastEnd {
+        /// Where it starts, in bits.
+        bit_offset: u32,
+        /// The struct's size in bytes.
+        size: u32,
+    },
     /// A struct member starts before the one declared before it.
     MemberOrder {
         /// Where it starts, in bits.
@@ -175,12 +184,34 @@ pub enum BtfProblem {
         /// Where it starts, in bits.
         bit_offset: u32,
     },
-    /// A bitfield is wider than its integer or enum type.
+    /// A `FLOAT` member that is not aligned to its size (at most 8 bytes).
+    Misaligned {
+        /// Where it starts, in bits.
+        bit_offset: u32,
+        /// The alignment it needs, in bytes.
+        align: u64,
+    },
+    /// A bitfield is wider than its integer type, or an enum bitfield
+    /// wider than 32 bits (the kernel's limit for enums of any size).
     BitfieldTooWide {
         /// Its width in bits.
         bits: u8,
         /// The width of its type in bits.
         max: u64,
+    },
+    /// A bitfield spans more than the 128 bits the kernel copies it
+    /// through: its offset within its first byte plus its width.
+    BitfieldSpan {
+        /// Where it starts, in bits.
+        bit_offset: u32,
+        /// Its width in bits.
+        bits: u8,
+    },
+    /// A member of a struct with bitfields starts past bit 2^24 - 1: with
+    /// bitfields, offsets have 24 bits.
+    OffsetTooLarge {
+        /// Where it starts, in bits.
+        bit_offset: u32,
     },
     /// A bitfield's type is not an integer or an enum.
     BitfieldType {
@@ -191,6 +222,13 @@ pub enum BtfProblem {
     TooMany {
         /// How many there are.
         count: usize,
+    },
+    /// A `TYPE_TAG` comes after a typedef or qualifier in a chain of
+    /// them: the kernel wants the tags first (`ptr -> tag -> const -> int`,
+    /// not `ptr -> const -> tag -> int`).
+    TagAfterModifier {
+        /// The misplaced `TYPE_TAG`.
+        tag: u32,
     },
     /// A `FUNC` or `VAR` has extern linkage, which the kernel does not load.
     ExternLinkage,
@@ -279,6 +317,12 @@ impl fmt::Display for BtfProblem {
                 "bits {bit_offset}..{} end past the type's {size} bytes",
                 u64::from(*bit_offset) + bits
             ),
+            BtfProblem::EnumMemberPastEnd { bit_offset, size } => write!(
+                f,
+                "bits {bit_offset}..{} end past the type's {size} bytes: the kernel counts an \
+                 enum member as 4 bytes (sizeof(int)) whatever the enum's size",
+                u64::from(*bit_offset) + 32
+            ),
             BtfProblem::MemberOrder { bit_offset, previous } => write!(
                 f,
                 "starts at bit {bit_offset}, before the previous member (bit {previous}): \
@@ -287,15 +331,34 @@ impl fmt::Display for BtfProblem {
             BtfProblem::NotByteAligned { bit_offset } => {
                 write!(f, "starts at bit {bit_offset}, not on a byte, and is not a bitfield")
             }
+            BtfProblem::Misaligned { bit_offset, align } => write!(
+                f,
+                "starts at bit {bit_offset}, which is not aligned to the {align} bytes the \
+                 kernel wants of a FLOAT member"
+            ),
             BtfProblem::BitfieldTooWide { bits, max } => {
                 write!(f, "bitfield of {bits} bits is wider than its {max}-bit type")
             }
+            BtfProblem::BitfieldSpan { bit_offset, bits } => write!(
+                f,
+                "bitfield of {bits} bits at bit {bit_offset} spans more than 128 bits from \
+                 its first byte"
+            ),
+            BtfProblem::OffsetTooLarge { bit_offset } => write!(
+                f,
+                "starts at bit {bit_offset}, past the 24-bit offsets of a struct with bitfields"
+            ),
             BtfProblem::BitfieldType { target } => {
                 write!(f, "is a bitfield of [{target}], which is not an integer or an enum")
             }
             BtfProblem::TooMany { count } => {
                 write!(f, "has {count} entries, more than BTF's 65535")
             }
+            BtfProblem::TagAfterModifier { tag } => write!(
+                f,
+                "reaches TYPE_TAG [{tag}] after a typedef or qualifier: the kernel wants type \
+                 tags before modifiers in a chain"
+            ),
             BtfProblem::ExternLinkage => {
                 f.write_str("has extern linkage, which the kernel refuses to load")
             }
