@@ -1137,3 +1137,43 @@ fn random_valid_lists_encode_and_bpftool_reads_them() {
         }
     }
 }
+
+/// A hand-written description that is wrong: 8 bytes described as 4.
+#[derive(Clone, Copy)]
+struct Wrong(#[allow(dead_code)] u64);
+
+impl bpfkit::btf::BtfDescribe for Wrong {
+    fn add_btf(b: &mut BtfBuilder) -> Result<TypeId, BtfError> {
+        b.describe::<u32>()
+    }
+}
+
+btf_struct! {
+    struct HoldsWrong {
+        fine: f64,
+        wrong: Wrong,
+    }
+}
+
+#[test]
+fn a_wrong_description_is_an_error_naming_the_field() {
+    let err = BtfBuilder::new().describe::<HoldsWrong>().unwrap_err();
+    let BtfError::Field { rust_type, field, source } = &err else { panic!("{err}") };
+    assert_eq!((*rust_type, *field), ("HoldsWrong", "wrong"));
+    assert!(
+        matches!(**source, BtfError::SizeMismatch { rust_size: 8, btf_size: Some(4), .. }),
+        "{source}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("field wrong of HoldsWrong") && text.contains("8 bytes"), "{text}");
+}
+
+#[test]
+fn floats_are_described_as_c_floats() {
+    let mut b = BtfBuilder::new();
+    let f = b.describe::<f32>().unwrap();
+    let d = b.describe::<f64>().unwrap();
+    let btf = b.into_btf();
+    assert_eq!(btf.get(f), Some(&BtfType::Float { name: "float".into(), size: 4 }));
+    assert_eq!(btf.get(d), Some(&BtfType::Float { name: "double".into(), size: 8 }));
+}

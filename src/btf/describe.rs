@@ -10,7 +10,8 @@
 //! __u32` of `INT 'unsigned int'`, `i64` is `TYPEDEF __s64` of `INT 'long
 //! long int'`, `u128` is `TYPEDEF __u128` of `INT '__int128 unsigned'`,
 //! `bool` is `TYPEDEF bool` of `INT '_Bool'` (the base names are GCC's, as
-//! pahole writes them into vmlinux). An array `[T; N]` is an `ARRAY` of
+//! pahole writes them into vmlinux); `f32` and `f64` are `FLOAT 'float'`
+//! and `FLOAT 'double'`. An array `[T; N]` is an `ARRAY` of
 //! `T` indexed by `INT '__ARRAY_SIZE_TYPE__'`, as clang emits it.
 //!
 //! # Why a builder with a memo
@@ -36,7 +37,7 @@ use crate::error::BtfError;
 
 /// A Rust type that can add its own BTF description to a [`BtfBuilder`].
 ///
-/// Implemented for the integers, `bool`, arrays of describable types,
+/// Implemented for the integers, `bool`, `f32`, `f64`, arrays of describable types,
 /// [`BpfSpinLock`], [`BpfTimer`], and every struct declared with
 /// [`btf_struct!`](crate::btf_struct).
 pub trait BtfDescribe: 'static {
@@ -171,6 +172,23 @@ describe_int! {
     bool => "bool", "_Bool", Bool;
 }
 
+/// Implements [`BtfDescribe`] for a float as the C `FLOAT` of that name.
+macro_rules! describe_float {
+    ($($rust:ty => $name:literal;)*) => {$(
+        impl BtfDescribe for $rust {
+            fn add_btf(b: &mut BtfBuilder) -> Result<TypeId, BtfError> {
+                let size = std::mem::size_of::<$rust>() as u32;
+                Ok(b.named($name, || BtfType::Float { name: $name.to_owned(), size }))
+            }
+        }
+    )*};
+}
+
+describe_float! {
+    f32 => "float";
+    f64 => "double";
+}
+
 impl<T: BtfDescribe, const N: usize> BtfDescribe for [T; N] {
     fn add_btf(b: &mut BtfBuilder) -> Result<TypeId, BtfError> {
         let rust_type = type_name::<Self>();
@@ -252,6 +270,16 @@ impl BtfDescribe for BpfTimer {
 /// [`BtfDescribe`], or the code does not compile; so must the layout: a
 /// constant check fails the build if fields overlap, end past the struct,
 /// or the struct is too large for BTF. Generic structs are not supported.
+/// Do not add `#[repr(C)]` yourself: the macro does, and zerocopy's
+/// derives refuse two.
+///
+/// A field whose type has no description does not compile:
+///
+/// ```compile_fail
+/// bpfkit::btf_struct! {
+///     struct Named { name: String }
+/// }
+/// ```
 ///
 /// ```
 /// use bpfkit::btf::{BpfSpinLock, BtfBuilder, BtfType};
@@ -316,7 +344,11 @@ macro_rules! btf_struct {
                         name: ::core::option::Option::Some(
                             ::std::string::String::from(::core::stringify!($field)),
                         ),
-                        ty: b.describe::<$fty>()?,
+                        ty: b.describe::<$fty>().map_err(|e| $crate::btf::BtfError::Field {
+                            rust_type: ::core::stringify!($name),
+                            field: ::core::stringify!($field),
+                            source: ::std::boxed::Box::new(e),
+                        })?,
                         // Checked above to fit: size_of::<Self>() * 8 <= u32::MAX.
                         bit_offset: (::core::mem::offset_of!($name, $field) * 8) as u32,
                         bitfield_size: 0,

@@ -68,6 +68,18 @@ pub enum BtfError {
         btf_size: Option<u64>,
     },
 
+    /// A field of a [`btf_struct!`](crate::btf_struct) struct could not be
+    /// described.
+    #[error("field {field} of {rust_type}: {source}")]
+    Field {
+        /// The struct.
+        rust_type: &'static str,
+        /// The field.
+        field: &'static str,
+        /// Why its type could not be described.
+        source: Box<BtfError>,
+    },
+
     /// A Rust type's size does not fit BTF's 32 bits.
     #[error("Rust type {rust_type} is {len} bytes, more than BTF's 32-bit sizes hold")]
     RustTypeTooLarge {
