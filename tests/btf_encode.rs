@@ -332,6 +332,53 @@ fn a_struct_that_contains_itself_is_a_loop() {
 }
 
 #[test]
+fn a_loop_through_arrays_typedefs_and_unions_is_found_and_a_pointer_breaks_it() {
+    let (mut b, int) = with_int();
+    // [2] struct a { [3] b; }  [3] typedef b = [4]  [4] [5][2]  [5] union { [2] a; }
+    let looped = |b: &mut Btf, via_pointer: bool| {
+        b.add(BtfType::Struct(Composite {
+            name: Some("a".into()),
+            size: 8,
+            members: vec![member("x", int, 0), member("b", TypeId(3), 32)],
+        }));
+        b.add(BtfType::Typedef { name: "b".into(), target: TypeId(4) });
+        b.add(BtfType::Array { elem: TypeId(5), index: int, len: 2 });
+        let target = if via_pointer { TypeId(6) } else { TypeId(2) };
+        b.add(BtfType::Union(Composite {
+            name: None,
+            size: 8,
+            members: vec![member("a", target, 0)],
+        }));
+        b.add(BtfType::Ptr { target: TypeId(2) });
+    };
+    let mut ok = b.clone();
+    looped(&mut b, false);
+    assert_eq!(rejects(&b, 2, None), BtfProblem::Loop);
+    looped(&mut ok, true);
+    // no loop; the sizes are then wrong (a holds 2 unions of 8 bytes), which is another rule
+    assert!(matches!(
+        ok.encode(),
+        Err(BtfError::Invalid { problem: BtfProblem::MemberPastEnd { .. }, .. })
+    ));
+}
+
+#[test]
+fn a_list_of_vmlinux_size_validates_quickly() {
+    let (mut b, int) = with_int();
+    let mut prev = int;
+    for i in 0..100_000u32 {
+        prev = b.add(BtfType::Struct(Composite {
+            name: Some(format!("s{i}")),
+            size: 4,
+            members: vec![member("m", prev, 0)],
+        }));
+    }
+    let start = std::time::Instant::now();
+    b.encode().unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+}
+
+#[test]
 fn names_that_must_be_c_identifiers() {
     let bad = |name: &str| BtfProblem::NotIdentifier { name: name.into() };
     let (mut b, _) = with_int();

@@ -20,9 +20,6 @@ impl Checker<'_> {
         let at = |problem| invalid(id, ty, None, problem);
         optional_identifier(c.name.as_deref()).map_err(at)?;
         vlen(c.members.len()).map_err(at)?;
-        if self.holds_itself(id) {
-            return Err(at(BtfProblem::Loop));
-        }
         let mut previous = 0u32;
         let bitfields = c.members.iter().any(|m| m.bitfield_size > 0);
         for (i, m) in c.members.iter().enumerate() {

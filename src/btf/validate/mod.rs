@@ -43,15 +43,84 @@ enum Size {
 
 struct Checker<'a> {
     btf: &'a Btf,
+    /// The types on a loop of types held by value (see [`loops`]).
+    on_loop: HashSet<TypeId>,
 }
 
 /// Checks every type of `btf` against the kernel's rules.
 pub(super) fn validate(btf: &Btf) -> Result<(), BtfError> {
-    let checker = Checker { btf };
+    let checker = Checker { btf, on_loop: loops(btf) };
     for (id, ty) in btf.types() {
         checker.check(id, ty)?;
     }
     Ok(())
+}
+
+/// The types `ty` holds by value: members, array elements, the targets of
+/// typedefs and qualifiers; not what pointers point to.
+fn held(ty: &BtfType) -> Vec<TypeId> {
+    match ty {
+        BtfType::Struct(c) | BtfType::Union(c) => c.members.iter().map(|m| m.ty).collect(),
+        BtfType::Array { elem, .. } => vec![*elem],
+        BtfType::Typedef { target, .. }
+        | BtfType::Const { target }
+        | BtfType::Volatile { target }
+        | BtfType::Restrict { target }
+        | BtfType::TypeTag { target, .. } => vec![*target],
+        _ => Vec::new(),
+    }
+}
+
+/// Every type on a loop of types held by value (a struct holding itself,
+/// typedefs naming each other): the kernel's "Loop detected". One
+/// depth-first walk over the whole list, so a list of vmlinux's size is
+/// checked in linear time.
+fn loops(btf: &Btf) -> HashSet<TypeId> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let first = btf.first_id().0;
+    let index = |id: TypeId| {
+        id.0.checked_sub(first).and_then(|i| usize::try_from(i).ok()).filter(|&i| i < btf.len())
+    };
+    let mut mark = vec![Mark::New; btf.len()];
+    let mut on_loop = HashSet::new();
+    for (root, _) in btf.types() {
+        let Some(r) = index(root) else { continue };
+        if mark[r] != Mark::New {
+            continue;
+        }
+        // The path from the root, each with the types it holds still to visit.
+        let mut path: Vec<(TypeId, Vec<TypeId>)> = Vec::new();
+        mark[r] = Mark::OnPath;
+        path.push((root, btf.get(root).map(held).unwrap_or_default()));
+        while let Some((_, todo)) = path.last_mut() {
+            let Some(next) = todo.pop() else {
+                if let Some((done, _)) = path.pop() {
+                    if let Some(i) = index(done) {
+                        mark[i] = Mark::Done;
+                    }
+                }
+                continue;
+            };
+            let Some(n) = index(next) else { continue };
+            match mark[n] {
+                Mark::New => {
+                    mark[n] = Mark::OnPath;
+                    path.push((next, btf.get(next).map(held).unwrap_or_default()));
+                }
+                Mark::OnPath => {
+                    let start = path.iter().position(|(id, _)| *id == next).unwrap_or(0);
+                    on_loop.extend(path[start..].iter().map(|(id, _)| *id));
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+    on_loop
 }
 
 /// An error about `ty` (id `id`), at `component` if there is one.
@@ -199,36 +268,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Whether `id` holds itself by value: through members, array
-    /// elements, typedefs and qualifiers, but not through pointers. The
-    /// kernel reports such a list as a loop.
-    fn holds_itself(&self, id: TypeId) -> bool {
-        let mut seen = HashSet::new();
-        let mut todo = vec![id];
-        while let Some(next) = todo.pop() {
-            let Target::Type(ty) = self.target(next) else { continue };
-            let held: Vec<TypeId> = match ty {
-                BtfType::Struct(c) | BtfType::Union(c) => c.members.iter().map(|m| m.ty).collect(),
-                BtfType::Array { elem, .. } => vec![*elem],
-                BtfType::Typedef { target, .. }
-                | BtfType::Const { target }
-                | BtfType::Volatile { target }
-                | BtfType::Restrict { target }
-                | BtfType::TypeTag { target, .. } => vec![*target],
-                _ => Vec::new(),
-            };
-            for t in held {
-                if t == id {
-                    return true;
-                }
-                if seen.insert(t) {
-                    todo.push(t);
-                }
-            }
-        }
-        false
-    }
-
     /// For a typedef or qualifier `id`, the first `TYPE_TAG` its chain
     /// reaches after a non-tag modifier (`btf_check_type_tags`).
     fn tag_after_modifier(&self, id: TypeId) -> Option<TypeId> {
@@ -259,6 +298,9 @@ impl<'a> Checker<'a> {
 
     fn check(&self, id: TypeId, ty: &BtfType) -> Result<(), BtfError> {
         let at = |problem| invalid(id, ty, None, problem);
+        if self.on_loop.contains(&id) {
+            return Err(at(BtfProblem::Loop));
+        }
         match ty {
             BtfType::Int { name, size, offset, bits, .. } => {
                 no_nul(name).map_err(at)?;
@@ -467,7 +509,7 @@ impl<'a> Checker<'a> {
 
 /// The size in bytes of `id` in `btf`, when it has one this list knows.
 pub(super) fn size_of(btf: &Btf, id: TypeId) -> Option<u64> {
-    match (Checker { btf }).size(id, 0) {
+    match (Checker { btf, on_loop: HashSet::new() }).size(id, 0) {
         Ok(Size::Known(n)) => Some(n),
         _ => None,
     }
