@@ -387,6 +387,12 @@ mod tests {
     }
 
     #[test]
+    fn the_default_builder_numbers_from_1() {
+        let mut b = BtfBuilder::default();
+        assert_eq!(b.describe::<u8>().unwrap(), TypeId(2)); // INT [1], TYPEDEF [2]
+    }
+
+    #[test]
     fn a_wrong_hand_written_description_is_a_size_mismatch() {
         struct Wrong(#[allow(dead_code)] u64);
         impl BtfDescribe for Wrong {
