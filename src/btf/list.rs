@@ -24,10 +24,18 @@ use super::types::{BtfType, TypeId};
 /// assert_eq!(btf.get(int).and_then(BtfType::name), Some("int"));
 /// assert_eq!(btf.get(TypeId::VOID), None);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Btf {
     first_id: u32,
     types: Vec<BtfType>,
+}
+
+/// [`Btf::new`]: a derived default would number the first type 0, the id
+/// of `void`.
+impl Default for Btf {
+    fn default() -> Btf {
+        Btf::new()
+    }
 }
 
 impl Btf {
@@ -101,5 +109,10 @@ mod tests {
         let ids: Vec<TypeId> = btf.types().map(|(id, _)| id).collect();
         assert_eq!(ids, [TypeId(101)]);
         assert_eq!((btf.len(), btf.is_empty()), (1, false));
+    }
+
+    #[test]
+    fn the_default_list_numbers_from_1() {
+        assert_eq!(Btf::default().first_id(), TypeId(1));
     }
 }

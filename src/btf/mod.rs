@@ -1,15 +1,71 @@
 //! BTF, the kernel's type format, written by bpfkit itself: the type model
-//! ([`BtfType`]), with no compiler and no C headers involved; and BTF in
-//! the kernel ([`BtfObject`]): loaded from raw bytes, opened by id, fd or
-//! pin, and read back, vmlinux's included.
+//! ([`BtfType`]), the encoder ([`Btf::encode`]) and Rust types that
+//! describe themselves ([`BtfDescribe`], [`btf_struct!`](crate::btf_struct)),
+//! with no compiler and no C headers involved; and BTF in the kernel
+//! ([`BtfObject`]): loaded from raw bytes, opened by id or fd, and read
+//! back, vmlinux's included.
+//!
+//! # Encoding
+//!
+//! A [`Btf`] is a list of [`BtfType`] records; [`Btf::encode`] writes it as
+//! raw BTF (header, type section, [`StringTable`]), the bytes the kernel's
+//! `BPF_BTF_LOAD` takes and `bpftool btf dump file` reads. Before writing,
+//! the list is checked against the kernel's BTF checker, so a list the
+//! kernel would refuse with a bare `EINVAL` is a [`BtfError`] that names the
+//! type, the member or parameter, and the rule.
+//!
+//! # Describing Rust types
+//!
+//! A map whose value holds a [`BpfSpinLock`] or a [`BpfTimer`] needs BTF
+//! for its value type. Rather than write the records by hand, declare the
+//! value with [`btf_struct!`](crate::btf_struct): the struct is laid out
+//! `#[repr(C)]`, checked at compile time, and describes itself to a
+//! [`BtfBuilder`], which adds each Rust type once.
+//!
+//! ```
+//! use bpfkit::btf::{BpfSpinLock, BtfBuilder, BtfType};
+//! use bpfkit::btf_struct;
+//! use bpfkit::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+//!
+//! btf_struct! {
+//!     /// A map value: a lock and what it guards.
+//!     #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+//!     pub struct Stats {
+//!         pub lock: BpfSpinLock,
+//!         pub packets: u32,
+//!         pub bytes: [u64; 2],
+//!     }
+//! }
+//!
+//! let mut b = BtfBuilder::new();
+//! let value = b.describe::<Stats>()?;
+//! let btf = b.into_btf();
+//! let Some(BtfType::Struct(s)) = btf.get(value) else { unreachable!() };
+//! let members: Vec<(&str, u32)> =
+//!     s.members.iter().map(|m| (m.name.as_deref().unwrap_or(""), m.bit_offset / 8)).collect();
+//! assert_eq!(members, [("lock", 0), ("packets", 4), ("bytes", 8)]);
+//! assert_eq!(s.size, 24);
+//!
+//! let bytes = btf.encode()?;
+//! assert_eq!(bytes[..2], bpfkit::btf::BTF_MAGIC.to_ne_bytes());
+//! # Ok::<(), bpfkit::btf::BtfError>(())
+//! ```
 
+mod describe;
+mod encode;
 mod list;
 mod log;
 mod object;
+mod strings;
 mod types;
+mod validate;
 
+pub use crate::error::{BtfError, BtfProblem};
+pub use describe::{BpfSpinLock, BpfTimer, BtfBuilder, BtfDescribe};
+pub use encode::BTF_MAGIC;
 pub use list::Btf;
 pub use object::{BtfInfo, BtfObject, btf_ids};
+pub use strings::StringTable;
 
 pub(crate) use object::data_of;
 

@@ -8,11 +8,13 @@
 use std::path::PathBuf;
 
 mod attach;
+mod btf;
 mod map_field;
 mod verifier;
 
 pub(crate) use attach::attach_advice;
 pub use attach::{AttachAction, AttachPath, XdpHolder};
+pub use btf::{BtfError, BtfProblem};
 pub use map_field::MapField;
 pub use verifier::VerifierError;
 
@@ -205,6 +207,10 @@ pub enum Error {
     /// The assembler rejected a program.
     #[error(transparent)]
     Asm(#[from] AsmError),
+
+    /// A BTF type list is invalid, found before it reached the kernel.
+    #[error(transparent)]
+    Btf(#[from] BtfError),
 
     /// No network interface has this name (or index).
     #[error("no network interface {name:?}: check the name with `ip link`")]
