@@ -45,7 +45,7 @@
 //! | `sys` | the only `unsafe`: `bpf(2)`, attribute layouts, `Errno`, the kernel's type numbers, mmap | nothing |
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs and links share: kinds, names, id walks, pins, interfaces, who holds an XDP hook | `error`, `sys` |
-//! | `btf` | BTF: the type model | nothing |
+//! | `btf` | BTF: the type model, the reader of raw BTF (vmlinux's too) | `error` |
 //! | `maps` | typed maps, batches, per-CPU values, mmap | `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |

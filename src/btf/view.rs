@@ -1,0 +1,580 @@
+//! [`BtfView`]: raw BTF read in place.
+//!
+//! Opening checks the header and walks the type section once, storing the
+//! offset of each record (4 bytes a type) and checking that each record's
+//! length, found from its kind and `vlen`, fits, and that every name offset
+//! starts a string of the string section. Nothing is copied or allocated per
+//! type: names are `&str`s into the bytes, and a record is read only when it
+//! is asked for. So hostile bytes give a [`BtfDecodeError`] naming the byte
+//! and the type, never a panic, and memory stays proportional to the input.
+//!
+//! Names are found through a hash table of type ids built on the first
+//! [`find`](BtfView::find) (one pass, one allocation), so looking up a kfunc
+//! in vmlinux's 100k+ types costs a hash and a probe or two.
+//!
+//! Split BTF (a kernel module's) is read on top of its base: type ids go on
+//! from the base's last, and string offsets from the end of the base's
+//! string section.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::types::{Kind, TypeId};
+use crate::error::{BtfDecodeError, BtfProblem, Error, Result};
+
+/// The header's length (`struct btf_header`).
+const HEADER_LEN: usize = 24;
+/// A record's fixed part (`struct btf_type`).
+pub(super) const RECORD_LEN: usize = 12;
+const MAGIC: u16 = 0xeb9f;
+
+/// Where the running kernel publishes its BTF.
+const SYSFS_BTF: &str = "/sys/kernel/btf";
+
+/// Raw BTF, checked and indexed but not copied: lookups by id and by name
+/// read the bytes in place.
+///
+/// `'a` is the lifetime of borrowed input; BTF read from a file owns its
+/// bytes and is a `BtfView<'static>`.
+///
+/// ```no_run
+/// use bpfkit::btf::{BtfView, Kind};
+///
+/// let vmlinux = BtfView::vmlinux()?;
+/// let id = vmlinux.find(Kind::Func, "bpf_map_lookup_elem").expect("in every kernel");
+/// let func = vmlinux.get(id).expect("found by id");
+/// assert_eq!(func.name(), Some("bpf_map_lookup_elem"));
+/// # Ok::<(), bpfkit::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BtfView<'a> {
+    data: Cow<'a, [u8]>,
+    /// The type section's bounds in `data`.
+    types_at: usize,
+    /// The string section, checked to be UTF-8 and to end with NUL.
+    strings_at: usize,
+    strings_len: usize,
+    /// Each own record's offset from `types_at`, in id order.
+    offsets: Vec<u32>,
+    /// The id of the first own record.
+    first_id: u32,
+    /// How many of the string offsets belong to the base.
+    base_strings: u32,
+    /// How many own records have a name (sizes the name table).
+    named: usize,
+    base: Option<Arc<BtfView<'a>>>,
+    names: OnceLock<NameTable>,
+}
+
+/// The fixed part of one record, read in place: its id, kind, name and the
+/// `size`/`type` word, with the bytes of what follows it.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeRecord<'v> {
+    view: &'v BtfView<'v>,
+    id: TypeId,
+    kind: Kind,
+    info: u32,
+    name_off: u32,
+    size_or_type: u32,
+    /// The record's bytes after the fixed part, exactly as long as its kind
+    /// and `vlen` say.
+    extra: &'v [u8],
+    /// The record's offset in the input.
+    at: usize,
+}
+
+fn problem(offset: usize, type_id: Option<u32>, problem: BtfProblem) -> Error {
+    Error::BtfDecode(BtfDecodeError { offset, type_id, problem })
+}
+
+/// The native-endian `u32` at `at`, or 0 past the end (callers have
+/// checked the bounds; this only keeps a bug from becoming a panic).
+pub(super) fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at.saturating_add(4))
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+/// How many bytes follow the fixed part of a record of `kind` with `vlen`.
+pub(super) fn extra_len(kind: Kind, vlen: usize) -> usize {
+    match kind {
+        Kind::Int | Kind::Var | Kind::DeclTag => 4,
+        Kind::Array => 12,
+        Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 12 * vlen,
+        Kind::Enum | Kind::FuncProto => 8 * vlen,
+        Kind::Ptr
+        | Kind::Fwd
+        | Kind::Typedef
+        | Kind::Volatile
+        | Kind::Const
+        | Kind::Restrict
+        | Kind::Func
+        | Kind::Float
+        | Kind::TypeTag => 0,
+    }
+}
+
+/// The stride and name-offset position of the entries that follow a record
+/// whose entries have names (members, enumerators, parameters).
+fn named_entries(kind: Kind) -> Option<usize> {
+    match kind {
+        Kind::Struct | Kind::Union | Kind::Enum64 => Some(12),
+        Kind::Enum | Kind::FuncProto => Some(8),
+        _ => None,
+    }
+}
+
+impl BtfView<'static> {
+    /// The running kernel's BTF, `/sys/kernel/btf/vmlinux` (readable without
+    /// privileges).
+    pub fn vmlinux() -> Result<BtfView<'static>> {
+        BtfView::open(Path::new(SYSFS_BTF).join("vmlinux"))
+    }
+
+    /// A loaded module's BTF, `/sys/kernel/btf/<module>`, split on
+    /// `vmlinux` (from [`BtfView::vmlinux`]).
+    pub fn module(name: &str, vmlinux: Arc<BtfView<'static>>) -> Result<BtfView<'static>> {
+        BtfView::open_split(Path::new(SYSFS_BTF).join(name), vmlinux)
+    }
+
+    /// Standalone raw BTF read from the file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<BtfView<'static>> {
+        BtfView::from_vec(read(path.as_ref())?)
+    }
+
+    /// Split raw BTF read from the file at `path`, on top of `base`.
+    pub fn open_split(
+        path: impl AsRef<Path>,
+        base: Arc<BtfView<'static>>,
+    ) -> Result<BtfView<'static>> {
+        BtfView::new(Cow::Owned(read(path.as_ref())?), Some(base))
+    }
+
+    /// Standalone raw BTF from owned bytes.
+    pub fn from_vec(bytes: Vec<u8>) -> Result<BtfView<'static>> {
+        BtfView::new(Cow::Owned(bytes), None)
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|source| Error::Io { what: format!("reading BTF {}", path.display()), source })
+}
+
+impl<'a> BtfView<'a> {
+    /// Standalone raw BTF borrowed from `bytes`: ids from 1.
+    pub fn parse(bytes: &'a [u8]) -> Result<BtfView<'a>> {
+        BtfView::new(Cow::Borrowed(bytes), None)
+    }
+
+    /// Split raw BTF borrowed from `bytes`, on top of `base`: its ids go on
+    /// after the base's last, its string offsets after the base's strings.
+    pub fn parse_split(bytes: &'a [u8], base: Arc<BtfView<'a>>) -> Result<BtfView<'a>> {
+        BtfView::new(Cow::Borrowed(bytes), Some(base))
+    }
+
+    fn new(data: Cow<'a, [u8]>, base: Option<Arc<BtfView<'a>>>) -> Result<BtfView<'a>> {
+        let bytes: &[u8] = &data;
+        if bytes.len() < 8 {
+            let have = bytes.len();
+            return Err(problem(
+                0,
+                None,
+                BtfProblem::Truncated { what: "BTF header", need: HEADER_LEN, have },
+            ));
+        }
+        let magic = u16::from_ne_bytes([bytes[0], bytes[1]]);
+        if magic == MAGIC.swap_bytes() {
+            return Err(problem(0, None, BtfProblem::ForeignEndian));
+        }
+        if magic != MAGIC {
+            return Err(problem(0, None, BtfProblem::BadMagic(magic)));
+        }
+        if bytes[2] != 1 {
+            return Err(problem(2, None, BtfProblem::BadVersion(bytes[2])));
+        }
+        let hdr_len = u32_at(bytes, 4);
+        let hdr = usize::try_from(hdr_len).unwrap_or(usize::MAX);
+        if hdr < HEADER_LEN || hdr > bytes.len() {
+            if bytes.len() < HEADER_LEN {
+                let have = bytes.len();
+                return Err(problem(
+                    0,
+                    None,
+                    BtfProblem::Truncated { what: "BTF header", need: HEADER_LEN, have },
+                ));
+            }
+            return Err(problem(4, None, BtfProblem::BadHeaderLen(hdr_len)));
+        }
+        let data_len = bytes.len() - hdr;
+        let section = |at: usize, name: &'static str, align: bool| {
+            let (off, len) = (u32_at(bytes, at), u32_at(bytes, at + 4));
+            let (o, l) = (off as usize, len as usize);
+            match o.checked_add(l) {
+                Some(end) if end <= data_len && (!align || o % 4 == 0) => Ok((hdr + o, l)),
+                _ => Err(problem(
+                    at,
+                    None,
+                    BtfProblem::BadSection { section: name, off, len, data_len },
+                )),
+            }
+        };
+        let (types_at, types_len) = section(8, "type", true)?;
+        let (strings_at, strings_len) = section(16, "string", false)?;
+        let strings = &bytes[strings_at..strings_at + strings_len];
+        let starts_ok = base.is_some() || strings.first() == Some(&0);
+        let ends_ok = strings.last() == Some(&0) || (base.is_some() && strings.is_empty());
+        if !starts_ok || !ends_ok {
+            return Err(problem(strings_at, None, BtfProblem::StringsNotTerminated));
+        }
+        let strs = match std::str::from_utf8(strings) {
+            Ok(s) => s,
+            Err(e) => {
+                return Err(problem(
+                    strings_at + e.valid_up_to(),
+                    None,
+                    BtfProblem::StringsNotUtf8,
+                ));
+            }
+        };
+        let (first_id, base_strings) = match &base {
+            Some(b) => (b.next_id().0, b.strings_end()),
+            None => (1, 0),
+        };
+        let mut view = BtfView {
+            types_at,
+            strings_at,
+            strings_len,
+            offsets: Vec::new(),
+            first_id,
+            base_strings,
+            named: 0,
+            base,
+            names: OnceLock::new(),
+            data: Cow::Borrowed(&[]),
+        };
+        let (offsets, named) = view.index(bytes, types_at, types_len, strs)?;
+        view.offsets = offsets;
+        view.named = named;
+        view.data = data;
+        Ok(view)
+    }
+
+    /// Walks the type section: each record's length, kind and names.
+    fn index(
+        &self,
+        bytes: &[u8],
+        types_at: usize,
+        types_len: usize,
+        strs: &str,
+    ) -> Result<(Vec<u32>, usize)> {
+        let types = &bytes[types_at..types_at + types_len];
+        let mut offsets = Vec::new();
+        let mut named = 0;
+        let mut pos = 0;
+        while pos < types.len() {
+            let id = u32::try_from(offsets.len())
+                .ok()
+                .and_then(|n| self.first_id.checked_add(n))
+                .ok_or_else(|| problem(types_at + pos, None, BtfProblem::TooManyTypes))?;
+            let at = types_at + pos;
+            let left = types.len() - pos;
+            if left < RECORD_LEN {
+                return Err(problem(
+                    at,
+                    Some(id),
+                    BtfProblem::Truncated { what: "type record", need: RECORD_LEN, have: left },
+                ));
+            }
+            let name_off = u32_at(types, pos);
+            let info = u32_at(types, pos + 4);
+            let kind_number = (info >> 24) & 0x1f;
+            let kind = Kind::from_number(kind_number)
+                .ok_or_else(|| problem(at + 4, Some(id), BtfProblem::UnknownKind(kind_number)))?;
+            let vlen = (info & 0xffff) as usize;
+            let need = RECORD_LEN + extra_len(kind, vlen);
+            if left < need {
+                return Err(problem(
+                    at,
+                    Some(id),
+                    BtfProblem::Truncated { what: "type record", need, have: left },
+                ));
+            }
+            self.check_name(strs, name_off).map_err(|p| problem(at, Some(id), p))?;
+            if let Some(stride) = named_entries(kind) {
+                for i in 0..vlen {
+                    let entry = pos + RECORD_LEN + i * stride;
+                    self.check_name(strs, u32_at(types, entry))
+                        .map_err(|p| problem(types_at + entry, Some(id), p))?;
+                }
+            }
+            if name_off != 0 {
+                named += 1;
+            }
+            // `types_len` is a u32, so every offset in it is one.
+            offsets.push(u32::try_from(pos).unwrap_or(u32::MAX));
+            pos += need;
+        }
+        Ok((offsets, named))
+    }
+
+    /// Whether `off` starts a string: in the base's strings below
+    /// `base_strings`, else in `strs` (which ends with NUL, so every string
+    /// in it is terminated).
+    fn check_name(&self, strs: &str, off: u32) -> Result<(), BtfProblem> {
+        let ok = match (&self.base, off.checked_sub(self.base_strings)) {
+            (Some(base), None) => base.string(off).is_some(),
+            (_, Some(own)) => {
+                let own = own as usize;
+                own < strs.len() && strs.is_char_boundary(own)
+            }
+            (None, None) => false,
+        };
+        if ok { Ok(()) } else { Err(BtfProblem::BadStringOffset(off)) }
+    }
+
+    /// The string at offset `off` of the string section (the base's below
+    /// its length), without its NUL; `None` if `off` is past the end.
+    pub fn string(&self, off: u32) -> Option<&str> {
+        match off.checked_sub(self.base_strings) {
+            None => self.base.as_deref()?.string(off),
+            Some(own) => {
+                let start = self.strings_at.checked_add(own as usize)?;
+                let end = self.strings_at + self.strings_len;
+                let bytes = self.data.get(start..end)?;
+                let len = bytes.iter().position(|&b| b == 0)?;
+                std::str::from_utf8(bytes.get(..len)?).ok()
+            }
+        }
+    }
+
+    /// The offset one past the last string, base's included.
+    fn strings_end(&self) -> u32 {
+        let own = u32::try_from(self.strings_len).unwrap_or(u32::MAX);
+        self.base_strings.saturating_add(own)
+    }
+
+    /// The base this view is split on, if it is split.
+    pub fn base(&self) -> Option<&BtfView<'a>> {
+        self.base.as_deref()
+    }
+
+    /// The id of this view's first own type: 1, or the base's next id.
+    pub fn first_id(&self) -> TypeId {
+        TypeId(self.first_id)
+    }
+
+    /// The id one past the last type (base types included): the id a type
+    /// added after these would get, and the first id of BTF split on this.
+    pub fn next_id(&self) -> TypeId {
+        let own = u32::try_from(self.offsets.len()).unwrap_or(u32::MAX);
+        TypeId(self.first_id.saturating_add(own))
+    }
+
+    /// How many types this view holds, not counting its base's.
+    pub fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    /// Whether this view holds no type of its own.
+    pub fn is_empty(&self) -> bool {
+        self.offsets.is_empty()
+    }
+
+    /// The raw bytes this view reads.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The type with id `id`, in this view or its base; `None` for
+    /// [`TypeId::VOID`] and ids past the last.
+    pub fn get(&self, id: TypeId) -> Option<TypeRecord<'_>> {
+        match id.0.checked_sub(self.first_id) {
+            None => self.base.as_deref()?.get(id),
+            Some(index) => self.own(index as usize),
+        }
+    }
+
+    /// The own record at `index`.
+    fn own(&self, index: usize) -> Option<TypeRecord<'_>> {
+        let pos = *self.offsets.get(index)? as usize;
+        let at = self.types_at + pos;
+        let bytes: &[u8] = &self.data;
+        let info = u32_at(bytes, at + 4);
+        let kind = Kind::from_number((info >> 24) & 0x1f)?;
+        let start = at + RECORD_LEN;
+        let extra = bytes.get(start..start + extra_len(kind, (info & 0xffff) as usize))?;
+        let index = u32::try_from(index).ok()?;
+        Some(TypeRecord {
+            view: self,
+            id: TypeId(self.first_id + index),
+            kind,
+            info,
+            name_off: u32_at(bytes, at),
+            size_or_type: u32_at(bytes, at + 8),
+            extra,
+            at,
+        })
+    }
+
+    /// This view's own types, in id order (not its base's).
+    pub fn types(&self) -> impl Iterator<Item = TypeRecord<'_>> + '_ {
+        // Every index below `len` was indexed, so `own` finds each.
+        (0..self.offsets.len()).filter_map(|i| self.own(i))
+    }
+
+    /// The lowest id of a type of `kind` named `name`, in the base or in
+    /// this view.
+    ///
+    /// The first call builds the name table (one pass over the types);
+    /// later calls hash `name` and probe the table. The kfunc resolver calls
+    /// `find(Kind::Func, "bpf_...")` on vmlinux for every load.
+    pub fn find(&self, kind: Kind, name: &str) -> Option<TypeId> {
+        if let Some(found) = self.base.as_deref().and_then(|b| b.find(kind, name)) {
+            return Some(found);
+        }
+        let mut lowest = None;
+        self.names().probe(self, name, |record| {
+            if record.kind == kind && lowest.is_none_or(|l: TypeId| record.id < l) {
+                lowest = Some(record.id);
+            }
+        });
+        lowest
+    }
+
+    /// Every type named `name`, of any kind, in the base and in this view,
+    /// in id order.
+    pub fn find_all(&self, name: &str) -> Vec<TypeId> {
+        let mut found = self.base.as_deref().map(|b| b.find_all(name)).unwrap_or_default();
+        let own = found.len();
+        self.names().probe(self, name, |record| found.push(record.id));
+        if let Some(tail) = found.get_mut(own..) {
+            tail.sort_unstable();
+        }
+        found
+    }
+
+    /// Builds the name table now, if no lookup has yet (and the base's), so
+    /// that the first [`find`](BtfView::find) is as fast as the later ones.
+    pub fn index_names(&self) {
+        if let Some(base) = self.base.as_deref() {
+            base.index_names();
+        }
+        self.names();
+    }
+
+    fn names(&self) -> &NameTable {
+        self.names.get_or_init(|| NameTable::build(self))
+    }
+}
+
+/// An open-addressing hash table of the named own types: each slot holds a
+/// type's index + 1 (0: empty) and its name's hash, so a probe compares
+/// names only when the hashes are equal.
+#[derive(Debug)]
+struct NameTable {
+    slots: Vec<(u32, u32)>,
+}
+
+/// FNV-1a, 32 bits: names are short, and this needs no dependency.
+fn hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+impl NameTable {
+    fn build(view: &BtfView<'_>) -> NameTable {
+        // At most half full, so probe runs stay short.
+        let size = (view.named * 2).next_power_of_two().max(16);
+        let mask = size - 1;
+        let mut slots = vec![(0_u32, 0_u32); size];
+        for (index, record) in view.types().enumerate() {
+            let Some(name) = record.name() else { continue };
+            let h = hash(name);
+            let mut slot = h as usize & mask;
+            while slots.get(slot).is_some_and(|s| s.0 != 0) {
+                slot = (slot + 1) & mask;
+            }
+            if let Some(s) = slots.get_mut(slot) {
+                *s = (u32::try_from(index + 1).unwrap_or(u32::MAX), h);
+            }
+        }
+        NameTable { slots }
+    }
+
+    /// Calls `each` with every own type named `name`.
+    fn probe<'v>(&self, view: &'v BtfView<'_>, name: &str, mut each: impl FnMut(TypeRecord<'v>)) {
+        let mask = self.slots.len().wrapping_sub(1);
+        let h = hash(name);
+        let mut slot = h as usize & mask;
+        while let Some(&(entry, slot_hash)) = self.slots.get(slot) {
+            if entry == 0 {
+                break;
+            }
+            if slot_hash == h {
+                if let Some(record) = view.own(entry as usize - 1) {
+                    if record.name() == Some(name) {
+                        each(record);
+                    }
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+impl<'v> TypeRecord<'v> {
+    /// Its id.
+    pub fn id(&self) -> TypeId {
+        self.id
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Its name; `None` when it has none (offset 0).
+    pub fn name(&self) -> Option<&'v str> {
+        self.name_at(self.name_off)
+    }
+
+    /// The name at string offset `off`; `None` for offset 0.
+    pub(super) fn name_at(&self, off: u32) -> Option<&'v str> {
+        if off == 0 { None } else { self.view.string(off) }
+    }
+
+    /// The `info` word's `kind_flag` bit.
+    pub fn kind_flag(&self) -> bool {
+        self.info >> 31 != 0
+    }
+
+    /// The `info` word's `vlen`: how many members, enumerators, parameters
+    /// or variables follow (for `FUNC`, the linkage).
+    pub fn vlen(&self) -> u16 {
+        (self.info & 0xffff) as u16
+    }
+
+    /// The `size` / `type` word: a size in bytes for `INT`, `STRUCT`,
+    /// `UNION`, `ENUM`, `ENUM64`, `DATASEC` and `FLOAT`, a type id for the
+    /// others.
+    pub fn size_or_type(&self) -> u32 {
+        self.size_or_type
+    }
+
+    /// The bytes after the fixed part: what its kind and `vlen` say follows.
+    pub fn extra(&self) -> &'v [u8] {
+        self.extra
+    }
+
+    /// The `u32` at byte `at` of [`extra`](TypeRecord::extra) (0 past it).
+    pub fn extra_u32(&self, at: usize) -> u32 {
+        u32_at(self.extra, at)
+    }
+
+    /// The record's byte offset in the input, for errors.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+}
