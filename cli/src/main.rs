@@ -9,6 +9,7 @@
 
 mod args;
 mod asm;
+mod btf_dump;
 mod clock;
 mod disasm;
 mod errno;
@@ -51,6 +52,8 @@ and for programs tag TAG):
                           maps, as bpftool's 'map' (see 'bpfkit map help')
   link { show | list } [LINK]
                           links, as bpftool prints them
+  btf dump file FILE [format raw]
+                          a BTF file's types, as bpftool's raw dump prints them
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex
   disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
@@ -65,7 +68,7 @@ and for programs tag TAG):
 /// order, so that its abbreviations mean the same here (`p` is `prog`,
 /// `v` is `version`); our own commands come after its.
 const COMMANDS: &[&str] =
-    &["help", "prog", "map", "link", "net", "version", "asm", "disasm", "verify"];
+    &["help", "prog", "map", "link", "net", "btf", "version", "asm", "disasm", "verify"];
 
 fn main() -> ExitCode {
     // Arguments are bytes (a pin path may be no UTF-8): `args_os`, never
@@ -146,6 +149,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             Ok(())
         }
         Some("net") => net::run(args, output),
+        Some("btf") => btf_dump::run(args, output),
         Some("version") => {
             if output.json {
                 let mut w = output.writer();

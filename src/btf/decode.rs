@@ -76,7 +76,7 @@ impl TypeRecord<'_> {
     }
 
     fn owned_name(&self, off: u32) -> Option<String> {
-        self.name_at(off).map(str::to_owned)
+        self.string_at(off).map(str::to_owned)
     }
 
     fn named(&self) -> String {
@@ -147,7 +147,7 @@ impl TypeRecord<'_> {
                             i64::from(lo)
                         };
                         Enumerator {
-                            name: self.name_at(self.extra_u32(at)).unwrap_or_default().to_owned(),
+                            name: self.string_at(self.extra_u32(at)).unwrap_or_default().to_owned(),
                             value,
                         }
                     })

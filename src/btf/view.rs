@@ -537,12 +537,19 @@ impl<'v> TypeRecord<'v> {
 
     /// Its name; `None` when it has none (offset 0).
     pub fn name(&self) -> Option<&'v str> {
-        self.name_at(self.name_off)
+        self.string_at(self.name_off)
     }
 
-    /// The name at string offset `off`; `None` for offset 0.
-    pub(super) fn name_at(&self, off: u32) -> Option<&'v str> {
+    /// The string at offset `off` (a member's, an enumerator's or a
+    /// parameter's name, from [`extra`](TypeRecord::extra)); `None` for
+    /// offset 0, which names nothing.
+    pub fn string_at(&self, off: u32) -> Option<&'v str> {
         if off == 0 { None } else { self.view.string(off) }
+    }
+
+    /// The view the record is in, to follow the type ids it holds.
+    pub fn view(&self) -> &'v BtfView<'v> {
+        self.view
     }
 
     /// The `info` word's `kind_flag` bit.
