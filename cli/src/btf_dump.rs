@@ -8,8 +8,11 @@
 //! model cannot hold (an encoding or linkage BTF does not define) prints as
 //! bpftool prints it.
 //!
+//! `-B BASE` / `--base-btf BASE` reads the file as split BTF on `BASE`, as
+//! in bpftool; bpfkit takes it anywhere after `btf` (not before it).
+//!
 //! Not yet: `dump id N` (the kernel's BTF objects by id), `prog`/`map`
-//! sources, `format c`, `-B BASE`.
+//! sources, `format c`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -26,7 +29,7 @@ Usage: bpfkit btf dump BTF_SRC [format raw]
        bpfkit btf help
 
        BTF_SRC := { file FILE }
-       OPTIONS := { {-j|--json} [{-p|--pretty}] }
+       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-B|--base-btf} BASE }
 ";
 
 /// The subcommands, in bpftool's order of abbreviation.
@@ -38,6 +41,8 @@ const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 
 /// Runs `bpfkit btf ...`.
 pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
+    let (base, words) = take_base(args.rest())?;
+    let args = &mut Args::new(words);
     let Some(word) = args.next() else {
         return Err(CliError::usage("'btf show' is not available yet (see 'bpfkit btf help')"));
     };
@@ -46,17 +51,35 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             output.usage(USAGE);
             Ok(())
         }
-        Some("dump") => dump(args, output),
+        Some("dump") => dump(args, base.as_ref(), output),
         Some("show" | "list") => Err(CliError::usage("'btf show' is not available yet")),
         _ => Err(CliError::usage(format!("unknown command 'btf {word}' (see 'bpfkit btf help')"))),
     }
 }
 
-fn dump(args: &mut Args, output: Output) -> Result<(), CliError> {
+/// Takes `-B BASE` / `--base-btf BASE` out of `words`.
+fn take_base(words: Vec<Word>) -> Result<(Option<Word>, Vec<Word>), CliError> {
+    let mut base = None;
+    let mut rest = Vec::with_capacity(words.len());
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        if matches!(word.as_str(), "-B" | "--base-btf") {
+            let path = words.next().ok_or_else(|| {
+                CliError::usage(format!("option '{}' requires an argument", word.as_str()))
+            })?;
+            base = Some(path);
+        } else {
+            rest.push(word);
+        }
+    }
+    Ok((base, rest))
+}
+
+fn dump(args: &mut Args, base: Option<&Word>, output: Output) -> Result<(), CliError> {
     let source = args.value("BTF source")?;
     let view = if is_prefix(&source, "file") {
         let path = args.value("file path")?;
-        open_file(&path)?
+        open_file(&path, base)?
     } else if is_prefix(&source, "id") {
         return Err(CliError::new("'btf dump id' is not available yet: use 'btf dump file'"));
     } else {
@@ -96,18 +119,26 @@ fn dump(args: &mut Args, output: Output) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The BTF at `path`, split on vmlinux when it is a module's in sysfs.
-fn open_file(path: &Word) -> Result<BtfView<'static>, CliError> {
-    let fail =
-        |e: bpfkit::Error| CliError::new(format!("failed to load BTF from {}: {e}", path.as_str()));
+/// The BTF at `path`: split on `base` when given, else on vmlinux when it
+/// is a module's in sysfs.
+fn open_file(path: &Word, base: Option<&Word>) -> Result<BtfView<'static>, CliError> {
     let p = path.path();
     let is_module = p.parent() == Some(Path::new(SYSFS_BTF)) && p != Path::new(VMLINUX);
-    if is_module {
-        let base = Arc::new(BtfView::open(VMLINUX).map_err(fail)?);
-        BtfView::open_split(p, base).map_err(fail)
-    } else {
-        BtfView::open(p).map_err(fail)
-    }
+    let base = match base {
+        Some(base) => Some(BtfView::open(base.path()).map_err(|e| {
+            CliError::new(format!("failed to parse base BTF '{}': {e}", base.as_str()))
+        })?),
+        None if is_module => Some(
+            BtfView::open(VMLINUX)
+                .map_err(|e| CliError::new(format!("failed to load vmlinux BTF: {e}")))?,
+        ),
+        None => None,
+    };
+    let split = match base {
+        Some(base) => BtfView::open_split(p, Arc::new(base)),
+        None => BtfView::open(p),
+    };
+    split.map_err(|e| CliError::new(format!("failed to load BTF from {}: {e}", path.as_str())))
 }
 
 fn name<'v>(t: &TypeRecord<'v>) -> &'v str {

@@ -104,3 +104,104 @@ fn bad_files_and_sources_are_errors() {
     assert!(run.stderr.contains("unrecognized BTF source specifier"), "{}", run.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Split BTF on vmlinux with a record of every kind, referring to base
+/// types and naming one member by a base string.
+fn synthetic_split(vmlinux: &[u8]) -> Vec<u8> {
+    let word = |at: usize| u32::from_ne_bytes(vmlinux[at..at + 4].try_into().unwrap());
+    let base_strings = word(20);
+    let base_types = bpfkit::btf::BtfView::parse(vmlinux).unwrap().len() as u32;
+    let id = |n: u32| base_types + n; // the n-th split type, from 1
+    let mut strings = b"\0".to_vec();
+    let mut name = |s: &str| {
+        let off = base_strings + strings.len() as u32;
+        strings.extend_from_slice(s.as_bytes());
+        strings.push(0);
+        off
+    };
+    let info = |kind: u32, vlen: u32, kflag: bool| kind << 24 | vlen | u32::from(kflag) << 31;
+    let types: Vec<u32> = [
+        // 1 INT 'myint' signed 32
+        vec![name("myint"), info(1, 0, false), 4, 0x0100_0020],
+        // 2 PTR -> 1 (a base type)
+        vec![0, info(2, 0, false), 1],
+        // 3 ARRAY of 1 indexed by split 1
+        vec![0, info(3, 0, false), 0, 1, id(1), 3],
+        // 4 STRUCT 'mys' with bitfields; the first member named by base string 1
+        vec![name("mys"), info(4, 2, true), 8, 1, id(1), 0x0300_0000, name("b"), 1, 0x0000_0020],
+        // 5 UNION (anon) with one anonymous member
+        vec![0, info(5, 1, false), 8, 0, id(4), 0],
+        // 6 ENUM 'mye' signed: -3, 7
+        vec![name("mye"), info(6, 2, true), 4, name("NEG"), (-3_i32) as u32, name("POS"), 7],
+        // 7 FWD union 'myfwd'
+        vec![name("myfwd"), info(7, 0, true), 0],
+        // 8 TYPEDEF 'myt' -> 2; 9 VOLATILE, 10 CONST, 11 RESTRICT
+        vec![name("myt"), info(8, 0, false), id(2)],
+        vec![0, info(9, 0, false), id(1)],
+        vec![0, info(10, 0, false), id(9)],
+        vec![0, info(11, 0, false), id(2)],
+        // 12 FUNC 'myf' global -> 13
+        vec![name("myf"), info(12, 1, false), id(13)],
+        // 13 FUNC_PROTO int (int a, ...)
+        vec![0, info(13, 2, false), id(1), name("a"), id(1), 0, 0],
+        // 14 VAR 'myv' global -> 1
+        vec![name("myv"), info(14, 0, false), id(1), 1],
+        // 15 DATASEC '.data' with myv
+        vec![name(".data"), info(15, 1, false), 4, id(14), 0, 4],
+        // 16 FLOAT 'myfl'
+        vec![name("myfl"), info(16, 0, false), 8],
+        // 17 DECL_TAG 'tag' on myf's parameter 0
+        vec![name("tag"), info(17, 0, false), id(12), 0],
+        // 18 TYPE_TAG 'tt' -> 1
+        vec![name("tt"), info(18, 0, false), id(1)],
+        // 19 ENUM64 'e64' unsigned 2^40; 20 ENUM64 'se64' signed -2^40
+        vec![name("e64"), info(19, 1, false), 8, name("BIG"), 0, 0x100],
+        vec![name("se64"), info(19, 1, true), 8, name("SMALL"), 0, 0xffff_ff00],
+    ]
+    .concat();
+    let types_len = types.len() as u32 * 4;
+    let mut out = Vec::new();
+    for w in [0x0001_eb9f_u32, 24, 0, types_len, types_len, strings.len() as u32] {
+        out.extend_from_slice(&w.to_ne_bytes());
+    }
+    for w in types {
+        out.extend_from_slice(&w.to_ne_bytes());
+    }
+    out.extend_from_slice(&strings);
+    out
+}
+
+#[test]
+fn synthetic_split_btf_dumps_as_bpftool_with_a_base() {
+    if !vmlinux_present() {
+        return;
+    }
+    let split = synthetic_split(&std::fs::read(VMLINUX).unwrap());
+    let dir = std::env::temp_dir().join(format!("bpfkit-btf-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("split.btf");
+    std::fs::write(&file, split).unwrap();
+    let file = file.to_str().unwrap();
+    for flags in [&[][..], &["-j"]] {
+        let mut theirs: Vec<&str> = flags.to_vec();
+        theirs.extend(["-B", VMLINUX, "btf", "dump", "file", file]);
+        let Some(theirs) = bpftool(&theirs) else { break };
+        let theirs = theirs.success();
+        let mut ours: Vec<&str> = flags.to_vec();
+        ours.extend(["btf", "dump", "file", file, "-B", VMLINUX]);
+        let ours = bpfkit(&ours).success();
+        // Every split type is there, and a member named by a base string.
+        assert_eq!(
+            theirs
+                .stdout
+                .matches("\"kind\"")
+                .count()
+                .max(theirs.stdout.lines().filter(|l| l.starts_with('[')).count()),
+            20,
+            "{}",
+            theirs.stdout
+        );
+        assert_same(&ours.stdout, &theirs.stdout, &format!("split {flags:?}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
