@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use super::list::Btf;
+use super::record::TypeRecord;
 use super::types::{
     BtfType, Composite, EnumType, Enumerator, FuncLinkage, IntEncoding, Kind, Member, Param,
     TypeId, VarLinkage, VarSecinfo,
 };
-use super::view::{BtfView, RECORD_LEN, TypeRecord};
+use super::view::{BtfView, RECORD_LEN};
 use crate::error::{BtfDecodeError, BtfProblem, Error, Result};
 
 impl Btf {

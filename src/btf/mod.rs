@@ -22,11 +22,14 @@
 
 mod decode;
 mod list;
+mod names;
+mod record;
 mod types;
 mod view;
 
 pub use list::Btf;
-pub use view::{BtfView, TypeRecord};
+pub use record::TypeRecord;
+pub use view::BtfView;
 
 pub use crate::error::{BtfDecodeError, BtfProblem};
 

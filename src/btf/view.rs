@@ -49,39 +49,22 @@ const SYSFS_BTF: &str = "/sys/kernel/btf";
 /// ```
 #[derive(Debug)]
 pub struct BtfView<'a> {
-    data: Cow<'a, [u8]>,
+    pub(super) data: Cow<'a, [u8]>,
     /// The type section's bounds in `data`.
-    types_at: usize,
+    pub(super) types_at: usize,
     /// The string section, checked to be UTF-8 and to end with NUL.
     strings_at: usize,
     strings_len: usize,
     /// Each own record's offset from `types_at`, in id order.
-    offsets: Vec<u32>,
+    pub(super) offsets: Vec<u32>,
     /// The id of the first own record.
-    first_id: u32,
+    pub(super) first_id: u32,
     /// How many of the string offsets belong to the base.
     base_strings: u32,
     /// How many own records have a name (sizes the name table).
-    named: usize,
-    base: Option<Arc<BtfView<'a>>>,
-    names: OnceLock<NameTable>,
-}
-
-/// The fixed part of one record, read in place: its id, kind, name and the
-/// `size`/`type` word, with the bytes of what follows it.
-#[derive(Clone, Copy, Debug)]
-pub struct TypeRecord<'v> {
-    view: &'v BtfView<'v>,
-    id: TypeId,
-    kind: Kind,
-    info: u32,
-    name_off: u32,
-    size_or_type: u32,
-    /// The record's bytes after the fixed part, exactly as long as its kind
-    /// and `vlen` say.
-    extra: &'v [u8],
-    /// The record's offset in the input.
-    at: usize,
+    pub(super) named: usize,
+    pub(super) base: Option<Arc<BtfView<'a>>>,
+    pub(super) names: OnceLock<NameTable>,
 }
 
 fn problem(offset: usize, type_id: Option<u32>, problem: BtfProblem) -> Error {
@@ -343,7 +326,7 @@ impl<'a> BtfView<'a> {
 
     /// [`string`](BtfView::string) as bytes, for the name table, which
     /// needs no UTF-8 check.
-    fn string_bytes(&self, off: u32) -> Option<&[u8]> {
+    pub(super) fn string_bytes(&self, off: u32) -> Option<&[u8]> {
         match off.checked_sub(self.base_strings) {
             None => self.base.as_deref()?.string_bytes(off),
             Some(own) => {
@@ -355,7 +338,7 @@ impl<'a> BtfView<'a> {
     }
 
     /// The name offset and `info` word of the own record at `index`.
-    fn head(&self, index: usize) -> Option<(u32, u32)> {
+    pub(super) fn head(&self, index: usize) -> Option<(u32, u32)> {
         let at = self.types_at + *self.offsets.get(index)? as usize;
         Some((u32_at(&self.data, at), u32_at(&self.data, at + 4)))
     }
@@ -397,277 +380,12 @@ impl<'a> BtfView<'a> {
     pub fn bytes(&self) -> &[u8] {
         &self.data
     }
-
-    /// The type with id `id`, in this view or its base; `None` for
-    /// [`TypeId::VOID`] and ids past the last.
-    pub fn get(&self, id: TypeId) -> Option<TypeRecord<'_>> {
-        match id.0.checked_sub(self.first_id) {
-            None => self.base.as_deref()?.get(id),
-            Some(index) => self.own(index as usize),
-        }
-    }
-
-    /// The own record at `index`.
-    fn own(&self, index: usize) -> Option<TypeRecord<'_>> {
-        let pos = *self.offsets.get(index)? as usize;
-        let at = self.types_at + pos;
-        let bytes: &[u8] = &self.data;
-        let info = u32_at(bytes, at + 4);
-        let kind = Kind::from_number((info >> 24) & 0x1f)?;
-        let start = at + RECORD_LEN;
-        let extra = bytes.get(start..start + extra_len(kind, (info & 0xffff) as usize))?;
-        let index = u32::try_from(index).ok()?;
-        Some(TypeRecord {
-            view: self,
-            id: TypeId(self.first_id + index),
-            kind,
-            info,
-            name_off: u32_at(bytes, at),
-            size_or_type: u32_at(bytes, at + 8),
-            extra,
-            at,
-        })
-    }
-
-    /// This view's own types, in id order (not its base's).
-    pub fn types(&self) -> impl Iterator<Item = TypeRecord<'_>> + '_ {
-        // Every index below `len` was indexed, so `own` finds each.
-        (0..self.offsets.len()).filter_map(|i| self.own(i))
-    }
-
-    /// The lowest id of a type of `kind` named `name`, in the base or in
-    /// this view.
-    ///
-    /// The first call builds the name table (one pass over the types);
-    /// later calls hash `name` and probe the table. The kfunc resolver calls
-    /// `find(Kind::Func, "bpf_...")` on vmlinux for every load.
-    pub fn find(&self, kind: Kind, name: &str) -> Option<TypeId> {
-        if let Some(found) = self.base.as_deref().and_then(|b| b.find(kind, name)) {
-            return Some(found);
-        }
-        let want = kind.number();
-        let mut lowest = None;
-        self.names().probe(self, name.as_bytes(), |index, info| {
-            if (info >> 24) & 0x1f == want && lowest.is_none_or(|l| index < l) {
-                lowest = Some(index);
-            }
-        });
-        let index = u32::try_from(lowest?).ok()?;
-        Some(TypeId(self.first_id.checked_add(index)?))
-    }
-
-    /// Every type named `name`, of any kind, in the base and in this view,
-    /// in id order.
-    pub fn find_all(&self, name: &str) -> Vec<TypeId> {
-        let mut found = self.base.as_deref().map(|b| b.find_all(name)).unwrap_or_default();
-        let own = found.len();
-        let first = self.first_id;
-        self.names().probe(self, name.as_bytes(), |index, _| {
-            if let Some(id) = u32::try_from(index).ok().and_then(|i| first.checked_add(i)) {
-                found.push(TypeId(id));
-            }
-        });
-        if let Some(tail) = found.get_mut(own..) {
-            tail.sort_unstable();
-        }
-        found
-    }
-
-    /// Builds the name table now, if no lookup has yet (and the base's), so
-    /// that the first [`find`](BtfView::find) is as fast as the later ones.
-    pub fn index_names(&self) {
-        if let Some(base) = self.base.as_deref() {
-            base.index_names();
-        }
-        self.names();
-    }
-
-    fn names(&self) -> &NameTable {
-        self.names.get_or_init(|| NameTable::build(self))
-    }
 }
 
 /// An open-addressing hash table of the named own types: each slot holds a
 /// type's index + 1 (0: empty) and its name's hash, so a probe compares
-/// names only when the hashes are equal.
+/// names only when the hashes are equal. Built and probed in `names.rs`.
 #[derive(Debug)]
-struct NameTable {
-    slots: Vec<(u32, u32)>,
-}
-
-/// A multiply-rotate hash over 8 bytes at a time (FxHash's step): names
-/// are short, and hashing 130k of them is most of building the table.
-fn hash(name: &[u8]) -> u32 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-    let mut chunks = name.chunks_exact(8);
-    let mut h = 0;
-    for chunk in &mut chunks {
-        h = step(h, <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
-    }
-    let mut last = [0_u8; 8];
-    let tail = chunks.remainder();
-    if let Some(dst) = last.get_mut(..tail.len()) {
-        dst.copy_from_slice(tail);
-    }
-    h = step(h, u64::from_le_bytes(last) ^ (name.len() as u64) << 56);
-    (h >> 32) as u32
-}
-
-impl NameTable {
-    fn build(view: &BtfView<'_>) -> NameTable {
-        // At most half full, so probe runs stay short.
-        let size = (view.named * 2).next_power_of_two().max(16);
-        let mask = size - 1;
-        let mut slots = vec![(0_u32, 0_u32); size];
-        for index in 0..view.offsets.len() {
-            let Some((name_off, _)) = view.head(index) else { continue };
-            let Some(name) = view.string_bytes(name_off).filter(|_| name_off != 0) else {
-                continue;
-            };
-            let h = hash(name);
-            let mut slot = h as usize & mask;
-            while slots.get(slot).is_some_and(|s| s.0 != 0) {
-                slot = (slot + 1) & mask;
-            }
-            if let Some(s) = slots.get_mut(slot) {
-                *s = (u32::try_from(index + 1).unwrap_or(u32::MAX), h);
-            }
-        }
-        NameTable { slots }
-    }
-
-    /// Calls `each` with the index and `info` word of every own type named
-    /// `name`.
-    fn probe(&self, view: &BtfView<'_>, name: &[u8], mut each: impl FnMut(usize, u32)) {
-        let mask = self.slots.len().wrapping_sub(1);
-        let h = hash(name);
-        let mut slot = h as usize & mask;
-        while let Some(&(entry, slot_hash)) = self.slots.get(slot) {
-            if entry == 0 {
-                break;
-            }
-            let index = entry as usize - 1;
-            if slot_hash == h {
-                if let Some((name_off, info)) = view.head(index) {
-                    if view.string_bytes(name_off) == Some(name) {
-                        each(index, info);
-                    }
-                }
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-}
-
-impl<'v> TypeRecord<'v> {
-    /// Its id.
-    pub fn id(&self) -> TypeId {
-        self.id
-    }
-
-    /// Its kind.
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-
-    /// Its name; `None` when it has none (offset 0).
-    pub fn name(&self) -> Option<&'v str> {
-        self.string_at(self.name_off)
-    }
-
-    /// The string at offset `off` (a member's, an enumerator's or a
-    /// parameter's name, from [`extra`](TypeRecord::extra)); `None` for
-    /// offset 0, which names nothing.
-    pub fn string_at(&self, off: u32) -> Option<&'v str> {
-        if off == 0 { None } else { self.view.string(off) }
-    }
-
-    /// The view the record is in, to follow the type ids it holds.
-    pub fn view(&self) -> &'v BtfView<'v> {
-        self.view
-    }
-
-    /// The `info` word's `kind_flag` bit.
-    pub fn kind_flag(&self) -> bool {
-        self.info >> 31 != 0
-    }
-
-    /// The `info` word's `vlen`: how many members, enumerators, parameters
-    /// or variables follow (for `FUNC`, the linkage).
-    pub fn vlen(&self) -> u16 {
-        (self.info & 0xffff) as u16
-    }
-
-    /// The `size` / `type` word: a size in bytes for `INT`, `STRUCT`,
-    /// `UNION`, `ENUM`, `ENUM64`, `DATASEC` and `FLOAT`, a type id for the
-    /// others.
-    pub fn size_or_type(&self) -> u32 {
-        self.size_or_type
-    }
-
-    /// The bytes after the fixed part: what its kind and `vlen` say follows.
-    pub fn extra(&self) -> &'v [u8] {
-        self.extra
-    }
-
-    /// The `u32` at byte `at` of [`extra`](TypeRecord::extra) (0 past it).
-    pub fn extra_u32(&self, at: usize) -> u32 {
-        u32_at(self.extra, at)
-    }
-
-    /// The record's byte offset in the input, for errors.
-    pub fn offset(&self) -> usize {
-        self.at
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Raw BTF of `count` TYPEDEFs to void, each named `names[i % len]`.
-    fn typedefs(names: &[&str], count: usize) -> Vec<u8> {
-        let mut strings = vec![0_u8];
-        let offs: Vec<u32> = names
-            .iter()
-            .map(|n| {
-                let off = strings.len() as u32;
-                strings.extend_from_slice(n.as_bytes());
-                strings.push(0);
-                off
-            })
-            .collect();
-        let mut types = Vec::new();
-        for i in 0..count {
-            for w in [offs[i % offs.len()], Kind::Typedef.number() << 24, 0] {
-                types.extend_from_slice(&w.to_ne_bytes());
-            }
-        }
-        let mut out = Vec::new();
-        let (t, s) = (types.len() as u32, strings.len() as u32);
-        for w in [0x0001_eb9f_u32, 24, 0, t, t, s] {
-            out.extend_from_slice(&w.to_ne_bytes());
-        }
-        out.extend_from_slice(&types);
-        out.extend_from_slice(&strings);
-        out
-    }
-
-    #[test]
-    fn the_name_table_agrees_with_a_scan() {
-        // Names of every length around the 8-byte step, repeated, so that
-        // slots collide and runs wrap.
-        let names = ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefgh\u{e9}", "b", "a0"];
-        let bytes = typedefs(&names, 100);
-        let view = BtfView::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
-        for name in names.iter().chain(&["abcdefgha", "zz"]) {
-            // "" is named: its offset is 1, the empty string's NUL.
-            let want: Vec<TypeId> =
-                view.types().filter(|t| t.name() == Some(name)).map(|t| t.id()).collect();
-            assert_eq!(view.find_all(name), want, "{name:?}");
-            assert_eq!(view.find(Kind::Typedef, name), want.first().copied(), "{name:?}");
-            assert_eq!(view.find(Kind::Struct, name), None);
-        }
-    }
+pub(super) struct NameTable {
+    pub(super) slots: Vec<(u32, u32)>,
 }
