@@ -165,10 +165,10 @@ fn bitfields_enum_signedness_and_linkage_decode() {
         info(Kind::Struct, 2, true),
         4,
         3,
-        9,
+        2,
         0x0300_0000,
         5,
-        9,
+        2,
         0x0500_0003,
         // [2] ENUM 'e' signed, 'm' = -1
         7,
@@ -274,6 +274,16 @@ fn hostile_records_and_strings_are_refused_with_the_type() {
     assert_eq!(e.problem, BtfProblem::Truncated { what: "type record", need: 12, have: 2 });
     assert_eq!((e.offset, e.type_id), (36, Some(2)));
 
+    // A reference past the last type: a member of type [7] in 1 type.
+    let e = decode_error(&raw(&[0, info(Kind::Struct, 1, false), 4, 0, 7, 0], b"\0"));
+    assert_eq!((e.problem, e.offset, e.type_id), (BtfProblem::BadTypeId(7), 40, Some(1)));
+    // ... and a forward one, which is fine.
+    BtfView::parse(&raw(
+        &[0, info(Kind::Ptr, 0, false), 2, 0, info(Kind::Ptr, 0, false), 0],
+        b"\0",
+    ))
+    .unwrap();
+
     // An unknown kind.
     let e = decode_error(&raw(&[0, 25 << 24, 0], b"\0"));
     assert_eq!((e.problem, e.type_id), (BtfProblem::UnknownKind(25), Some(1)));
@@ -328,6 +338,28 @@ fn mutated_vmlinux_prefixes_never_panic() {
     sample[12..16].copy_from_slice(&(types_len as u32).to_ne_bytes());
     sample[16..20].copy_from_slice(&(types_len as u32).to_ne_bytes());
     sample.extend_from_slice(&bytes[hdr + str_off..hdr + str_off + str_len]);
+    // The prefix refers to types after it: point those references at [1].
+    let kept = full.types().take_while(|t| t.offset() < hdr + types_len).count() as u32;
+    for t in full.types().take(kept as usize) {
+        let at = t.offset();
+        let vlen = usize::from(t.vlen());
+        let fields: Vec<usize> = match t.kind() {
+            Kind::Array => vec![at + 12, at + 16],
+            Kind::Struct | Kind::Union => (0..vlen).map(|i| at + 16 + 12 * i).collect(),
+            Kind::FuncProto => {
+                std::iter::once(at + 8).chain((0..vlen).map(|i| at + 16 + 8 * i)).collect()
+            }
+            Kind::Datasec => (0..vlen).map(|i| at + 12 + 12 * i).collect(),
+            Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Float => vec![],
+            _ => vec![at + 8],
+        };
+        for f in fields {
+            let id = u32::from_ne_bytes(sample[f..f + 4].try_into().unwrap());
+            if id > kept {
+                sample[f..f + 4].copy_from_slice(&1_u32.to_ne_bytes());
+            }
+        }
+    }
     assert_eq!(
         BtfView::parse(&sample).unwrap().len(),
         full.types().take_while(|t| t.offset() < hdr + types_len).count()

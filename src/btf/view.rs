@@ -109,6 +109,38 @@ fn named_entries(kind: Kind) -> Option<usize> {
     }
 }
 
+/// The type ids a record of `kind` at `pos` of `types` refers to, each with
+/// the offset of its field in `types`.
+fn references(
+    kind: Kind,
+    vlen: usize,
+    types: &[u8],
+    pos: usize,
+) -> impl Iterator<Item = (usize, u32)> + '_ {
+    let extra = pos + RECORD_LEN;
+    let (fixed, first, stride, count): (bool, usize, usize, usize) = match kind {
+        Kind::Ptr
+        | Kind::Typedef
+        | Kind::Volatile
+        | Kind::Const
+        | Kind::Restrict
+        | Kind::Func
+        | Kind::Var
+        | Kind::DeclTag
+        | Kind::TypeTag => (true, 0, 0, 0),
+        Kind::Array => (false, 0, 4, 2),
+        Kind::Struct | Kind::Union => (false, 4, 12, vlen),
+        Kind::FuncProto => (true, 4, 8, vlen),
+        Kind::Datasec => (false, 0, 12, vlen),
+        Kind::Int | Kind::Enum | Kind::Fwd | Kind::Float | Kind::Enum64 => (false, 0, 0, 0),
+    };
+    let fixed = fixed.then_some(pos + 8);
+    fixed
+        .into_iter()
+        .chain((0..count).map(move |i| extra + first + i * stride))
+        .map(move |field| (field, u32_at(types, field)))
+}
+
 impl BtfView<'static> {
     /// The running kernel's BTF, `/sys/kernel/btf/vmlinux` (readable without
     /// privileges).
@@ -257,6 +289,9 @@ impl<'a> BtfView<'a> {
         let mut offsets = Vec::new();
         let mut named = 0;
         let mut pos = 0;
+        // The highest type id referred to, and where: checked once the
+        // number of types is known, since a record may refer forward.
+        let mut highest = (0_u32, 0_usize, 0_u32);
         while pos < types.len() {
             let id = u32::try_from(offsets.len())
                 .ok()
@@ -293,12 +328,22 @@ impl<'a> BtfView<'a> {
                         .map_err(|p| problem(types_at + entry, Some(id), p))?;
                 }
             }
+            for (field, referred) in references(kind, vlen, types, pos) {
+                if referred > highest.0 {
+                    highest = (referred, types_at + field, id);
+                }
+            }
             if name_off != 0 {
                 named += 1;
             }
             // `types_len` is a u32, so every offset in it is one.
             offsets.push(u32::try_from(pos).unwrap_or(u32::MAX));
             pos += need;
+        }
+        let (referred, at, id) = highest;
+        let count = u32::try_from(offsets.len()).unwrap_or(u32::MAX);
+        if referred >= self.first_id.saturating_add(count) {
+            return Err(problem(at, Some(id), BtfProblem::BadTypeId(referred)));
         }
         Ok((offsets, named))
     }

@@ -65,6 +65,8 @@ pub enum BtfProblem {
     BadStringOffset(u32),
     /// More types than a type id can number.
     TooManyTypes,
+    /// A reference to a type id past the last type.
+    BadTypeId(u32),
     /// A field with a value BTF does not define (an integer encoding, a
     /// linkage).
     BadField {
@@ -103,6 +105,7 @@ impl fmt::Display for BtfProblem {
                 write!(f, "string offset {o} is not the start of a string in the string section")
             }
             BtfProblem::TooManyTypes => f.write_str("more types than a 32-bit id can number"),
+            BtfProblem::BadTypeId(id) => write!(f, "refers to type [{id}], past the last type"),
             BtfProblem::BadField { what, value } => write!(f, "{what} {value} is not defined"),
         }
     }
