@@ -45,7 +45,7 @@
 //! | `sys` | the only `unsafe`: `bpf(2)`, attribute layouts, `Errno`, the kernel's type numbers, mmap | nothing |
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs, links and BTF share: kinds, names, id walks, pins, the load log policy, interfaces, who holds an XDP hook | `error`, `sys` |
-//! | `btf` | BTF: the type model, its encoding, Rust types that describe themselves; loading BTF and reading the kernel's | `object`, `error`, `sys` |
+//! | `btf` | BTF: the type model, its encoding, Rust types that describe themselves; reading raw BTF (vmlinux's too); loading it | `object`, `error`, `sys` |
 //! | `maps` | typed maps, batches, per-CPU values, mmap | `btf`, `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |

@@ -16,6 +16,7 @@ use bpfkit::maps::{MapFd, map_ids};
 use bpfkit::prog::{Program, program_ids};
 
 use crate::args::{Args, Word, is_prefix, pick};
+use crate::btf_dump;
 use crate::every::every;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
@@ -23,22 +24,26 @@ use crate::select::{bad_arg, parse_id};
 
 const USAGE: &str = "\
 Usage: bpfkit btf { show | list } [id BTF_ID]
+       bpfkit btf dump BTF_SRC [format raw]
        bpfkit btf help
 
-       OPTIONS := { {-j|--json} [{-p|--pretty}] }
+       BTF_SRC := { id BTF_ID | file FILE }
+       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-B|--base-btf} BASE }
 ";
 
-/// The subcommands, in bpftool's order of abbreviation (`dump` is
-/// bpftool's and not bpfkit's, but keeps `d` from meaning anything else).
-const COMMANDS: &[&str] = &["show", "list", "dump", "help"];
+/// The subcommands, in bpftool's order of abbreviation.
+const COMMANDS: &[&str] = &["show", "list", "help", "dump"];
 
 /// Runs `bpfkit btf ...`.
 pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
+    let (base, words) = btf_dump::take_base(args.rest())?;
+    let args = &mut Args::new(words);
     let Some(word) = args.next() else {
         return show(&[], output);
     };
     match pick(&word, COMMANDS) {
         Some("show" | "list") => show(&args.rest(), output),
+        Some("dump") => btf_dump::dump(args, base.as_ref(), output),
         Some("help") => {
             output.usage(USAGE);
             Ok(())

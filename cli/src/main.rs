@@ -10,6 +10,7 @@
 mod args;
 mod asm;
 mod btf;
+mod btf_dump;
 mod clock;
 mod disasm;
 mod errno;
@@ -54,6 +55,8 @@ and for programs tag TAG):
                           links, as bpftool prints them
   btf { show | list } [id BTF_ID]
                           BTF objects, as bpftool prints them
+  btf dump file FILE [format raw]
+                          a BTF file's types, as bpftool's raw dump prints them
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex
   disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text

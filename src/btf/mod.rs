@@ -50,22 +50,52 @@
 //! assert_eq!(bytes[..2], bpfkit::btf::BTF_MAGIC.to_ne_bytes());
 //! # Ok::<(), bpfkit::btf::BtfError>(())
 //! ```
+//!
+//! # Reading
+//!
+//! [`BtfView`] reads raw BTF in place (the running kernel's too) and finds
+//! types by name; [`Btf::parse`] decodes it into the model.
+//!
+//! ```no_run
+//! use bpfkit::btf::{BtfType, BtfView, Kind};
+//!
+//! // /sys/kernel/btf/vmlinux is readable without privileges.
+//! let vmlinux = BtfView::vmlinux()?;
+//! let id = vmlinux.find(Kind::Func, "bpf_map_lookup_elem").expect("a helper of every kernel");
+//! let BtfType::Func { proto, .. } = vmlinux.get(id).expect("by id").decode()? else {
+//!     unreachable!("found as a FUNC")
+//! };
+//! let Some(BtfType::FuncProto { params, .. }) = vmlinux.get(proto).map(|t| t.decode()).transpose()?
+//! else {
+//!     unreachable!("a FUNC's type is its prototype")
+//! };
+//! assert_eq!(params.len(), 2);
+//! # Ok::<(), bpfkit::Error>(())
+//! ```
 
+mod decode;
 mod describe;
 mod encode;
 mod list;
 mod log;
+mod names;
 mod object;
+mod record;
 mod strings;
 mod types;
 mod validate;
+mod view;
 
 pub use crate::error::{BtfError, BtfProblem};
 pub use describe::{BpfSpinLock, BpfTimer, BtfBuilder, BtfDescribe};
 pub use encode::BTF_MAGIC;
 pub use list::Btf;
 pub use object::{BtfInfo, BtfObject, btf_ids};
+pub use record::TypeRecord;
 pub use strings::StringTable;
+pub use view::BtfView;
+
+pub use crate::error::{BtfDecodeError, DecodeProblem};
 
 pub(crate) use object::data_of;
 

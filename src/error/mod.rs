@@ -9,12 +9,14 @@ use std::path::PathBuf;
 
 mod attach;
 mod btf;
+mod btf_decode;
 mod map_field;
 mod verifier;
 
 pub(crate) use attach::attach_advice;
 pub use attach::{AttachAction, AttachPath, XdpHolder};
 pub use btf::{BtfError, BtfProblem};
+pub use btf_decode::{BtfDecodeError, DecodeProblem};
 pub use map_field::MapField;
 pub use verifier::VerifierError;
 
@@ -266,6 +268,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// Raw BTF could not be read.
+    #[error(transparent)]
+    BtfDecode(#[from] BtfDecodeError),
 }
 
 impl Error {
