@@ -76,6 +76,7 @@
 mod decode;
 mod describe;
 mod encode;
+mod kernel;
 mod list;
 mod log;
 mod names;
@@ -89,6 +90,7 @@ mod view;
 pub use crate::error::{BtfError, BtfProblem};
 pub use describe::{BpfSpinLock, BpfTimer, BtfBuilder, BtfDescribe};
 pub use encode::BTF_MAGIC;
+pub use kernel::kernel_btf;
 pub use list::Btf;
 pub use object::{BtfInfo, BtfObject, btf_ids};
 pub use record::TypeRecord;
@@ -97,6 +99,7 @@ pub use view::BtfView;
 
 pub use crate::error::{BtfDecodeError, DecodeProblem};
 
+pub(crate) use kernel::kernel_func;
 pub(crate) use object::data_of;
 
 pub use types::{

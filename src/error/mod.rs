@@ -20,7 +20,7 @@ pub use btf_decode::{BtfDecodeError, DecodeProblem};
 pub use map_field::MapField;
 pub use verifier::VerifierError;
 
-use crate::asm::AsmError;
+use crate::asm::{AsmError, Origin};
 use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, XdpMode};
 
 /// The result type of every fallible bpfkit call.
@@ -272,6 +272,23 @@ pub enum Error {
     /// Raw BTF could not be read.
     #[error(transparent)]
     BtfDecode(#[from] BtfDecodeError),
+
+    /// A program calls a kernel function by name that the running kernel's
+    /// BTF does not have: found before the load.
+    #[error(
+        "instruction {insn}{} calls kernel function {name}, which the running kernel does not \
+         have (no FUNC '{name}' in /sys/kernel/btf/vmlinux): check the name and the kernel \
+         version",
+        at.map(|at| format!(" ({at})")).unwrap_or_default()
+    )]
+    UnknownKfunc {
+        /// The kernel function's name.
+        name: String,
+        /// The calling instruction's index (its first slot).
+        insn: usize,
+        /// Where the call came from: the Rust line or the line of text.
+        at: Option<Origin>,
+    },
 }
 
 impl Error {

@@ -13,7 +13,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use super::program::Program;
 use super::verifier::parse_log;
 use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
-use crate::btf::{BtfObject, TypeId};
+use crate::btf::{BtfObject, TypeId, kernel_func};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
 use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, object_name, retry_eagain};
@@ -186,7 +186,11 @@ impl<'a> ProgramSpec<'a> {
     /// The instructions as `BPF_PROG_LOAD` gets them: the assembled slots
     /// with each map's fd written into the `LD_IMM64`s that refer to it.
     /// A map referred to by name only, not bound
-    /// ([`Assembled::bind_map`]), is an error naming the instruction.
+    /// ([`Assembled::bind_map`]), is an error naming the instruction. Each
+    /// kernel function called by name gets its BTF id from the running
+    /// kernel's BTF ([`kernel_btf`](crate::btf::kernel_btf), read once per
+    /// process); a name the kernel does not have is
+    /// [`Error::UnknownKfunc`], before any load.
     pub fn resolved_insns(&self) -> Result<Cow<'a, [RawInsn]>> {
         if let Some((slot, name)) = self.insns.named_maps().next() {
             return Err(unresolved(
@@ -195,20 +199,26 @@ impl<'a> ProgramSpec<'a> {
                 " by name only; bind it to a map first with Assembled::bind_map",
             ));
         }
-        if let Some((slot, name)) = self.insns.kfunc_calls().next() {
-            return Err(Error::InvalidArgument {
-                what: "program",
-                why: format!(
-                    "instruction {slot} calls kernel function {name} by name, which this \
-                     loader cannot resolve yet; call it by BTF id (call_kfunc_id)"
-                ),
-            });
-        }
         let mut linked = self.insns.map_slots().peekable();
-        if linked.peek().is_none() {
+        let mut kfuncs = self.insns.kfunc_calls().peekable();
+        if linked.peek().is_none() && kfuncs.peek().is_none() {
             return Ok(Cow::Borrowed(self.insns.insns()));
         }
         let mut insns = self.insns.insns().to_vec();
+        for (slot, name) in kfuncs {
+            let Some(id) = kernel_func(name.as_str())? else {
+                return Err(Error::UnknownKfunc {
+                    name: name.to_string(),
+                    insn: slot,
+                    at: self.insns.location(slot),
+                });
+            };
+            if let Some(insn) = insns.get_mut(slot) {
+                // Type ids stop at 2^31 - 1 (the kernel's BTF_MAX_TYPE is
+                // far below), so the id fits the signed immediate.
+                insn.imm = i32::try_from(id.0).unwrap_or(i32::MAX);
+            }
+        }
         for (slot, map) in linked {
             let Some(fd) = map.as_any().downcast_ref::<MapFd>() else {
                 return Err(unresolved(
