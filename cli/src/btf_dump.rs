@@ -1,5 +1,6 @@
-//! `bpfkit btf dump file PATH [format raw]`, a drop-in for bpftool 7.1's
-//! raw dump: text line for line, JSON (`-j`, `-p`) key for key.
+//! `bpfkit btf dump { file PATH | id N } [format raw]`, a drop-in for
+//! bpftool 7.1's raw dump: text line for line, JSON (`-j`, `-p`) key for
+//! key. A kernel BTF object of a module (by id) is read on top of vmlinux.
 //!
 //! A file under `/sys/kernel/btf/` other than `vmlinux` is a module's split
 //! BTF and is read on top of `/sys/kernel/btf/vmlinux`, as bpftool does;
@@ -11,18 +12,19 @@
 //! `-B BASE` / `--base-btf BASE` reads the file as split BTF on `BASE`, as
 //! in bpftool; bpfkit takes it anywhere after `btf` (not before it).
 //!
-//! Not yet: `dump id N` (the kernel's BTF objects by id), `prog`/`map`
-//! sources, `format c`.
+//! Not yet: `prog`/`map` sources, `format c`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use bpfkit::btf::{BtfView, Kind, TypeId, TypeRecord};
+use bpfkit::btf::{BtfObject, BtfView, Kind, TypeId, TypeRecord};
 
 use crate::args::{Args, Word, is_prefix};
+use crate::errno::{says, status};
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
+use crate::select::parse_id;
 
 /// Where the kernel publishes its BTF, and its own file there.
 const SYSFS_BTF: &str = "/sys/kernel/btf";
@@ -52,7 +54,8 @@ pub fn dump(args: &mut Args, base: Option<&Word>, output: Output) -> Result<(), 
         let path = args.value("file path")?;
         open_file(&path, base)?
     } else if is_prefix(&source, "id") {
-        return Err(CliError::new("'btf dump id' is not available yet: use 'btf dump file'"));
+        let id = parse_id(&args.value("BTF id")?)?;
+        open_id(id, base)?
     } else {
         return Err(CliError::usage(format!("unrecognized BTF source specifier: '{source}'")));
     };
@@ -96,13 +99,8 @@ fn open_file(path: &Word, base: Option<&Word>) -> Result<BtfView<'static>, CliEr
     let p = path.path();
     let is_module = p.parent() == Some(Path::new(SYSFS_BTF)) && p != Path::new(VMLINUX);
     let base = match base {
-        Some(base) => Some(BtfView::open(base.path()).map_err(|e| {
-            CliError::new(format!("failed to parse base BTF '{}': {e}", base.as_str()))
-        })?),
-        None if is_module => Some(
-            BtfView::open(VMLINUX)
-                .map_err(|e| CliError::new(format!("failed to load vmlinux BTF: {e}")))?,
-        ),
+        Some(base) => Some(open_base(base)?),
+        None if is_module => Some(open_vmlinux()?),
         None => None,
     };
     let split = match base {
@@ -110,6 +108,45 @@ fn open_file(path: &Word, base: Option<&Word>) -> Result<BtfView<'static>, CliEr
         None => BtfView::open(p),
     };
     split.map_err(|e| CliError::new(format!("failed to load BTF from {}: {e}", path.as_str())))
+}
+
+/// The base BTF given with `-B`.
+fn open_base(base: &Word) -> Result<BtfView<'static>, CliError> {
+    BtfView::open(base.path())
+        .map_err(|e| CliError::new(format!("failed to parse base BTF '{}': {e}", base.as_str())))
+}
+
+/// vmlinux, the base of every module's BTF.
+fn open_vmlinux() -> Result<BtfView<'static>, CliError> {
+    BtfView::open(VMLINUX).map_err(|e| CliError::new(format!("failed to load vmlinux BTF: {e}")))
+}
+
+/// The kernel's BTF object `id`: split on `base` when given, else on
+/// vmlinux when it is a module's.
+fn open_id(id: u32, base: Option<&Word>) -> Result<BtfView<'static>, CliError> {
+    let btf = BtfObject::from_id(id).map_err(|e| {
+        // bpftool reports the failed lookup twice, as two layers see it.
+        // libbpf's call failed: bpftool exits with its -errno.
+        let first = says(&format!("can't get BTF object by id ({id})"), &e);
+        let second = says(&format!("get btf by id ({id})"), &e).after(&first);
+        match second.errno {
+            Some(errno) => second.with_status(status(errno)),
+            None => second,
+        }
+    })?;
+    let failed = |e: &bpfkit::Error| says(&format!("get btf by id ({id})"), e);
+    let info = btf.info().map_err(|e| failed(&e))?;
+    let data = btf.data().map_err(|e| failed(&e))?;
+    let base = match base {
+        Some(base) => Some(open_base(base)?),
+        None if info.kernel_btf && info.name != "vmlinux" => Some(open_vmlinux()?),
+        None => None,
+    };
+    let view = match base {
+        Some(base) => BtfView::from_vec_split(data, Arc::new(base)),
+        None => BtfView::from_vec(data),
+    };
+    view.map_err(|e| CliError::new(format!("failed to load BTF object {id}: {e}")))
 }
 
 fn name<'v>(t: &TypeRecord<'v>) -> &'v str {

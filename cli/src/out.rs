@@ -63,10 +63,14 @@ impl Output {
             return;
         }
         let message = escape_controls(&err.message);
+        let earlier = err.earlier.as_deref().map(escape_controls);
         if self.json {
             let mut w = self.writer();
             if err.in_listing {
                 w.start_array();
+            }
+            if let Some(earlier) = &earlier {
+                w.start_object().string_field("error", earlier).end_object();
             }
             w.start_object().string_field("error", &message).end_object();
             if err.in_listing {
@@ -75,6 +79,9 @@ impl Output {
             self.print(&w.finish());
         } else {
             let mut stderr = std::io::stderr().lock();
+            if let Some(earlier) = &earlier {
+                let _ = writeln!(stderr, "Error: {earlier}");
+            }
             let _ = writeln!(stderr, "Error: {message}");
             if err.errno == Some(libc::EPERM) {
                 // bpftool leaves the reader to guess; one line more on
@@ -103,6 +110,9 @@ pub struct CliError {
     /// The kernel's errno, when the message is bpftool's `what: strerror`
     /// of it: what the report decides on (never the message's text).
     pub errno: Option<i32>,
+    /// An error bpftool reported before this one, on the way to it (its
+    /// `btf dump id` reports the failed lookup twice, in two wordings).
+    pub earlier: Option<String>,
 }
 
 /// The exit statuses, as the README's table lists them.
@@ -131,7 +141,13 @@ use status::FAILURE;
 impl CliError {
     /// An error with bpftool's exit status.
     pub fn new(message: impl Into<String>) -> CliError {
-        CliError { message: message.into(), status: FAILURE, in_listing: false, errno: None }
+        CliError {
+            message: message.into(),
+            status: FAILURE,
+            in_listing: false,
+            errno: None,
+            earlier: None,
+        }
     }
 
     /// A command line that does not parse.
@@ -142,12 +158,18 @@ impl CliError {
     /// A failure that has already said what it had to (bpftool's `map
     /// lookup` prints "Not found" and exits 254): nothing more is reported.
     pub fn quiet(status: u8) -> CliError {
-        CliError { message: String::new(), status, in_listing: false, errno: None }
+        CliError { message: String::new(), status, in_listing: false, errno: None, earlier: None }
     }
 
     /// The same error, met while listing every object (see `in_listing`).
     pub fn in_listing(mut self) -> CliError {
         self.in_listing = true;
+        self
+    }
+
+    /// The same error, reported after `earlier` (see `earlier`).
+    pub fn after(mut self, earlier: &CliError) -> CliError {
+        self.earlier = Some(earlier.message.clone());
         self
     }
 

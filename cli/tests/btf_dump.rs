@@ -205,3 +205,54 @@ fn synthetic_split_btf_dumps_as_bpftool_with_a_base() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `btf dump id N` of vmlinux's object and of one loaded from BTF that
+/// bpfkit encoded, in text and JSON; and a missing id, reported twice and
+/// exiting 254 as bpftool does.
+#[test]
+fn kernel_objects_dump_by_id_as_bpftool() {
+    require_kernel!();
+    use bpfkit::btf::{BpfSpinLock, BtfBuilder, BtfObject, btf_ids};
+
+    bpfkit::btf_struct! {
+        #[derive(Clone, Copy, Default)]
+        pub struct Locked {
+            pub lock: BpfSpinLock,
+            pub hits: [u32; 3],
+            pub total: u64,
+        }
+    }
+    let mut b = BtfBuilder::new();
+    b.describe::<Locked>().unwrap();
+    let ours = BtfObject::load(&b.into_btf().encode().unwrap()).unwrap();
+    let ours_id = ours.info().unwrap().id.to_string();
+    let vmlinux = btf_ids()
+        .map(Result::unwrap)
+        .find(|&id| {
+            BtfObject::from_id(id)
+                .and_then(|b| b.info())
+                .is_ok_and(|i| i.kernel_btf && i.name == "vmlinux")
+        })
+        .unwrap()
+        .to_string();
+    for id in [&ours_id, &vmlinux] {
+        for flags in [&[][..], &["-j"], &["-p"]] {
+            let mut args: Vec<&str> = flags.to_vec();
+            args.extend(["btf", "dump", "id", id]);
+            let Some(theirs) = bpftool(&args) else { return };
+            let theirs = theirs.success();
+            assert_same(&bpfkit(&args).success().stdout, &theirs.stdout, &args.join(" "));
+        }
+    }
+    for flags in [&[][..], &["-j"], &["-p"]] {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["btf", "dump", "id", "4294967295"]);
+        let Some(theirs) = bpftool(&args) else { return };
+        let mine = bpfkit(&args);
+        assert_eq!(
+            (mine.status, &mine.stdout, &mine.stderr),
+            (theirs.status, &theirs.stdout, &theirs.stderr),
+            "{args:?}"
+        );
+    }
+}

@@ -164,12 +164,18 @@ impl BtfView<'static> {
         path: impl AsRef<Path>,
         base: Arc<BtfView<'static>>,
     ) -> Result<BtfView<'static>> {
-        BtfView::new(Cow::Owned(read(path.as_ref())?), Some(base))
+        BtfView::from_vec_split(read(path.as_ref())?, base)
     }
 
     /// Standalone raw BTF from owned bytes.
     pub fn from_vec(bytes: Vec<u8>) -> Result<BtfView<'static>> {
         BtfView::new(Cow::Owned(bytes), None)
+    }
+
+    /// Split raw BTF from owned bytes (a module's BTF object read from the
+    /// kernel), on top of `base`.
+    pub fn from_vec_split(bytes: Vec<u8>, base: Arc<BtfView<'static>>) -> Result<BtfView<'static>> {
+        BtfView::new(Cow::Owned(bytes), Some(base))
     }
 }
 
