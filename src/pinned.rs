@@ -85,11 +85,23 @@ pub fn is_on_bpffs(path: impl AsRef<Path>) -> bool {
     mounts.iter().any(|m| std::fs::metadata(m).is_ok_and(|m| m.dev() == dev))
 }
 
-/// The objects pinned under `root` (a directory on a bpf filesystem).
+/// The objects pinned under `root` (a directory on a bpf filesystem), in
+/// path order.
 pub fn pinned_objects_under(root: impl AsRef<Path>) -> Vec<PinnedObject> {
+    let mut found = walk_pinned_under(root);
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+/// The objects pinned under `root` in the order a depth-first walk meets
+/// them (as `nftw` does): each directory's entries in the order the
+/// filesystem lists them (newest first on bpffs), a subdirectory's
+/// contents where the subdirectory is met. Files that cannot be opened are
+/// skipped. Tools that print pins in the order they found them (bpftool's
+/// `-f`) need this order; [`pinned_objects_under`] sorts it by path.
+pub fn walk_pinned_under(root: impl AsRef<Path>) -> Vec<PinnedObject> {
     let mut found = Vec::new();
     walk(root.as_ref(), &mut found);
-    found.sort_by(|a, b| a.path.cmp(&b.path));
     found
 }
 

@@ -6,13 +6,13 @@
 //! and each time the table grows every chain is rebuilt back to front, so
 //! the order of one object's paths flips with every growth after they went
 //! in. [`PinTable`] replays those insertions and growths to print the paths
-//! in the same order. The walk's own order is bpftool's too: see [`walk`].
+//! in the same order. The walk's own order is `nftw`'s too
+//! ([`walk_pinned_under`]).
 
 use std::collections::HashMap;
-use std::fs::FileType;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use bpfkit::pinned::{ObjectKind, PinnedObject, bpffs_mounts, open_pinned};
+use bpfkit::pinned::{ObjectKind, bpffs_mounts, walk_pinned_under};
 
 /// An object's pinned paths, by object id.
 pub struct PinTable {
@@ -25,10 +25,7 @@ impl PinTable {
     /// A walk that cannot start (no `/proc/mounts`) finds nothing, as
     /// bpftool's does.
     pub fn build(kind: ObjectKind) -> PinTable {
-        let mut found = Vec::new();
-        for root in bpffs_mounts().unwrap_or_default() {
-            walk(&root, &mut found);
-        }
+        let found = bpffs_mounts().unwrap_or_default().into_iter().flat_map(walk_pinned_under);
         PinTable::replay(found.into_iter().filter(|o| o.kind == kind).map(|o| (o.id, o.path)))
     }
 
@@ -60,46 +57,6 @@ impl PinTable {
     pub fn paths(&self, id: u32) -> &[PathBuf] {
         self.paths.get(&id).map_or(&[], Vec::as_slice)
     }
-}
-
-/// Appends the objects pinned under `root` in the order bpftool's `nftw`
-/// walk meets them, which decides the order it prints an object's paths
-/// in: each directory's entries in the order the filesystem lists them
-/// (newest first on bpffs), a subdirectory's contents where it is met.
-/// Files that cannot be opened (another user's, or removed during the
-/// walk) are skipped, as bpftool skips them.
-///
-/// Every directory is read to its end and closed before the walk goes into
-/// any of its subdirectories, so one directory is open at a time however
-/// deep the tree (what is left to visit is kept as paths): a walk holding
-/// one per level would run out of descriptors (`RLIMIT_NOFILE`) about a
-/// thousand levels down, and bpffs puts no limit on depth. A pin whose path
-/// is longer than `PATH_MAX` cannot be opened by path by any tool, bpftool
-/// included; it is skipped.
-fn walk(root: &Path, found: &mut Vec<PinnedObject>) {
-    let mut pending = vec![entries(root)];
-    while let Some(dir) = pending.last_mut() {
-        let Some((path, file_type)) = dir.next() else {
-            pending.pop();
-            continue;
-        };
-        if file_type.is_dir() {
-            pending.push(entries(&path));
-        } else if file_type.is_file() {
-            if let Ok((obj, _fd)) = open_pinned(&path) {
-                found.push(obj);
-            }
-        }
-    }
-}
-
-/// The entries of `dir`, read to the end (the directory is closed on
-/// return); none when it cannot be read.
-fn entries(dir: &Path) -> std::vec::IntoIter<(PathBuf, FileType)> {
-    let Ok(listing) = std::fs::read_dir(dir) else { return Vec::new().into_iter() };
-    let all: Vec<(PathBuf, FileType)> =
-        listing.flatten().filter_map(|e| Some((e.path(), e.file_type().ok()?))).collect();
-    all.into_iter()
 }
 
 #[cfg(test)]
