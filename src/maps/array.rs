@@ -12,7 +12,8 @@ use super::fd::MapFd;
 use super::mmap::ArrayView;
 use super::spec::{MapSpec, check_def};
 use super::{MapFlags, MapType, UpdateMode};
-use crate::error::Result;
+use crate::btf::BtfDescribe;
+use crate::error::{Error, Result};
 
 /// An array map of `V`, indexed `0..max_entries`.
 #[doc(alias = "BPF_MAP_TYPE_ARRAY")]
@@ -109,6 +110,68 @@ impl<V: Plain> Array<V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
+    }
+}
+
+impl<V: Plain + BtfDescribe> Array<V> {
+    /// [`spec`](Self::spec) with BTF for the key (`u32`) and `V`
+    /// ([`MapSpec::described`]): builds and loads it, one `BPF_BTF_LOAD`.
+    pub fn spec_with_btf(name: &str, max_entries: u32, flags: MapFlags) -> Result<MapSpec> {
+        Self::spec(name, max_entries, flags).described::<u32, V>()
+    }
+
+    /// Creates an array whose BTF describes `V`: tools print its elements
+    /// field by field, and a `V` that holds a
+    /// [`BpfSpinLock`](crate::btf::BpfSpinLock) can be taken by programs
+    /// and read and written under it ([`get_locked`](Self::get_locked)).
+    ///
+    /// Not automatic in [`create`](Self::create): that would need the
+    /// compiler to pick by whether `V` describes itself, which stable Rust
+    /// cannot, and BTF costs a `BPF_BTF_LOAD` and kernel memory that a
+    /// plain counter does not need.
+    pub fn create_with_btf(name: &str, max_entries: u32, flags: MapFlags) -> Result<Array<V>> {
+        let map = Self::spec_with_btf(name, max_entries, flags)?.create()?;
+        Ok(Array { map, _value: PhantomData })
+    }
+
+    /// The value at `index`, copied under its spin lock (`BPF_F_LOCK`): a
+    /// snapshot no program holding the lock was half-way through
+    /// changing. Only for a `V` with a lock ([`BtfDescribe::HAS_SPIN_LOCK`]);
+    /// the lock's own bytes read as zero.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn get_locked(&self, index: u32) -> Result<V> {
+        lock_required::<V>()?;
+        let mut value = V::new_zeroed();
+        if self.map.lookup_locked_bytes(index.as_bytes(), value.as_mut_bytes())? {
+            Ok(value)
+        } else {
+            Err(self.map.index_out_of_range(index))
+        }
+    }
+
+    /// Sets the value at `index` under its spin lock (`BPF_F_LOCK`); the
+    /// lock itself is left as it is. Only for a `V` with a lock.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn set_locked(&self, index: u32, value: &V) -> Result<()> {
+        lock_required::<V>()?;
+        self.map.check_indices(&[index])?;
+        self.map.update_locked_bytes(index.as_bytes(), value.as_bytes(), UpdateMode::Any)
+    }
+}
+
+/// Fails unless `V` holds a spin lock: `BPF_F_LOCK` is for such values only.
+pub(crate) fn lock_required<V: BtfDescribe>() -> Result<()> {
+    if V::HAS_SPIN_LOCK {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument {
+            what: "BPF_F_LOCK",
+            why: format!(
+                "{} holds no BpfSpinLock: locked reads and writes are for values declared with \
+                 btf_struct! with a BpfSpinLock field",
+                std::any::type_name::<V>()
+            ),
+        })
     }
 }
 
