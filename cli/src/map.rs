@@ -19,6 +19,7 @@
 mod bytes;
 mod elem;
 mod entry;
+mod formatted;
 mod read;
 mod select;
 mod show;

@@ -1,5 +1,7 @@
 //! `map dump`, `map lookup` and `map getnext`: reading elements, printed as
-//! bpftool prints them (without BTF: keys and values as bytes).
+//! bpftool prints them: without BTF, keys and values as bytes; with BTF,
+//! the text is a pretty JSON document of the elements by their types and
+//! the JSON adds them as `"formatted"` (see [`super::formatted`]).
 //!
 //! A dump walks the keys with `BPF_MAP_GET_NEXT_KEY` and looks each one up.
 //! An element whose value cannot be read is listed with the reason and not
@@ -14,6 +16,7 @@ use bpfkit::maps::{MapFd, MapInfo, MapType};
 use super::bytes::{Words, hex, json_hex};
 use super::elem::{self, Grammar};
 use super::entry::{self, Shape};
+use super::formatted::Formatter;
 use super::select;
 use super::show::{header_json, header_text, info};
 use crate::errno;
@@ -56,6 +59,16 @@ pub fn dump(maps: &[MapFd], output: Output) -> Result<(), CliError> {
 
 fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Result<(), CliError> {
     let shape = Shape::of(map);
+    let formatter = Formatter::of(info, matches!(sink, Sink::Text(_)));
+    // bpftool writes the text of a map with BTF with a JSON writer of its own.
+    let mut btf_text = match (&sink, &formatter) {
+        (Sink::Text(_), Some(_)) => {
+            let mut w = JsonWriter::new(true);
+            w.start_array();
+            Some(w)
+        }
+        _ => None,
+    };
     match sink {
         Sink::Json(w) => {
             if header {
@@ -93,7 +106,12 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
             Err(e) => Some(errno::of(&e).unwrap_or(libc::EIO)),
         };
         match (failed, &mut *sink) {
-            (None, Sink::Json(w)) => entry::json(w, shape, &key, &value),
+            (None, Sink::Text(_)) if btf_text.is_some() => {
+                if let (Some(w), Some(f)) = (btf_text.as_mut(), &formatter) {
+                    f.element(w, &key, &shape.values(&value), shape.map_type.is_per_cpu());
+                }
+            }
+            (None, Sink::Json(w)) => entry::json(w, shape, &key, &value, formatter.as_ref()),
             (None, Sink::Text(out)) => entry::text(out, shape, &key, &value),
             (Some(e), _) if entry::skipped(shape, e) => {}
             (Some(e), Sink::Json(w)) => entry::error_json(w, &key, e),
@@ -111,10 +129,16 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
                 w.end_object();
             }
         }
-        Sink::Text(out) => {
-            let s = if found == 1 { "" } else { "s" };
-            out.push_str(&format!("Found {found} element{s}\n"));
-        }
+        Sink::Text(out) => match btf_text {
+            Some(mut w) => {
+                w.end_array();
+                out.push_str(&w.finish());
+            }
+            None => {
+                let s = if found == 1 { "" } else { "s" };
+                out.push_str(&format!("Found {found} element{s}\n"));
+            }
+        },
     }
     Ok(())
 }
@@ -158,12 +182,17 @@ pub fn lookup(words: &mut Words<'_>, output: Output) -> Result<(), CliError> {
     let map = select::map(words)?;
     let elem = elem::parse(words, &map, Grammar::lookup(&map), !output.json)?;
     let shape = Shape::of(&map);
+    let formatter = Formatter::of_map(&map, !output.json);
     let mut value = vec![0; map.value_buffer_len()];
     match map.lookup_bytes(&elem.key, &mut value) {
         Ok(true) => {
             if output.json {
                 let mut w = output.writer();
-                entry::json(&mut w, shape, &elem.key, &value);
+                entry::json(&mut w, shape, &elem.key, &value, formatter.as_ref());
+                output.print(&w.finish());
+            } else if let Some(f) = &formatter {
+                let mut w = JsonWriter::new(true);
+                f.element(&mut w, &elem.key, &shape.values(&value), shape.map_type.is_per_cpu());
                 output.print(&w.finish());
             } else {
                 let mut out = String::new();
