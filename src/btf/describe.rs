@@ -43,7 +43,8 @@ use crate::error::BtfError;
 pub trait BtfDescribe: 'static {
     /// Whether `Self` holds a [`BpfSpinLock`] the kernel finds: it is one,
     /// or it is a [`btf_struct!`](crate::btf_struct) with one among its
-    /// fields (nested structs count, as the kernel looks into them).
+    /// fields, or in a struct among its fields (Linux 6.18 finds a lock
+    /// one struct down; older kernels only at the top of the value).
     /// Typed maps read it to allow `BPF_F_LOCK` reads and writes
     /// (`get_locked`, `set_locked`) only for such values; it is a constant,
     /// so the check costs nothing at run time.
