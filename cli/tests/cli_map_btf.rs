@@ -8,7 +8,7 @@ mod common;
 
 use bpfkit::btf::{
     BpfSpinLock, Btf, BtfObject, BtfType, Composite, EnumType, Enumerator, IntEncoding, Member,
-    TypeId,
+    TypeId, VarLinkage, VarSecinfo,
 };
 use bpfkit::btf_struct;
 use bpfkit::maps::{Array, HashMap, MapFd, MapFlags, MapSpec, MapType, UpdateMode};
@@ -226,4 +226,87 @@ fn chars_bools_enums_bitfields_unions_by_hand() {
     v[40..48].copy_from_slice(&0xffff_8000_1234_5678u64.to_ne_bytes());
     map.update_bytes(&0u32.to_ne_bytes(), &v, UpdateMode::Any).unwrap();
     compare(&id(&map), &["0", "0", "0", "0"]);
+}
+
+/// A global-data map as libbpf makes one for `.data`: the value is a
+/// `DATASEC` of `VAR`s.
+#[test]
+fn a_data_section_of_variables() {
+    require_kernel!();
+    let mut btf = Btf::new();
+    let int = btf.add(BtfType::Int {
+        name: "int".into(),
+        size: 4,
+        encoding: IntEncoding::Signed,
+        offset: 0,
+        bits: 32,
+    });
+    let ch = btf.add(BtfType::Int {
+        name: "char".into(),
+        size: 1,
+        encoding: IntEncoding::Signed,
+        offset: 0,
+        bits: 8,
+    });
+    let banner_ty = btf.add(BtfType::Array { elem: ch, index: int, len: 12 });
+    let counter = btf.add(BtfType::Var {
+        name: "counter".into(),
+        ty: int,
+        linkage: VarLinkage::GlobalAllocated,
+    });
+    let banner = btf.add(BtfType::Var {
+        name: "banner".into(),
+        ty: banner_ty,
+        linkage: VarLinkage::GlobalAllocated,
+    });
+    let data = btf.add(BtfType::Datasec {
+        name: ".data".into(),
+        size: 16,
+        vars: vec![
+            VarSecinfo { ty: counter, offset: 0, size: 4 },
+            VarSecinfo { ty: banner, offset: 4, size: 12 },
+        ],
+    });
+    let btf = BtfObject::load(&btf.encode().unwrap()).unwrap();
+    let map = MapSpec::new(MapType::ARRAY, 4, 16, 1)
+        .name(&unique("mb"))
+        .btf(&btf, int, data)
+        .create()
+        .unwrap();
+    let mut v = [0u8; 16];
+    v[..4].copy_from_slice(&(-7i32).to_ne_bytes());
+    v[4..10].copy_from_slice(b"hello\0");
+    map.update_bytes(&0u32.to_ne_bytes(), &v, UpdateMode::Any).unwrap();
+    compare(&id(&map), &["0", "0", "0", "0"]);
+}
+
+/// Two maps that share a name: each under its header.
+#[test]
+fn two_maps_with_one_name() {
+    require_kernel!();
+    let name = unique("mb");
+    let first = Array::<Key>::create_with_btf(&name, 1, MapFlags::empty()).unwrap();
+    let second = HashMap::<u32, Key>::create_with_btf(&name, 2, MapFlags::empty()).unwrap();
+    first.set(0, &Key { a: 1, b: 2, c: [3, 4] }).unwrap();
+    second.insert(&9, &Key { a: 5, b: 6, c: [7, 8] }, UpdateMode::Any).unwrap();
+    same(&["map", "dump", "name", &name]);
+    // Mixed: bpftool 7.1 carries a map's BTF over to the maps without BTF
+    // after it (so a dump is by types when the first map has BTF), and
+    // prints every map as bytes when the first has none.
+    for btf_first in [true, false] {
+        let name = unique("mb");
+        let make = |btf: bool| {
+            if btf {
+                Array::<u64>::create_with_btf(&name, 1, MapFlags::empty()).unwrap()
+            } else {
+                Array::<u64>::create(&name, 1, MapFlags::empty()).unwrap()
+            }
+        };
+        let maps = [make(btf_first), make(!btf_first), make(false)];
+        for (i, m) in maps.iter().enumerate() {
+            m.set(0, &(i as u64 + 1)).unwrap();
+        }
+        same(&["map", "dump", "name", &name]);
+        same(&["map", "show", "name", &name]);
+    }
 }

@@ -18,35 +18,53 @@ use super::elem::{self, Grammar};
 use super::entry::{self, Shape};
 use super::formatted::Formatter;
 use super::select;
-use super::show::{header_json, header_text, info};
+use super::show::{header_json, header_text, infos};
 use crate::errno;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 
-/// Where a dump goes: text, or a JSON document.
+/// Where a dump goes: text, a JSON document, or the text of maps with BTF,
+/// which bpftool writes as a pretty JSON document of its own.
 enum Sink {
     Text(String),
     Json(JsonWriter),
+    BtfText(JsonWriter),
+}
+
+impl Sink {
+    /// The JSON writer of a JSON dump or of the text of maps with BTF.
+    fn writer(&mut self) -> Option<&mut JsonWriter> {
+        match self {
+            Sink::Json(w) | Sink::BtfText(w) => Some(w),
+            Sink::Text(_) => None,
+        }
+    }
 }
 
 /// `map dump`: every element of each map; with several maps (a name that
-/// several share), each under its header.
+/// several share), each under its header. As bpftool, the text is by the
+/// maps' types only when every map has BTF.
 pub fn dump(maps: &[MapFd], output: Output) -> Result<(), CliError> {
     let several = maps.len() > 1;
-    let mut sink =
-        if output.json { Sink::Json(output.writer()) } else { Sink::Text(String::new()) };
-    if let (Sink::Json(w), true) = (&mut sink, several) {
+    let infos = infos(maps)?;
+    let mut sink = if output.json {
+        Sink::Json(output.writer())
+    } else if infos.iter().all(|i| i.btf_id != 0) {
+        Sink::BtfText(JsonWriter::new(true))
+    } else {
+        Sink::Text(String::new())
+    };
+    if let (Some(w), true) = (sink.writer(), several) {
         w.start_array();
     }
-    for (i, map) in maps.iter().enumerate() {
-        let info = info(map)?;
-        dump_one(map, &info, several, &mut sink)?;
+    for (i, (map, info)) in maps.iter().zip(&infos).enumerate() {
+        dump_one(map, info, several, &mut sink)?;
         if let (Sink::Text(out), true) = (&mut sink, i + 1 < maps.len()) {
             out.push('\n');
         }
     }
     match sink {
-        Sink::Json(mut w) => {
+        Sink::Json(mut w) | Sink::BtfText(mut w) => {
             if several {
                 w.end_array();
             }
@@ -59,18 +77,13 @@ pub fn dump(maps: &[MapFd], output: Output) -> Result<(), CliError> {
 
 fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Result<(), CliError> {
     let shape = Shape::of(map);
-    let formatter = Formatter::of(info, matches!(sink, Sink::Text(_)));
-    // bpftool writes the text of a map with BTF with a JSON writer of its own.
-    let mut btf_text = match (&sink, &formatter) {
-        (Sink::Text(_), Some(_)) => {
-            let mut w = JsonWriter::new(true);
-            w.start_array();
-            Some(w)
-        }
-        _ => None,
+    let formatter = match sink {
+        Sink::Text(_) => None,
+        Sink::Json(_) => Formatter::of(info, false),
+        Sink::BtfText(_) => Formatter::of(info, true),
     };
     match sink {
-        Sink::Json(w) => {
+        Sink::Json(w) | Sink::BtfText(w) => {
             if header {
                 w.start_object();
                 header_json(w, info);
@@ -106,8 +119,10 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
             Err(e) => Some(errno::of(&e).unwrap_or(libc::EIO)),
         };
         match (failed, &mut *sink) {
-            (None, Sink::Text(_)) if btf_text.is_some() => {
-                if let (Some(w), Some(f)) = (btf_text.as_mut(), &formatter) {
+            (None, Sink::BtfText(w)) => {
+                // A map with BTF but no value type: bpftool prints its
+                // elements as plain text amid the document; they are left out.
+                if let Some(f) = &formatter {
                     f.element(w, &key, &shape.values(&value), shape.map_type.is_per_cpu());
                 }
             }
@@ -115,6 +130,8 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
             (None, Sink::Text(out)) => entry::text(out, shape, &key, &value),
             (Some(e), _) if entry::skipped(shape, e) => {}
             (Some(e), Sink::Json(w)) => entry::error_json(w, &key, e),
+            // bpftool prints these as plain text amid the document; left out.
+            (Some(_), Sink::BtfText(_)) => {}
             (Some(e), Sink::Text(out)) => entry::error_text(out, shape, &key, e),
         }
         if failed.is_none() {
@@ -123,22 +140,16 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
         prev = Some(key.clone());
     }
     match sink {
-        Sink::Json(w) => {
+        Sink::Json(w) | Sink::BtfText(w) => {
             w.end_array();
             if header {
                 w.end_object();
             }
         }
-        Sink::Text(out) => match btf_text {
-            Some(mut w) => {
-                w.end_array();
-                out.push_str(&w.finish());
-            }
-            None => {
-                let s = if found == 1 { "" } else { "s" };
-                out.push_str(&format!("Found {found} element{s}\n"));
-            }
-        },
+        Sink::Text(out) => {
+            let s = if found == 1 { "" } else { "s" };
+            out.push_str(&format!("Found {found} element{s}\n"));
+        }
     }
     Ok(())
 }
