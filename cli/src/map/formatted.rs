@@ -409,3 +409,145 @@ impl Formatter {
 fn take<const N: usize>(data: &[u8]) -> Result<[u8; N], Unformattable> {
     data.get(..N).and_then(|b| b.try_into().ok()).ok_or(Unformattable)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bpfkit::btf::{Btf, Composite, Enumerator, Member};
+
+    /// The value of `cli/tests/cli_map_btf.rs`'s hand-written map: a
+    /// `char` array, `_Bool`, an enum, bitfields, a union and a pointer.
+    fn hand() -> (Vec<u8>, TypeId, TypeId) {
+        let mut btf = Btf::new();
+        let int = |name: &str, size: u32, encoding| BtfType::Int {
+            name: name.into(),
+            size,
+            encoding,
+            offset: 0,
+            bits: (size * 8) as u8,
+        };
+        let uint = btf.add(int("unsigned int", 4, IntEncoding::Unsigned));
+        let ch = btf.add(int("char", 1, IntEncoding::Signed));
+        let boolean = btf.add(int("_Bool", 1, IntEncoding::Bool));
+        let ushort = btf.add(int("short unsigned int", 2, IntEncoding::Unsigned));
+        let names = btf.add(BtfType::Array { elem: ch, index: uint, len: 8 });
+        let color = btf.add(BtfType::Enum(EnumType {
+            name: Some("color".into()),
+            size: 4,
+            signed: false,
+            values: vec![
+                Enumerator { name: "RED".into(), value: 0 },
+                Enumerator { name: "GREEN".into(), value: 1 },
+            ],
+        }));
+        let ptr = btf.add(BtfType::Ptr { target: TypeId::VOID });
+        let m = |name: &str, ty, bit_offset, bitfield_size| Member {
+            name: Some(name.into()),
+            ty,
+            bit_offset,
+            bitfield_size,
+        };
+        let either = btf.add(BtfType::Union(Composite {
+            name: Some("either".into()),
+            size: 4,
+            members: vec![m("word", uint, 0, 0), m("half", ushort, 0, 0)],
+        }));
+        let value = btf.add(BtfType::Struct(Composite {
+            name: Some("hand".into()),
+            size: 48,
+            members: vec![
+                m("name", names, 0, 0),
+                m("other", names, 64, 0),
+                m("ok", boolean, 128, 0),
+                m("no", boolean, 136, 0),
+                m("color", color, 160, 0),
+                m("unknown", color, 192, 0),
+                m("low", uint, 224, 3),
+                m("high", uint, 227, 13),
+                m("either", either, 256, 0),
+                m("ptr", ptr, 320, 0),
+            ],
+        }));
+        (btf.encode().unwrap(), uint, value)
+    }
+
+    fn hand_value() -> [u8; 48] {
+        let mut v = [0u8; 48];
+        v[..6].copy_from_slice(b"hello\0");
+        v[16] = 1;
+        v[28..32].copy_from_slice(&(5u32 | (0x1abc << 3)).to_ne_bytes());
+        v[40..48].copy_from_slice(&0xffff_8000_1234_5678u64.to_ne_bytes());
+        v
+    }
+
+    fn format(plain: bool, pretty: bool) -> String {
+        let (raw, key, value) = hand();
+        let view = BtfView::parse(&raw).unwrap();
+        let f = Formatter::from_view(&view, key, value, plain).unwrap();
+        let mut w = JsonWriter::new(pretty);
+        f.element(&mut w, &0u32.to_ne_bytes(), &[&hand_value()], false);
+        w.finish()
+    }
+
+    /// bpftool 7.1's text for this element (`map lookup`).
+    #[test]
+    fn text_is_bpftools() {
+        assert_eq!(
+            format(true, true),
+            r#"{
+    "key": 0,
+    "value": {
+        "name": "hello",
+        "other": "",
+        "ok": true,
+        "no": false,
+        "color": "RED",
+        "unknown": "RED",
+        "low": 0x5,
+        "high": 0x1abc,
+        "either": {
+            "word": 0,
+            "half": 0
+        },
+        "ptr": 0xffff800012345678
+    }
+}
+"#
+        );
+    }
+
+    /// bpftool 7.1's `"formatted"` for this element: bitfields quoted,
+    /// the pointer in decimal.
+    #[test]
+    fn json_is_bpftools() {
+        assert_eq!(
+            format(false, false),
+            "{\"key\":0,\"value\":{\"name\":\"hello\",\"other\":\"\",\"ok\":true,\"no\":false,\
+             \"color\":\"RED\",\"unknown\":\"RED\",\"low\":\"0x5\",\"high\":\"0x1abc\",\
+             \"either\":{\"word\":0,\"half\":0},\"ptr\":18446603336526616184}}\n"
+        );
+    }
+
+    #[test]
+    fn short_data_is_an_error_not_a_panic() {
+        let (raw, key, value) = hand();
+        let view = BtfView::parse(&raw).unwrap();
+        let f = Formatter::from_view(&view, key, value, true).unwrap();
+        let mut w = JsonWriter::new(false);
+        assert!(f.value(&mut w, value, 0, &[0u8; 20], 0).is_err());
+        let mut w = JsonWriter::new(false);
+        assert!(f.value(&mut w, TypeId(999), 0, &[0u8; 48], 0).is_err());
+    }
+
+    #[test]
+    fn int128_and_bitfields_print_in_hex() {
+        let f = Formatter { types: vec![None], key: TypeId(0), value: TypeId(0), plain: true };
+        let mut w = JsonWriter::new(false);
+        w.start_array();
+        f.int128(&mut w, 0);
+        f.int128(&mut w, u128::MAX - 1);
+        f.bitfield(&mut w, 4, 6, &[0b1100_0000, 0b0000_0011]).unwrap();
+        w.end_array();
+        assert_eq!(w.finish(), "[0x0,0xfffffffffffffffffffffffffffffffe,0xf]\n");
+    }
+}
