@@ -11,7 +11,7 @@ use bpfkit::btf::{
     TypeId, VarLinkage, VarSecinfo,
 };
 use bpfkit::btf_struct;
-use bpfkit::maps::{Array, HashMap, MapFd, MapFlags, MapSpec, MapType, UpdateMode};
+use bpfkit::maps::{Array, HashMap, MapFd, MapFlags, MapSpec, MapType, PerCpuHashMap, UpdateMode};
 use common::{bpfkit, bpftool, unique};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -130,6 +130,13 @@ fn floats_are_bpftools_unsupported_kind_and_per_cpu_values_are_listed() {
         .update_bytes(&1u32.to_ne_bytes(), &vec![0xff; per_cpu.value_buffer_len()], UpdateMode::Any)
         .unwrap();
     compare(&id(&per_cpu), &["1", "0", "0", "0"]);
+
+    let keyed =
+        PerCpuHashMap::<Key, Inner>::create_with_btf(&unique("mb"), 4, MapFlags::empty()).unwrap();
+    let inner = Inner { x: -1, y: 2, z: 3, f: *b"ab\0\0" };
+    let cpus = bpfkit::maps::possible_cpus().unwrap();
+    keyed.insert(&Key { a: 9, b: 8, c: [7, 6] }, &vec![inner; cpus], UpdateMode::Any).unwrap();
+    compare(&id(keyed.map()), &["9", "0", "0", "0", "8", "0", "7", "6"]);
 }
 
 /// What `btf_struct!` does not make, written by hand as C compilers do:
