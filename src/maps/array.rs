@@ -180,3 +180,96 @@ impl<V> AsRef<MapFd> for Array<V> {
         &self.map
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::os::fd::{IntoRawFd, OwnedFd};
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::btf::BpfSpinLock;
+    use crate::sys::Cmd;
+    use crate::sys::mock::with_hook;
+    use crate::{Errno, Error};
+
+    fn dev_null() -> OwnedFd {
+        std::fs::File::open("/dev/null").unwrap().into()
+    }
+
+    /// An array of bare locks over a file that is not a map: the hook
+    /// stands in for the kernel.
+    fn locks() -> Array<BpfSpinLock> {
+        let def = MapDef {
+            map_type: MapType::ARRAY,
+            key_size: 4,
+            value_size: 4,
+            max_entries: 2,
+            flags: MapFlags::empty(),
+        };
+        Array::from_map(MapFd::new(dev_null(), def, "locks".into()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn locked_calls_pass_bpf_f_lock_and_explain_einval() {
+        let flags = Rc::new(RefCell::new(Vec::new()));
+        let seen = flags.clone();
+        let hook = Box::new(move |cmd: Cmd, attr: crate::sys::mock::AttrMut<'_, '_>| {
+            seen.borrow_mut().push((cmd, attr.map_elem().flags));
+            Some(if cmd == Cmd::MapLookupElem { Err(Errno::EINVAL) } else { Ok(0) })
+        });
+        let map = locks();
+        let (set, get) =
+            with_hook(hook, || (map.set_locked(1, &BpfSpinLock::default()), map.get_locked(1)));
+        set.unwrap();
+        let Err(Error::InvalidArgument { what: "BPF_F_LOCK", why }) = get else {
+            panic!("{get:?}")
+        };
+        assert!(why.contains("create_with_btf"), "{why}");
+        assert_eq!(*flags.borrow(), [(Cmd::MapUpdateElem, 4), (Cmd::MapLookupElem, 4)]);
+    }
+
+    #[test]
+    fn a_value_without_a_lock_is_refused_before_any_system_call() {
+        let def = MapDef {
+            map_type: MapType::ARRAY,
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1,
+            flags: MapFlags::empty(),
+        };
+        let map = Array::<u64>::from_map(MapFd::new(dev_null(), def, "n".into()).unwrap()).unwrap();
+        let hook = Box::new(|cmd: Cmd, _: crate::sys::mock::AttrMut<'_, '_>| -> Option<_> {
+            panic!("no system call expected, got {cmd:?}")
+        });
+        let err = with_hook(hook, || map.get_locked(0)).unwrap_err();
+        assert!(err.to_string().contains("holds no BpfSpinLock"), "{err}");
+    }
+
+    #[test]
+    fn creation_with_btf_is_one_btf_load_and_the_types_ids() {
+        let cmds = Rc::new(RefCell::new(Vec::new()));
+        let seen = cmds.clone();
+        let hook = Box::new(move |cmd: Cmd, attr: crate::sys::mock::AttrMut<'_, '_>| {
+            match cmd {
+                Cmd::BtfLoad => seen.borrow_mut().push((cmd, 0, 0, 0)),
+                Cmd::MapCreate => {
+                    let a = attr.map_create();
+                    let has_fd = u32::from(a.btf_fd != 0);
+                    seen.borrow_mut().push((cmd, has_fd, a.btf_key_type_id, a.btf_value_type_id));
+                }
+                _ => return None,
+            }
+            Some(Ok(dev_null().into_raw_fd().into()))
+        });
+        with_hook(hook, || {
+            Array::<BpfSpinLock>::create_with_btf("with", 1, MapFlags::empty()).unwrap();
+            Array::<BpfSpinLock>::create("without", 1, MapFlags::empty()).unwrap();
+        });
+        // u32 is [1] INT, [2] TYPEDEF __u32; the lock [3] STRUCT bpf_spin_lock.
+        assert_eq!(
+            *cmds.borrow(),
+            [(Cmd::BtfLoad, 0, 0, 0), (Cmd::MapCreate, 1, 2, 3), (Cmd::MapCreate, 0, 0, 0)]
+        );
+    }
+}

@@ -31,8 +31,8 @@
 //! A key or value type that describes itself ([`BtfDescribe`](crate::btf::BtfDescribe):
 //! the integers, arrays, and structs declared with
 //! [`btf_struct!`](crate::btf_struct)) can give the map its BTF at
-//! creation: [`Array::create_with_btf`], [`HashMap::create_with_btf`], or
-//! [`MapSpec::described`] for any spec. It is asked for, not automatic: it
+//! creation: [`Array::create_with_btf`], [`HashMap::create_with_btf`], the
+//! per-CPU ones', or [`MapSpec::described`] for any spec. It is asked for, not automatic: it
 //! costs a `BPF_BTF_LOAD`, and a plain counter has no use for it. With
 //! it, `bpftool map dump` and `bpfkit map dump` print the elements field by
 //! field, and a value may hold a [`BpfSpinLock`](crate::btf::BpfSpinLock),
