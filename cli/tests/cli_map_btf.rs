@@ -275,16 +275,20 @@ fn a_data_section_of_variables() {
         ],
     });
     let btf = BtfObject::load(&btf.encode().unwrap()).unwrap();
-    let map = MapSpec::new(MapType::ARRAY, 4, 16, 1)
-        .name(&unique("mb"))
-        .btf(&btf, int, data)
-        .create()
-        .unwrap();
     let mut v = [0u8; 16];
     v[..4].copy_from_slice(&(-7i32).to_ne_bytes());
     v[4..10].copy_from_slice(b"hello\0");
-    map.update_bytes(&0u32.to_ne_bytes(), &v, UpdateMode::Any).unwrap();
-    compare(&id(&map), &["0", "0", "0", "0"]);
+    // Keyed by int, and keyless (key type 0) as libbpf makes them: bpftool
+    // then prints no key.
+    for key in [int, TypeId::VOID] {
+        let map = MapSpec::new(MapType::ARRAY, 4, 16, 1)
+            .name(&unique("mb"))
+            .btf(&btf, key, data)
+            .create()
+            .unwrap();
+        map.update_bytes(&0u32.to_ne_bytes(), &v, UpdateMode::Any).unwrap();
+        compare(&id(&map), &["0", "0", "0", "0"]);
+    }
 }
 
 /// Two maps that share a name: each under its header.

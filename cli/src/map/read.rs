@@ -119,19 +119,25 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
             Err(e) => Some(errno::of(&e).unwrap_or(libc::EIO)),
         };
         match (failed, &mut *sink) {
-            (None, Sink::BtfText(w)) => {
-                // A map with BTF but no value type: bpftool prints its
-                // elements as plain text amid the document; they are left out.
-                if let Some(f) = &formatter {
-                    f.element(w, &key, &shape.values(&value), shape.map_type.is_per_cpu());
+            (None, Sink::BtfText(w)) => match &formatter {
+                Some(f) => f.element(w, &key, &shape.values(&value), shape.map_type.is_per_cpu()),
+                // BTF without a value type: bpftool prints the bytes amid the document.
+                None => {
+                    let mut text = String::new();
+                    entry::text(&mut text, shape, &key, &value);
+                    w.interject(&text);
                 }
-            }
+            },
             (None, Sink::Json(w)) => entry::json(w, shape, &key, &value, formatter.as_ref()),
             (None, Sink::Text(out)) => entry::text(out, shape, &key, &value),
             (Some(e), _) if entry::skipped(shape, e) => {}
             (Some(e), Sink::Json(w)) => entry::error_json(w, &key, e),
-            // bpftool prints these as plain text amid the document; left out.
-            (Some(_), Sink::BtfText(_)) => {}
+            // bpftool prints these as plain text amid the document.
+            (Some(e), Sink::BtfText(w)) => {
+                let mut text = String::new();
+                entry::error_text(&mut text, shape, &key, e);
+                w.interject(&text);
+            }
             (Some(e), Sink::Text(out)) => entry::error_text(out, shape, &key, e),
         }
         if failed.is_none() {
