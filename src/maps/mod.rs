@@ -37,8 +37,10 @@
 //! it, `bpftool map dump` and `bpfkit map dump` print the elements field by
 //! field, and a value may hold a [`BpfSpinLock`](crate::btf::BpfSpinLock),
 //! which programs take with `spin_lock`/`spin_unlock` and user space reads
-//! and writes under with [`Array::get_locked`]/[`Array::set_locked`] ([`HashMap::get_locked`]/[`HashMap::insert_locked`]; `BPF_F_LOCK`), allowed
-//! only for values whose type holds a lock
+//! and writes under with `BPF_F_LOCK` ([`Array::get_locked`],
+//! [`Array::set_locked`], [`HashMap::get_locked`],
+//! [`HashMap::insert_locked`]), allowed only for values whose type holds a
+//! lock
 //! ([`BtfDescribe::HAS_SPIN_LOCK`](crate::btf::BtfDescribe::HAS_SPIN_LOCK)).
 //! `examples/spin_lock.rs` runs it all.
 //!
