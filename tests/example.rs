@@ -8,9 +8,14 @@ use std::path::PathBuf;
 
 /// The example binary cargo built next to this test's binary.
 fn example() -> PathBuf {
+    example_named("xdp_counter")
+}
+
+/// The example `name` cargo built next to this test's binary.
+fn example_named(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
-    let path = dir.join("examples").join("xdp_counter");
+    let path = dir.join("examples").join(name);
     assert!(
         path.exists(),
         "{} is missing: build the examples (cargo test builds them)",
@@ -73,4 +78,21 @@ fn xdp_counter_without_privileges_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("EPERM") && stderr.contains("CAP_BPF"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn spin_lock_keeps_its_two_counters_equal() {
+    require_kernel!();
+    let out = std::process::Command::new(example_named("spin_lock"))
+        .args(["--runs", "100000"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("a =   200000  b =   200000  (expected 200000)"), "{stdout}");
+    assert!(
+        stdout.contains(" with a != b\n") && stdout.contains("locked reads, 0 with"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the counters always agreed"), "{stdout}");
 }

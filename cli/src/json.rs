@@ -113,6 +113,14 @@ impl JsonWriter {
         self
     }
 
+    /// Text outside the JSON, where the document has got to, with no
+    /// separator: what bpftool prints with `printf` amid a document its
+    /// writer is writing to the same stream.
+    pub fn interject(&mut self, text: &str) -> &mut Self {
+        self.out.push_str(text);
+        self
+    }
+
     /// `true` or `false`.
     pub fn bool(&mut self, value: bool) -> &mut Self {
         self.raw(value)

@@ -19,6 +19,7 @@
 mod bytes;
 mod elem;
 mod entry;
+mod formatted;
 mod read;
 mod select;
 mod show;
@@ -116,13 +117,13 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 /// `map show`: every map, the maps a `MAP` selects, or `map show N`.
 fn show_command(words: &mut Words<'_>, output: Output) -> Result<(), CliError> {
     match words.len() {
-        0 => show::show(&show::all_maps()?, true, output),
+        0 => show::show(&show::all_maps()?, true, true, output),
         1 if words.peek().is_some_and(is_number) => {
-            show::show(&short_id(words.peek().unwrap_or_default())?, false, output)
+            show::show(&short_id(words.peek().unwrap_or_default())?, false, false, output)
         }
         2 => {
             let maps = select::maps(words)?;
-            show::show(&maps, maps.len() > 1, output)
+            show::show(&maps, maps.len() > 1, false, output)
         }
         _ => Err(CliError::new(format!("what is '{}'?", words.peek().unwrap_or_default()))),
     }

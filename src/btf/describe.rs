@@ -41,6 +41,15 @@ use crate::error::BtfError;
 /// [`BpfSpinLock`], [`BpfTimer`], and every struct declared with
 /// [`btf_struct!`](crate::btf_struct).
 pub trait BtfDescribe: 'static {
+    /// Whether `Self` holds a [`BpfSpinLock`] the kernel finds: it is one,
+    /// or it is a [`btf_struct!`](crate::btf_struct) with one among its
+    /// fields, or in a struct among its fields (Linux 6.18 finds a lock
+    /// one struct down; older kernels only at the top of the value).
+    /// Typed maps read it to allow `BPF_F_LOCK` reads and writes
+    /// (`get_locked`, `set_locked`) only for such values; it is a constant,
+    /// so the check costs nothing at run time.
+    const HAS_SPIN_LOCK: bool = false;
+
     /// Adds the records that describe `Self` (and, through
     /// [`BtfBuilder::describe`], those of the types it uses) and returns
     /// the id of the record that is `Self`. Call it through
@@ -217,6 +226,8 @@ pub struct BpfSpinLock {
 }
 
 impl BtfDescribe for BpfSpinLock {
+    const HAS_SPIN_LOCK: bool = true;
+
     fn add_btf(b: &mut BtfBuilder) -> Result<TypeId, BtfError> {
         let val = b.describe::<u32>()?;
         Ok(b.add(BtfType::Struct(Composite {
@@ -336,6 +347,9 @@ macro_rules! btf_struct {
         };
 
         impl $crate::btf::BtfDescribe for $name {
+            const HAS_SPIN_LOCK: bool =
+                false $(|| <$fty as $crate::btf::BtfDescribe>::HAS_SPIN_LOCK)+;
+
             fn add_btf(
                 b: &mut $crate::btf::BtfBuilder,
             ) -> ::core::result::Result<$crate::btf::TypeId, $crate::btf::BtfError> {
@@ -384,6 +398,27 @@ mod tests {
         assert_eq!(btf.get(*target).and_then(BtfType::name), Some("unsigned int"));
         assert_eq!(btf.get(i).and_then(BtfType::name), Some("__s32"));
         assert_eq!(btf.len(), 4);
+    }
+
+    #[test]
+    fn spin_locks_are_found_in_fields_and_nested_structs() {
+        btf_struct! {
+            struct Locked { lock: BpfSpinLock, n: u32 }
+        }
+        btf_struct! {
+            struct Outer { n: u64, inner: Locked }
+        }
+        btf_struct! {
+            struct Plain { n: u64, timer: BpfTimer }
+        }
+        const FOUND: [bool; 5] = [
+            Locked::HAS_SPIN_LOCK,
+            Outer::HAS_SPIN_LOCK,
+            Plain::HAS_SPIN_LOCK,
+            u32::HAS_SPIN_LOCK,
+            <[BpfSpinLock; 2]>::HAS_SPIN_LOCK,
+        ];
+        assert_eq!(FOUND, [true, true, false, false, false]);
     }
 
     #[test]

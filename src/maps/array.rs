@@ -12,7 +12,8 @@ use super::fd::MapFd;
 use super::mmap::ArrayView;
 use super::spec::{MapSpec, check_def};
 use super::{MapFlags, MapType, UpdateMode};
-use crate::error::Result;
+use crate::btf::BtfDescribe;
+use crate::error::{Error, Result};
 
 /// An array map of `V`, indexed `0..max_entries`.
 #[doc(alias = "BPF_MAP_TYPE_ARRAY")]
@@ -112,8 +113,163 @@ impl<V: Plain> Array<V> {
     }
 }
 
+impl<V: Plain + BtfDescribe> Array<V> {
+    /// [`spec`](Self::spec) with BTF for the key (`u32`) and `V`
+    /// ([`MapSpec::described`]): builds and loads it, one `BPF_BTF_LOAD`.
+    pub fn spec_with_btf(name: &str, max_entries: u32, flags: MapFlags) -> Result<MapSpec> {
+        Self::spec(name, max_entries, flags).described::<u32, V>()
+    }
+
+    /// Creates an array whose BTF describes `V`: tools print its elements
+    /// field by field, and a `V` that holds a
+    /// [`BpfSpinLock`](crate::btf::BpfSpinLock) can be taken by programs
+    /// and read and written under it ([`get_locked`](Self::get_locked)).
+    ///
+    /// Not automatic in [`create`](Self::create): that would need the
+    /// compiler to pick by whether `V` describes itself, which stable Rust
+    /// cannot, and BTF costs a `BPF_BTF_LOAD` and kernel memory that a
+    /// plain counter does not need.
+    pub fn create_with_btf(name: &str, max_entries: u32, flags: MapFlags) -> Result<Array<V>> {
+        let map = Self::spec_with_btf(name, max_entries, flags)?.create()?;
+        Ok(Array { map, _value: PhantomData })
+    }
+
+    /// The value at `index`, copied under its spin lock (`BPF_F_LOCK`): a
+    /// snapshot no program holding the lock was half-way through
+    /// changing. Only for a `V` with a lock ([`BtfDescribe::HAS_SPIN_LOCK`]);
+    /// the lock's own bytes read as zero.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn get_locked(&self, index: u32) -> Result<V> {
+        lock_required::<V>()?;
+        let mut value = V::new_zeroed();
+        if self.map.lookup_locked_bytes(index.as_bytes(), value.as_mut_bytes())? {
+            Ok(value)
+        } else {
+            Err(self.map.index_out_of_range(index))
+        }
+    }
+
+    /// Sets the value at `index` under its spin lock (`BPF_F_LOCK`); the
+    /// lock itself is left as it is. Only for a `V` with a lock.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn set_locked(&self, index: u32, value: &V) -> Result<()> {
+        lock_required::<V>()?;
+        self.map.check_indices(&[index])?;
+        self.map.update_locked_bytes(index.as_bytes(), value.as_bytes(), UpdateMode::Any)
+    }
+}
+
+/// Fails unless `V` holds a spin lock: `BPF_F_LOCK` is for such values only.
+pub(crate) fn lock_required<V: BtfDescribe>() -> Result<()> {
+    if V::HAS_SPIN_LOCK {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument {
+            what: "BPF_F_LOCK",
+            why: format!(
+                "{} holds no BpfSpinLock: locked reads and writes are for values declared with \
+                 btf_struct! with a BpfSpinLock field",
+                std::any::type_name::<V>()
+            ),
+        })
+    }
+}
+
 impl<V> AsRef<MapFd> for Array<V> {
     fn as_ref(&self) -> &MapFd {
         &self.map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::os::fd::{IntoRawFd, OwnedFd};
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::btf::BpfSpinLock;
+    use crate::sys::Cmd;
+    use crate::sys::mock::with_hook;
+    use crate::{Errno, Error};
+
+    fn dev_null() -> OwnedFd {
+        std::fs::File::open("/dev/null").unwrap().into()
+    }
+
+    /// An array of bare locks over a file that is not a map: the hook
+    /// stands in for the kernel.
+    fn locks() -> Array<BpfSpinLock> {
+        let def = MapDef {
+            map_type: MapType::ARRAY,
+            key_size: 4,
+            value_size: 4,
+            max_entries: 2,
+            flags: MapFlags::empty(),
+        };
+        Array::from_map(MapFd::new(dev_null(), def, "locks".into()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn locked_calls_pass_bpf_f_lock_and_explain_einval() {
+        let flags = Rc::new(RefCell::new(Vec::new()));
+        let seen = flags.clone();
+        let hook = Box::new(move |cmd: Cmd, attr: crate::sys::mock::AttrMut<'_, '_>| {
+            seen.borrow_mut().push((cmd, attr.map_elem().flags));
+            Some(if cmd == Cmd::MapLookupElem { Err(Errno::EINVAL) } else { Ok(0) })
+        });
+        let map = locks();
+        let (set, get) =
+            with_hook(hook, || (map.set_locked(1, &BpfSpinLock::default()), map.get_locked(1)));
+        set.unwrap();
+        let Err(Error::InvalidArgument { what: "BPF_F_LOCK", why }) = get else {
+            panic!("{get:?}")
+        };
+        assert!(why.contains("create_with_btf"), "{why}");
+        assert_eq!(*flags.borrow(), [(Cmd::MapUpdateElem, 4), (Cmd::MapLookupElem, 4)]);
+    }
+
+    #[test]
+    fn a_value_without_a_lock_is_refused_before_any_system_call() {
+        let def = MapDef {
+            map_type: MapType::ARRAY,
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1,
+            flags: MapFlags::empty(),
+        };
+        let map = Array::<u64>::from_map(MapFd::new(dev_null(), def, "n".into()).unwrap()).unwrap();
+        let hook = Box::new(|cmd: Cmd, _: crate::sys::mock::AttrMut<'_, '_>| -> Option<_> {
+            panic!("no system call expected, got {cmd:?}")
+        });
+        let err = with_hook(hook, || map.get_locked(0)).unwrap_err();
+        assert!(err.to_string().contains("holds no BpfSpinLock"), "{err}");
+    }
+
+    #[test]
+    fn creation_with_btf_is_one_btf_load_and_the_types_ids() {
+        let cmds = Rc::new(RefCell::new(Vec::new()));
+        let seen = cmds.clone();
+        let hook = Box::new(move |cmd: Cmd, attr: crate::sys::mock::AttrMut<'_, '_>| {
+            match cmd {
+                Cmd::BtfLoad => seen.borrow_mut().push((cmd, 0, 0, 0)),
+                Cmd::MapCreate => {
+                    let a = attr.map_create();
+                    let has_fd = u32::from(a.btf_fd != 0);
+                    seen.borrow_mut().push((cmd, has_fd, a.btf_key_type_id, a.btf_value_type_id));
+                }
+                _ => return None,
+            }
+            Some(Ok(dev_null().into_raw_fd().into()))
+        });
+        with_hook(hook, || {
+            Array::<BpfSpinLock>::create_with_btf("with", 1, MapFlags::empty()).unwrap();
+            Array::<BpfSpinLock>::create("without", 1, MapFlags::empty()).unwrap();
+        });
+        // u32 is [1] INT, [2] TYPEDEF __u32; the lock [3] STRUCT bpf_spin_lock.
+        assert_eq!(
+            *cmds.borrow(),
+            [(Cmd::BtfLoad, 0, 0, 0), (Cmd::MapCreate, 1, 2, 3), (Cmd::MapCreate, 0, 0, 0)]
+        );
     }
 }

@@ -12,6 +12,9 @@ use crate::sys::ProgType;
 use crate::sys::{self, Cmd, map::Dims};
 use crate::{Errno, Error, Result};
 
+/// `BPF_F_LOCK`: element reads and writes under the value's spin lock.
+const F_LOCK: u64 = 4;
+
 /// An open map of any type.
 ///
 /// Cloning shares the one file descriptor (it is closed when the last clone
@@ -40,6 +43,12 @@ pub struct MapInfo {
     pub def: MapDef,
     /// BTF object id, 0 without BTF.
     pub btf_id: u32,
+    /// The key's type in that BTF, 0 when not described.
+    pub btf_key_type_id: u32,
+    /// The value's type in that BTF, 0 when not described.
+    pub btf_value_type_id: u32,
+    /// The value's type in vmlinux's BTF (a struct_ops map), 0 otherwise.
+    pub btf_vmlinux_value_type_id: u32,
     /// Type-specific extra (`map_extra`).
     pub map_extra: u64,
     /// Interface index of an offloaded map, 0 otherwise.
@@ -212,6 +221,53 @@ impl MapFd {
         }
     }
 
+    /// [`lookup_bytes`](Self::lookup_bytes) with `BPF_F_LOCK`: the kernel
+    /// copies the value while holding the value's `bpf_spin_lock`, so the
+    /// copy is one that no locked writer was half-way through. The map
+    /// must have BTF and its value a `bpf_spin_lock`; otherwise the kernel
+    /// refuses with `EINVAL`, reported as [`Error::InvalidArgument`] saying so.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn lookup_locked_bytes(&self, key: &[u8], value: &mut [u8]) -> Result<bool> {
+        self.check_len("key", key.len(), self.0.dims.key)?;
+        self.check_len("value buffer", value.len(), self.0.dims.value)?;
+        match sys::map::lookup(self.fd(), self.0.dims, key, value, F_LOCK) {
+            Ok(()) => Ok(true),
+            Err(Errno::ENOENT) => Ok(false),
+            Err(Errno::EINVAL) => Err(self.no_lock()),
+            Err(e) => Err(self.op_error(Cmd::MapLookupElem, e)),
+        }
+    }
+
+    /// [`update_bytes`](Self::update_bytes) with `BPF_F_LOCK`: the kernel
+    /// writes the value (all but its lock) while holding its
+    /// `bpf_spin_lock`. Same requirements as
+    /// [`lookup_locked_bytes`](Self::lookup_locked_bytes).
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn update_locked_bytes(&self, key: &[u8], value: &[u8], mode: UpdateMode) -> Result<()> {
+        self.check_len("key", key.len(), self.0.dims.key)?;
+        self.check_len("value", value.len(), self.0.dims.value)?;
+        match sys::map::update(self.fd(), self.0.dims, key, value, mode.flags() | F_LOCK) {
+            Ok(()) => Ok(()),
+            Err(Errno::EINVAL) => Err(self.no_lock()),
+            Err(e) => Err(self.op_error(Cmd::MapUpdateElem, e)),
+        }
+    }
+
+    /// The kernel refused `BPF_F_LOCK` on this map.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn no_lock(&self) -> Error {
+        Error::InvalidArgument {
+            what: "BPF_F_LOCK",
+            why: format!(
+                "map {:?} has no bpf_spin_lock the kernel knows of (EINVAL): create it with BTF \
+                 (MapSpec::described, or create_with_btf) and a value declared with btf_struct! \
+                 holding a BpfSpinLock",
+                self.0.name
+            ),
+        }
+    }
+
     /// Writes `value` at `key` under `mode`.
     pub fn update_bytes(&self, key: &[u8], value: &[u8], mode: UpdateMode) -> Result<()> {
         self.check_len("key", key.len(), self.0.dims.key)?;
@@ -282,6 +338,9 @@ impl MapInfo {
                 flags: MapFlags::from_bits_retain(raw.map_flags),
             },
             btf_id: raw.btf_id,
+            btf_key_type_id: raw.btf_key_type_id,
+            btf_value_type_id: raw.btf_value_type_id,
+            btf_vmlinux_value_type_id: raw.btf_vmlinux_value_type_id,
             map_extra: raw.map_extra,
             ifindex: raw.ifindex,
             memlock: 0,

@@ -12,11 +12,13 @@ use std::marker::PhantomData;
 use zerocopy::IntoBytes;
 
 use super::Plain;
+use super::array::lock_required;
 use super::batch::{self, BatchLookup};
 use super::def::MapDef;
 use super::fd::MapFd;
 use super::spec::{MapSpec, check_def};
 use super::{MapFlags, MapType, UpdateMode};
+use crate::btf::BtfDescribe;
 use crate::error::MapField;
 use crate::sys::{self, Cmd};
 use crate::{Errno, Error, Result};
@@ -179,6 +181,41 @@ impl<K: Plain, V: Plain> HashMap<K, V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
+    }
+}
+
+impl<K: Plain + BtfDescribe, V: Plain + BtfDescribe> HashMap<K, V> {
+    /// Creates an empty hash map whose BTF describes `K` and `V`
+    /// ([`MapSpec::described`], one `BPF_BTF_LOAD`): tools print its
+    /// elements field by field, and a `V` holding a
+    /// [`BpfSpinLock`](crate::btf::BpfSpinLock) can be read and written
+    /// under it ([`get_locked`](Self::get_locked)). See
+    /// [`Array::create_with_btf`](super::Array::create_with_btf) for why
+    /// this is not automatic.
+    pub fn create_with_btf(name: &str, max_entries: u32, flags: MapFlags) -> Result<HashMap<K, V>> {
+        Self::from_map(Self::spec(name, max_entries, flags).described::<K, V>()?.create()?)
+    }
+
+    /// The value of `key` copied under its spin lock (`BPF_F_LOCK`),
+    /// `None` if there is no such key. Only for a `V` with a lock
+    /// ([`BtfDescribe::HAS_SPIN_LOCK`]); the lock's bytes read as zero.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn get_locked(&self, key: &K) -> Result<Option<V>> {
+        lock_required::<V>()?;
+        let mut value = V::new_zeroed();
+        if self.map.lookup_locked_bytes(key.as_bytes(), value.as_mut_bytes())? {
+            Ok(Some(value))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Sets the value of `key` under its spin lock (`BPF_F_LOCK`), under
+    /// `mode` as [`insert`](Self::insert). Only for a `V` with a lock.
+    #[doc(alias = "BPF_F_LOCK")]
+    pub fn insert_locked(&self, key: &K, value: &V, mode: UpdateMode) -> Result<()> {
+        lock_required::<V>()?;
+        self.map.update_locked_bytes(key.as_bytes(), value.as_bytes(), mode)
     }
 }
 

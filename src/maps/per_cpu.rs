@@ -21,6 +21,7 @@ use super::hash::{check_keyed, elements, keys};
 use super::layout::Layout;
 use super::spec::MapSpec;
 use super::{MapFlags, MapType, UpdateMode};
+use crate::btf::BtfDescribe;
 use crate::error::{Error, Result};
 
 /// A per-CPU array map: `max_entries` elements indexed by `u32`, each one
@@ -118,6 +119,19 @@ impl<V: Plain> PerCpuArray<V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
+    }
+}
+
+impl<V: Plain + BtfDescribe> PerCpuArray<V> {
+    /// Creates a per-CPU array whose BTF describes its `u32` index and `V`
+    /// ([`MapSpec::described`], one `BPF_BTF_LOAD`), so tools print each
+    /// CPU's value field by field. (Per-CPU values cannot hold a spin lock.)
+    pub fn create_with_btf(
+        name: &str,
+        max_entries: u32,
+        flags: MapFlags,
+    ) -> Result<PerCpuArray<V>> {
+        Self::from_map(Self::spec(name, max_entries, flags).described::<u32, V>()?.create()?)
     }
 }
 
@@ -262,6 +276,18 @@ impl<K: Plain, V: Plain> PerCpuHashMap<K, V> {
     /// The underlying map.
     pub fn map(&self) -> &MapFd {
         &self.map
+    }
+}
+
+impl<K: Plain + BtfDescribe, V: Plain + BtfDescribe> PerCpuHashMap<K, V> {
+    /// Creates an empty per-CPU hash map whose BTF describes `K` and `V`
+    /// ([`MapSpec::described`], one `BPF_BTF_LOAD`).
+    pub fn create_with_btf(
+        name: &str,
+        max_entries: u32,
+        flags: MapFlags,
+    ) -> Result<PerCpuHashMap<K, V>> {
+        Self::from_map(Self::spec(name, max_entries, flags).described::<K, V>()?.create()?)
     }
 }
 

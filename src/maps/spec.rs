@@ -5,7 +5,7 @@ use std::path::Path;
 use super::def::MapDef;
 use super::fd::MapFd;
 use super::{MapFlags, MapType};
-use crate::btf::{BtfObject, TypeId};
+use crate::btf::{BtfBuilder, BtfDescribe, BtfObject, TypeId};
 use crate::error::{Error, MapField, Result};
 use crate::object::object_name;
 use crate::sys;
@@ -79,6 +79,35 @@ impl MapSpec {
     pub fn btf(mut self, btf: &BtfObject, key: TypeId, value: TypeId) -> MapSpec {
         self.btf = Some((btf.clone(), key, value));
         self
+    }
+
+    /// Describes the key and the value by their Rust types: builds their
+    /// BTF with a [`BtfBuilder`], loads it (one `BPF_BTF_LOAD`, here, not at
+    /// [`create`](Self::create)) and sets it as [`btf`](Self::btf) does.
+    ///
+    /// A map with BTF is what `bpftool map dump` (and `bpfkit map dump`)
+    /// prints field by field, and the only kind of map whose value may
+    /// hold a [`BpfSpinLock`](crate::btf::BpfSpinLock). An array's key is
+    /// its `u32` index: describe it as `u32`.
+    ///
+    /// ```no_run
+    /// use bpfkit::maps::{MapSpec, MapType};
+    /// let spec = MapSpec::new(MapType::HASH, 4, 8, 64).name("described").described::<u32, u64>()?;
+    /// let map = spec.create()?;
+    /// assert_ne!(map.info()?.btf_id, 0);
+    /// # Ok::<(), bpfkit::Error>(())
+    /// ```
+    pub fn described<K: BtfDescribe, V: BtfDescribe>(self) -> Result<MapSpec> {
+        let mut b = BtfBuilder::new();
+        let key = b.describe::<K>()?;
+        let value = b.describe::<V>()?;
+        let btf = BtfObject::load(&b.into_btf().encode()?)?;
+        Ok(self.btf(&btf, key, value))
+    }
+
+    /// Whether the spec carries BTF for its key and value.
+    pub fn has_btf(&self) -> bool {
+        self.btf.is_some()
     }
 
     /// The shape this spec asks for.

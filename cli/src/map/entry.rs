@@ -9,6 +9,7 @@
 use bpfkit::maps::{MapFd, MapType};
 
 use super::bytes::{hex, json_hex};
+use super::formatted::Formatter;
 use crate::errno::strerror;
 use crate::json::JsonWriter;
 
@@ -36,7 +37,7 @@ impl Shape {
 
     /// Each CPU's value in a per-CPU value buffer, in CPU order; the one
     /// value of any other map.
-    fn values<'a>(&self, buffer: &'a [u8]) -> Vec<&'a [u8]> {
+    pub fn values<'a>(&self, buffer: &'a [u8]) -> Vec<&'a [u8]> {
         if self.map_type.is_per_cpu() {
             let step = self.value_size.next_multiple_of(8).max(1);
             buffer.chunks(step).map(|v| &v[..self.value_size.min(v.len())]).collect()
@@ -75,8 +76,15 @@ pub fn text(out: &mut String, shape: Shape, key: &[u8], value: &[u8]) {
 }
 
 /// `{"key": [..], "value": [..]}`, or `"values"` with one `{"cpu", "value"}`
-/// per CPU, as bpftool's `print_entry_json` writes it.
-pub fn json(w: &mut JsonWriter, shape: Shape, key: &[u8], value: &[u8]) {
+/// per CPU, as bpftool's `print_entry_json` writes it; with the map's BTF,
+/// followed by `"formatted"`: the element by its types.
+pub fn json(
+    w: &mut JsonWriter,
+    shape: Shape,
+    key: &[u8],
+    value: &[u8],
+    formatted: Option<&Formatter>,
+) {
     w.start_object();
     w.name("key");
     json_hex(w, key);
@@ -92,6 +100,10 @@ pub fn json(w: &mut JsonWriter, shape: Shape, key: &[u8], value: &[u8]) {
     } else {
         w.name("value");
         json_hex(w, &value[..shape.value_size.min(value.len())]);
+    }
+    if let Some(f) = formatted {
+        w.name("formatted");
+        f.element(w, key, &shape.values(value), shape.map_type.is_per_cpu());
     }
     w.end_object();
 }
@@ -180,7 +192,7 @@ mod tests {
             "key:\n01 02 03 04\nvalue (CPU 00): 64 65 66\nvalue (CPU 01): 67 68 69\n"
         );
         let mut w = JsonWriter::new(false);
-        json(&mut w, shape(MapType::PERCPU_HASH, 1, 3), &[7], &buf);
+        json(&mut w, shape(MapType::PERCPU_HASH, 1, 3), &[7], &buf, None);
         assert_eq!(
             w.finish(),
             "{\"key\":[\"0x07\"],\"values\":[{\"cpu\":0,\"value\":[\"0x64\",\"0x65\",\"0x66\"]},\

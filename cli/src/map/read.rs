@@ -1,5 +1,7 @@
 //! `map dump`, `map lookup` and `map getnext`: reading elements, printed as
-//! bpftool prints them (without BTF: keys and values as bytes).
+//! bpftool prints them: without BTF, keys and values as bytes; with BTF,
+//! the text is a pretty JSON document of the elements by their types and
+//! the JSON adds them as `"formatted"` (see [`super::formatted`]).
 //!
 //! A dump walks the keys with `BPF_MAP_GET_NEXT_KEY` and looks each one up.
 //! An element whose value cannot be read is listed with the reason and not
@@ -14,36 +16,55 @@ use bpfkit::maps::{MapFd, MapInfo, MapType};
 use super::bytes::{Words, hex, json_hex};
 use super::elem::{self, Grammar};
 use super::entry::{self, Shape};
+use super::formatted::Formatter;
 use super::select;
-use super::show::{header_json, header_text, info};
+use super::show::{header_json, header_text, infos};
 use crate::errno;
 use crate::json::JsonWriter;
 use crate::out::{CliError, Output};
 
-/// Where a dump goes: text, or a JSON document.
+/// Where a dump goes: text, a JSON document, or the text of maps with BTF,
+/// which bpftool writes as a pretty JSON document of its own.
 enum Sink {
     Text(String),
     Json(JsonWriter),
+    BtfText(JsonWriter),
+}
+
+impl Sink {
+    /// The JSON writer of a JSON dump or of the text of maps with BTF.
+    fn writer(&mut self) -> Option<&mut JsonWriter> {
+        match self {
+            Sink::Json(w) | Sink::BtfText(w) => Some(w),
+            Sink::Text(_) => None,
+        }
+    }
 }
 
 /// `map dump`: every element of each map; with several maps (a name that
-/// several share), each under its header.
+/// several share), each under its header. As bpftool, the text is by the
+/// maps' types only when every map has BTF.
 pub fn dump(maps: &[MapFd], output: Output) -> Result<(), CliError> {
     let several = maps.len() > 1;
-    let mut sink =
-        if output.json { Sink::Json(output.writer()) } else { Sink::Text(String::new()) };
-    if let (Sink::Json(w), true) = (&mut sink, several) {
+    let infos = infos(maps)?;
+    let mut sink = if output.json {
+        Sink::Json(output.writer())
+    } else if infos.iter().all(|i| i.btf_id != 0) {
+        Sink::BtfText(JsonWriter::new(true))
+    } else {
+        Sink::Text(String::new())
+    };
+    if let (Some(w), true) = (sink.writer(), several) {
         w.start_array();
     }
-    for (i, map) in maps.iter().enumerate() {
-        let info = info(map)?;
-        dump_one(map, &info, several, &mut sink)?;
+    for (i, (map, info)) in maps.iter().zip(&infos).enumerate() {
+        dump_one(map, info, several, &mut sink)?;
         if let (Sink::Text(out), true) = (&mut sink, i + 1 < maps.len()) {
             out.push('\n');
         }
     }
     match sink {
-        Sink::Json(mut w) => {
+        Sink::Json(mut w) | Sink::BtfText(mut w) => {
             if several {
                 w.end_array();
             }
@@ -56,8 +77,13 @@ pub fn dump(maps: &[MapFd], output: Output) -> Result<(), CliError> {
 
 fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Result<(), CliError> {
     let shape = Shape::of(map);
+    let formatter = match sink {
+        Sink::Text(_) => None,
+        Sink::Json(_) => Formatter::of(info, false),
+        Sink::BtfText(_) => Formatter::of(info, true),
+    };
     match sink {
-        Sink::Json(w) => {
+        Sink::Json(w) | Sink::BtfText(w) => {
             if header {
                 w.start_object();
                 header_json(w, info);
@@ -93,10 +119,25 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
             Err(e) => Some(errno::of(&e).unwrap_or(libc::EIO)),
         };
         match (failed, &mut *sink) {
-            (None, Sink::Json(w)) => entry::json(w, shape, &key, &value),
+            (None, Sink::BtfText(w)) => match &formatter {
+                Some(f) => f.element(w, &key, &shape.values(&value), shape.map_type.is_per_cpu()),
+                // BTF without a value type: bpftool prints the bytes amid the document.
+                None => {
+                    let mut text = String::new();
+                    entry::text(&mut text, shape, &key, &value);
+                    w.interject(&text);
+                }
+            },
+            (None, Sink::Json(w)) => entry::json(w, shape, &key, &value, formatter.as_ref()),
             (None, Sink::Text(out)) => entry::text(out, shape, &key, &value),
             (Some(e), _) if entry::skipped(shape, e) => {}
             (Some(e), Sink::Json(w)) => entry::error_json(w, &key, e),
+            // bpftool prints these as plain text amid the document.
+            (Some(e), Sink::BtfText(w)) => {
+                let mut text = String::new();
+                entry::error_text(&mut text, shape, &key, e);
+                w.interject(&text);
+            }
             (Some(e), Sink::Text(out)) => entry::error_text(out, shape, &key, e),
         }
         if failed.is_none() {
@@ -105,7 +146,7 @@ fn dump_one(map: &MapFd, info: &MapInfo, header: bool, sink: &mut Sink) -> Resul
         prev = Some(key.clone());
     }
     match sink {
-        Sink::Json(w) => {
+        Sink::Json(w) | Sink::BtfText(w) => {
             w.end_array();
             if header {
                 w.end_object();
@@ -158,12 +199,17 @@ pub fn lookup(words: &mut Words<'_>, output: Output) -> Result<(), CliError> {
     let map = select::map(words)?;
     let elem = elem::parse(words, &map, Grammar::lookup(&map), !output.json)?;
     let shape = Shape::of(&map);
+    let formatter = Formatter::of_map(&map, !output.json);
     let mut value = vec![0; map.value_buffer_len()];
     match map.lookup_bytes(&elem.key, &mut value) {
         Ok(true) => {
             if output.json {
                 let mut w = output.writer();
-                entry::json(&mut w, shape, &elem.key, &value);
+                entry::json(&mut w, shape, &elem.key, &value, formatter.as_ref());
+                output.print(&w.finish());
+            } else if let Some(f) = &formatter {
+                let mut w = JsonWriter::new(true);
+                f.element(&mut w, &elem.key, &shape.values(&value), shape.map_type.is_per_cpu());
                 output.print(&w.finish());
             } else {
                 let mut out = String::new();

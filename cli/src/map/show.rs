@@ -57,11 +57,34 @@ pub fn info(map: &MapFd) -> Result<MapInfo, CliError> {
     map.info().map_err(|e| errno::says("can't get map info", &e))
 }
 
+/// The info of each of `maps`, as bpftool 7.1 reads it for a command on
+/// several maps (a name they share): a map without BTF that follows one
+/// with BTF shows the earlier map's BTF (`btf_id` and the key and value
+/// type ids), in `map show` and in `map dump` alike, so this does too.
+pub fn infos(maps: &[MapFd]) -> Result<Vec<MapInfo>, CliError> {
+    let mut last_btf: Option<(u32, u32, u32)> = None;
+    let mut infos = Vec::with_capacity(maps.len());
+    for map in maps {
+        let mut info = info(map)?;
+        if info.btf_id != 0 {
+            last_btf = Some((info.btf_id, info.btf_key_type_id, info.btf_value_type_id));
+        } else if let Some((id, key, value)) = last_btf {
+            (info.btf_id, info.btf_key_type_id, info.btf_value_type_id) = (id, key, value);
+        }
+        infos.push(info);
+    }
+    Ok(infos)
+}
+
 /// `map show`: the maps, as a JSON array when `listing` (every map, or
-/// several that a name selects), else as one object.
-pub fn show(maps: &[MapFd], listing: bool, output: Output) -> Result<(), CliError> {
+/// several that a name selects), else as one object; `every` when they
+/// are every map.
+pub fn show(maps: &[MapFd], listing: bool, every: bool, output: Output) -> Result<(), CliError> {
     let pins = Pins::find(output)?;
-    let infos = maps.iter().map(info).collect::<Result<Vec<_>, _>>()?;
+    // bpftool lists every map with fresh info each; only a name's maps
+    // carry BTF over (see `infos`).
+    let infos =
+        if every { maps.iter().map(info).collect::<Result<Vec<_>, _>>()? } else { infos(maps)? };
     if output.json {
         let mut w = output.writer();
         if listing {
