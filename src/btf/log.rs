@@ -48,7 +48,16 @@ pub(crate) fn parse_log(log: &str) -> (Option<u32>, Option<String>) {
 /// The words after the last `key=value` detail, joined by spaces.
 fn after_details<'a>(words: impl Iterator<Item = &'a str>) -> Option<String> {
     let words: Vec<&str> = words.collect();
-    let start = words.iter().rposition(|w| w.contains('=')).map_or(0, |i| i + 1);
+    // A detail is `key=value` with an identifier for a key: a complaint
+    // such as `size == 0` has `=` in it too.
+    let detail = |w: &&str| {
+        w.split_once('=').is_some_and(|(key, value)| {
+            !key.is_empty()
+                && !value.is_empty()
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+    };
+    let start = words.iter().rposition(detail).map_or(0, |i| i + 1);
     let message = words.get(start..).map(|w| w.join(" ")).unwrap_or_default();
     Some(message)
 }
@@ -76,6 +85,9 @@ mod tests {
              Invalid member\n",
         );
         assert_eq!((id, msg.as_deref()), (Some(2), Some("Invalid member")));
+        // As 6.18 wrote it for clang's .BTF before a loader fills sizes in.
+        let (id, msg) = parsed("[13] DATASEC .bss size=0 vlen=2 size == 0\n");
+        assert_eq!((id, msg.as_deref()), (Some(13), Some("size == 0")));
         let (id, msg) = parsed("[2] FWD foo struct Invalid name\n");
         assert_eq!((id, msg.as_deref()), (Some(2), Some("Invalid name")));
     }
