@@ -21,6 +21,35 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 //!
+//! A map value as a Rust struct that describes itself in BTF, so the
+//! kernel can check a `bpf_spin_lock` in it and tools print it by field
+//! (`examples/spin_lock.rs` runs it; needs root):
+//!
+//! ```no_run
+//! use bpfkit::btf::BpfSpinLock;
+//! use bpfkit::btf_struct;
+//! use bpfkit::maps::{Array, MapFlags};
+//! use bpfkit::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+//!
+//! btf_struct! {
+//!     /// Two counters that a lock keeps equal.
+//!     #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+//!     pub struct Pair {
+//!         pub lock: BpfSpinLock,
+//!         pub pad: u32,
+//!         pub a: u64,
+//!         pub b: u64,
+//!     }
+//! }
+//!
+//! // One BPF_BTF_LOAD for Pair's description, then the map.
+//! let pairs = Array::<Pair>::create_with_btf("pairs", 1, MapFlags::empty())?;
+//! pairs.set_locked(0, &Pair { a: 1, b: 1, ..Pair::default() })?;
+//! let seen = pairs.get_locked(0)?; // BPF_F_LOCK: never half written
+//! assert_eq!(seen.a, seen.b);
+//! # Ok::<(), bpfkit::Error>(())
+//! ```
+//!
 //! Without the kernel, the assembler alone:
 //!
 //! ```
