@@ -14,6 +14,7 @@
 //! ```
 
 mod btf;
+mod debug_info;
 mod info;
 mod load;
 mod program;

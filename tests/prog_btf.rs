@@ -1,0 +1,186 @@
+//! Program BTF generated from the assembled program, in the kernel: the
+//! bpf-to-bpf calls and callbacks it unlocks, and Rust lines in the
+//! verifier's log.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use bpfkit::Error;
+use bpfkit::asm::{
+    ArgType, Assembled, FuncDecl, Helper, ProgramBuilder, R0, R1, R2, R3, R4, R10, Size,
+};
+use bpfkit::maps::{Array, MapFlags};
+use bpfkit::prog::{ProgType, Program, ProgramSpec, TestRun};
+
+/// Loads `insns` as a socket filter (any return value, a `__sk_buff` context).
+fn load(insns: &Assembled, name: &str) -> Program {
+    ProgramSpec::new(ProgType::SOCKET_FILTER, insns).name(name).load().unwrap()
+}
+
+/// Runs `prog` once on a 64-byte packet and returns `r0`.
+fn run(prog: &Program) -> u32 {
+    prog.test_run(TestRun::new(&[0u8; 64])).unwrap().retval
+}
+
+/// `main: r1 = 20; r2 = 22; call add; exit` with `add: r0 = r1 + r2`,
+/// `add` declared as `decl` if given.
+fn adder(decl: Option<FuncDecl>) -> Assembled {
+    let mut b = ProgramBuilder::new();
+    let add = b.label();
+    b.mov64(R1, 20).mov64(R2, 22).call_local(add).exit();
+    if let Some(decl) = decl {
+        b.function(add, decl);
+    }
+    b.bind(add).mov64(R0, R1).add64(R0, R2).exit();
+    b.assemble().unwrap()
+}
+
+#[test]
+fn a_static_subprogram_is_called() {
+    require_kernel!();
+    let insns = adder(None);
+    assert_eq!(insns.functions().len(), 2);
+    let spec = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_static");
+    assert!(spec.generates_btf(), "two functions: BTF is generated");
+    let prog = spec.load().unwrap();
+    assert_eq!(run(&prog), 42);
+    let info = prog.info().unwrap();
+    assert_ne!(info.btf_id, 0, "the program has BTF");
+}
+
+#[test]
+fn a_global_subprogram_is_verified_on_its_own_and_called() {
+    require_kernel!();
+    let decl = FuncDecl::global("add_u64").param("a", ArgType::U64).param("b", ArgType::U64);
+    let prog = load(&adder(Some(decl)), "btf_global");
+    assert_eq!(run(&prog), 42);
+}
+
+#[test]
+fn a_global_subprogram_takes_the_context() {
+    require_kernel!();
+    // main: call skb_len(ctx); skb_len(skb): r0 = skb->len.
+    let mut b = ProgramBuilder::new();
+    let len = b.label();
+    b.call_local(len).exit();
+    b.function(len, FuncDecl::global("skb_len").param("skb", ArgType::Ctx));
+    b.bind(len).ldx(Size::W, R0, R1, 0).exit();
+    let prog = load(&b.assemble().unwrap(), "btf_ctx_arg");
+    // The socket filter's test run pulls the 14-byte Ethernet header.
+    assert_eq!(run(&prog), 64 - 14);
+}
+
+#[test]
+fn a_global_subprogram_does_not_see_its_callers_knowledge() {
+    require_kernel!();
+    // A global function is checked against its prototype: passing a stack
+    // pointer for a u64 is refused at the call.
+    let mut b = ProgramBuilder::new();
+    let deref = b.label();
+    b.mov64(R1, R10).add64(R1, -8).st(Size::DW, R10, -8, 0).call_local(deref).exit();
+    b.function(deref, FuncDecl::global("deref").param("p", ArgType::U64));
+    b.bind(deref).ldx(Size::DW, R0, R1, 0).exit();
+    let insns = b.assemble().unwrap();
+    let Err(Error::Verifier(e)) =
+        ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_glob_bad").load()
+    else {
+        panic!("a pointer is no u64")
+    };
+    assert_eq!(e.message, "R1 is not a scalar", "{e}");
+    assert!(e.details.iter().any(|d| d.contains("func#1 ('deref')")), "{e}");
+    assert_eq!(e.index, Some(3), "the call");
+
+    // Verified on its own, the function may not dereference its scalar,
+    // whatever the caller passes.
+    let mut b = ProgramBuilder::new();
+    let deref = b.label();
+    b.mov64(R1, 0).call_local(deref).exit();
+    b.function(deref, FuncDecl::global("deref").param("p", ArgType::U64));
+    b.bind(deref).ldx(Size::DW, R0, R1, 0).exit();
+    let insns = b.assemble().unwrap();
+    let Err(Error::Verifier(e)) =
+        ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_glob_bad2").load()
+    else {
+        panic!("a scalar is no pointer")
+    };
+    assert!(e.message.contains("invalid mem access 'scalar'"), "{e}");
+    assert_eq!(e.index, Some(3));
+}
+
+#[test]
+fn bpf_loop_sums_in_a_callback() {
+    require_kernel!();
+    // sum = 0; bpf_loop(10, add_index, &sum, 0); return sum.
+    let mut b = ProgramBuilder::new();
+    let callback = b.label();
+    b.st(Size::DW, R10, -8, 0)
+        .mov64(R1, 10)
+        .ld_func(R2, callback)
+        .mov64(R3, R10)
+        .add64(R3, -8)
+        .mov64(R4, 0)
+        .call(Helper::Loop)
+        .ldx(Size::DW, R0, R10, -8)
+        .exit();
+    // add_index(index, ctx): *ctx += index; return 0 (continue).
+    b.bind(callback)
+        .ldx(Size::DW, R3, R2, 0)
+        .add64(R3, R1)
+        .stx(Size::DW, R2, 0, R3)
+        .mov64(R0, 0)
+        .exit();
+    let prog = load(&b.assemble().unwrap(), "btf_loop");
+    assert_eq!(run(&prog), 45);
+}
+
+#[test]
+fn for_each_map_elem_sums_an_array() {
+    require_kernel!();
+    let values = Array::<u64>::create(&common::unique("fe"), 4, MapFlags::empty()).unwrap();
+    for (i, v) in [1u64, 2, 3, 4].iter().enumerate() {
+        values.set(i as u32, v).unwrap();
+    }
+    let mut b = ProgramBuilder::new();
+    let callback = b.label();
+    b.st(Size::DW, R10, -8, 0)
+        .ld_map_fd(R1, &values)
+        .ld_func(R2, callback)
+        .mov64(R3, R10)
+        .add64(R3, -8)
+        .mov64(R4, 0)
+        .call(Helper::ForEachMapElem)
+        .ldx(Size::DW, R0, R10, -8)
+        .exit();
+    // add_value(map, key, value, ctx): *ctx += *value; return 0.
+    b.bind(callback)
+        .ldx(Size::DW, R0, R3, 0)
+        .ldx(Size::DW, R1, R4, 0)
+        .add64(R1, R0)
+        .stx(Size::DW, R4, 0, R1)
+        .mov64(R0, 0)
+        .exit();
+    let prog = load(&b.assemble().unwrap(), "btf_for_each");
+    assert_eq!(run(&prog), 10);
+}
+
+#[test]
+fn the_verifier_log_shows_the_rust_line() {
+    require_kernel!();
+    let mut b = ProgramBuilder::new();
+    let sub = b.label();
+    b.call_local(sub).exit();
+    b.bind(sub).mov64(R0, 1).add64(R0, R3); // reads r3, never written: refused
+    let line = line!() - 1;
+    b.exit();
+    let insns = b.assemble().unwrap();
+    let Err(Error::Verifier(e)) =
+        ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_log_line").load()
+    else {
+        panic!("r3 is not initialised")
+    };
+    assert_eq!(e.location.map(|l| l.line()), Some(line), "{e}");
+    let expected = format!(
+        "; b.bind(sub).mov64(R0, 1).add64(R0, R3); // reads r3, never written: refused @ prog_btf.rs:{line}"
+    );
+    assert!(e.log.contains(&expected), "{expected:?} not in the log:\n{}", e.log);
+}
