@@ -7,10 +7,13 @@ mod common;
 
 use bpfkit::Error;
 use bpfkit::asm::{
-    ArgType, Assembled, FuncDecl, Helper, ProgramBuilder, R0, R1, R2, R3, R4, R10, Size,
+    ArgType, Assembled, FuncDecl, Helper, ProgramBuilder, R0, R1, R2, R3, R4, R6, R7, R10, Size,
 };
-use bpfkit::maps::{Array, MapFlags};
+use bpfkit::btf::{BpfSpinLock, BpfTimer, BtfBuilder, BtfDescribe, BtfObject};
+use bpfkit::btf_struct;
+use bpfkit::maps::{Array, MapFlags, MapSpec, MapType};
 use bpfkit::prog::{ProgType, Program, ProgramSpec, TestRun};
+use bpfkit::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// Loads `insns` as a socket filter (any return value, a `__sk_buff` context).
 fn load(insns: &Assembled, name: &str) -> Program {
@@ -182,5 +185,113 @@ fn the_verifier_log_shows_the_rust_line() {
     let expected = format!(
         "; b.bind(sub).mov64(R0, 1).add64(R0, R3); // reads r3, never written: refused @ prog_btf.rs:{line}"
     );
+    assert!(e.log.contains(&expected), "{expected:?} not in the log:\n{}", e.log);
+}
+
+btf_struct! {
+    /// A map value holding a timer, and what its callback writes.
+    #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+    struct TimerValue {
+        timer: BpfTimer,
+        fired: u64,
+    }
+}
+
+btf_struct! {
+    /// A map value holding a lock and what it guards.
+    #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+    struct LockedValue {
+        lock: BpfSpinLock,
+        count: u32,
+    }
+}
+
+/// A one-entry array of `V`, its BTF (`u32` keys, `V` values) loaded.
+fn array_with_btf<V: BtfDescribe + bpfkit::maps::Plain>(name: &str) -> Array<V> {
+    let mut b = BtfBuilder::new();
+    let key = b.describe::<u32>().unwrap();
+    let value = b.describe::<V>().unwrap();
+    let btf = BtfObject::load(&b.into_btf().encode().unwrap()).unwrap();
+    let size = u32::try_from(std::mem::size_of::<V>()).unwrap();
+    let map = MapSpec::new(MapType::ARRAY, 4, size, 1)
+        .name(&common::unique(name))
+        .btf(&btf, key, value)
+        .create()
+        .unwrap();
+    Array::from_map(map).unwrap()
+}
+
+/// `r0 = &map[0]`, or exit with 0 when the lookup fails; clobbers r1, r2.
+fn lookup_first<M: bpfkit::asm::MapHandle>(b: &mut ProgramBuilder, map: &M) {
+    let found = b.label();
+    b.st(Size::W, R10, -4, 0)
+        .ld_map_fd(R1, map)
+        .mov64(R2, R10)
+        .add64(R2, -4)
+        .call(Helper::MapLookupElem)
+        .jne(R0, 0, found)
+        .exit()
+        .bind(found);
+}
+
+#[test]
+fn a_timer_in_a_map_value_fires_its_callback() {
+    require_kernel!();
+    let map = array_with_btf::<TimerValue>("timer");
+    map.set(0, &TimerValue::default()).unwrap();
+    let mut b = ProgramBuilder::new();
+    let callback = b.label();
+    lookup_first(&mut b, &map);
+    // r6 = value; r7 = init | set_callback | start: all 0 on success.
+    b.mov64(R6, R0)
+        .mov64(R1, R6)
+        .ld_map_fd(R2, &map)
+        .mov64(R3, 1) // CLOCK_MONOTONIC
+        .call(Helper::TimerInit)
+        .mov64(R7, R0)
+        .mov64(R1, R6)
+        .ld_func(R2, callback)
+        .call(Helper::TimerSetCallback)
+        .or64(R7, R0)
+        .mov64(R1, R6)
+        .mov64(R2, 0)
+        .mov64(R3, 0)
+        .call(Helper::TimerStart)
+        .or64(R7, R0)
+        .mov64(R0, R7)
+        .exit();
+    // fire(map, key, value): value->fired = 1; return 0.
+    b.function(callback, FuncDecl::new("fire"));
+    b.bind(callback).st(Size::DW, R3, 16, 1).mov64(R0, 0).exit();
+    let prog = load(&b.assemble().unwrap(), "btf_timer");
+    assert_eq!(run(&prog), 0, "bpf_timer_init, set_callback and start all return 0");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while map.get(0).unwrap().fired != 1 {
+        assert!(std::time::Instant::now() < deadline, "the timer callback did not run within 1 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn exiting_with_a_spin_lock_held_names_the_rust_line() {
+    require_kernel!();
+    let map = array_with_btf::<LockedValue>("lock");
+    let mut b = ProgramBuilder::new();
+    lookup_first(&mut b, &map);
+    b.mov64(R6, R0).spin_lock(R6, 0).st(Size::W, R6, 4, 1).mov64(R0, 0);
+    b.exit(); // with the lock held
+    let line = line!() - 1;
+    let insns = b.assemble().unwrap();
+    // Socket filters may not take spin locks; tc programs may.
+    let spec = ProgramSpec::new(ProgType::SCHED_CLS, &insns).name("btf_lock_held");
+    let Err(Error::Verifier(e)) = spec.clone().load() else { panic!("the lock is never released") };
+    assert!(e.message.contains("bpf_spin_lock"), "{e}");
+    assert_eq!(e.location.map(|l| l.line()), Some(line), "{e}");
+    assert_eq!(e.insn.as_deref(), Some("exit"), "{e}");
+    assert!(!e.log.contains("@ prog_btf.rs"), "no BTF, no lines in the log:\n{}", e.log);
+
+    // With line info, the log shows the Rust line too.
+    let Err(Error::Verifier(e)) = spec.debug_info(true).load() else { panic!("still held") };
+    let expected = format!("; b.exit(); // with the lock held @ prog_btf.rs:{line}");
     assert!(e.log.contains(&expected), "{expected:?} not in the log:\n{}", e.log);
 }
