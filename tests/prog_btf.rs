@@ -49,6 +49,37 @@ fn a_static_subprogram_is_called() {
     assert_eq!(run(&prog), 42);
     let info = prog.info().unwrap();
     assert_ne!(info.btf_id, 0, "the program has BTF");
+    assert_eq!(info.func_info_count, 2);
+    // One line record per instruction here: every DSL call is its own column.
+    assert_eq!(info.line_info_count, 7);
+    let starts: Vec<u32> = prog.func_info().unwrap().iter().map(|f| f.insn_off).collect();
+    assert_eq!(starts, [0, 4]);
+    let lines = prog.line_info().unwrap();
+    assert_eq!(lines.len(), 7);
+    let first = insns.location(0).unwrap();
+    assert_eq!(
+        (lines[0].insn_off, lines[0].line, lines[0].column),
+        (0, first.line(), first.column())
+    );
+}
+
+#[test]
+fn a_program_of_one_function_has_btf_only_when_asked() {
+    require_kernel!();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 7).exit();
+    let insns = b.assemble().unwrap();
+    let spec = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_one_func");
+    assert!(!spec.generates_btf());
+    let plain = spec.clone().load().unwrap();
+    assert_eq!(plain.info().unwrap().btf_id, 0);
+    assert!(plain.func_info().unwrap().is_empty() && plain.line_info().unwrap().is_empty());
+    let with = spec.debug_info(true).load().unwrap();
+    let info = with.info().unwrap();
+    assert_ne!(info.btf_id, 0);
+    assert_eq!((info.func_info_count, info.line_info_count), (1, 2));
+    assert_eq!(info.full_name, "btf_one_func");
+    assert_eq!(run(&with), 7);
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //! ```
 
 mod btf;
+mod btf_records;
 mod debug_info;
 mod info;
 mod load;
@@ -27,6 +28,7 @@ mod verifier;
 
 pub use crate::error::VerifierError;
 pub use crate::sys::{AttachType, ProgType};
+pub use btf_records::{FuncInfo, LineInfo};
 pub use info::{ProgramInfo, program_ids};
 pub use load::{LogLevel, ProgFlags, ProgramSpec};
 pub use program::Program;
