@@ -14,8 +14,9 @@
 //! the origin changes, never on the second slot of an `LD_IMM64` (the
 //! kernel's rules). A Rust origin is recorded as its file, line and column;
 //! the line's text is read from the file when it is readable at load time
-//! (relative to the working directory, as `file!()` names it), trimmed; if
-//! not, the text is the stable `file:line:column`. A text program's lines
+//! (relative to the working directory or one of its ancestors, as `file!()`
+//! names it relative to the workspace), trimmed; if not, the text is the
+//! stable `file:line:column`. A text program's lines
 //! come from the source given to
 //! [`ProgramSpec::asm_source`](super::ProgramSpec::asm_source), else they
 //! read `asm:line:column` in file `asm`.
@@ -152,8 +153,7 @@ impl Sources<'_> {
             Origin::Rust(at) => {
                 let file = at.file();
                 let lines = self.files.entry(file).or_insert_with(|| {
-                    std::fs::read_to_string(file)
-                        .ok()
+                    read_source(file)
                         .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
                 });
                 let text = lines
@@ -180,6 +180,18 @@ impl Sources<'_> {
             }
         }
     }
+}
+
+/// The text of the Rust file `file!()` names: relative to the working
+/// directory or to one of its ancestors (a workspace member's tests run in
+/// the member's directory, but `file!()` names files from the workspace's).
+fn read_source(file: &str) -> Option<String> {
+    let path = std::path::Path::new(file);
+    if path.is_absolute() {
+        return std::fs::read_to_string(path).ok();
+    }
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors().find_map(|dir| std::fs::read_to_string(dir.join(path)).ok())
 }
 
 /// Builds the BTF and records of `insns`, a program of `prog_type` named

@@ -191,8 +191,8 @@ impl<'a> ProgramSpec<'a> {
     /// given with [`btf`](Self::btf) takes precedence.
     ///
     /// Line texts: for a Rust origin, the trimmed source line when the file
-    /// (`file!()`, relative to the working directory) is readable at load
-    /// time, else `file:line:column`; for a text program, the line of the
+    /// (`file!()`, relative to the working directory or an ancestor of it)
+    /// is readable at load time, else `file:line:column`; for a text program, the line of the
     /// source given with [`asm_source`](Self::asm_source), else
     /// `asm:line:column`.
     pub fn debug_info(mut self, generate: bool) -> Self {
