@@ -268,3 +268,122 @@ pub(crate) fn build(
     let btf = types.btf.encode_with(strings)?;
     Ok(DebugInfo { btf, func_info, line_info })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::{FuncDecl, ProgramBuilder, R0, R1, R2, parse};
+    use crate::btf::BtfView;
+
+    /// main: `r1 = 1 ll` (two slots), a call, a callback address; two
+    /// functions after it, one declared.
+    fn program() -> Assembled {
+        let mut b = ProgramBuilder::new();
+        let (callback, add) = (b.label(), b.label());
+        b.ld_imm64(R1, 1).call_local(add).ld_func(R2, callback).exit();
+        b.bind(callback).mov64(R0, 0).exit();
+        b.function(add, FuncDecl::global("add").param("x", ArgType::U64).param("c", ArgType::Ctx));
+        b.bind(add).mov64(R0, R1).exit();
+        b.assemble().unwrap()
+    }
+
+    #[test]
+    fn one_func_record_per_function_and_line_records_by_the_kernels_rules() {
+        let insns = program();
+        let info = build(&insns, ProgType::XDP, "my.prog", None).unwrap();
+        let starts: Vec<u32> = info.func_info.iter().map(|f| f.insn_off).collect();
+        assert_eq!(starts, [0, 6, 8]);
+        let offs: Vec<u32> = info.line_info.iter().map(|l| l.insn_off).collect();
+        // Every instruction start (each DSL call is its own column), never slot 1 or 4.
+        assert_eq!(offs, [0, 2, 3, 5, 6, 7, 8, 9]);
+        assert!(offs.windows(2).all(|w| w[0] < w[1]));
+
+        let view = BtfView::parse(&info.btf).unwrap();
+        let btf = crate::btf::Btf::parse(&info.btf).unwrap();
+        let funcs: Vec<(String, FuncLinkage)> = btf
+            .types()
+            .filter_map(|(_, t)| match t {
+                BtfType::Func { name, linkage, .. } => Some((name.clone(), *linkage)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            funcs,
+            [
+                ("my_prog".to_string(), FuncLinkage::Global),
+                ("func_6".to_string(), FuncLinkage::Static),
+                ("add".to_string(), FuncLinkage::Global),
+            ]
+        );
+        // The func records name those FUNCs.
+        for (record, (name, _)) in info.func_info.iter().zip(&funcs) {
+            let t = btf.get(TypeId(record.type_id)).unwrap();
+            assert_eq!(t.name(), Some(name.as_str()));
+        }
+        // Rust lines: this file, the line's text, line << 10 | column.
+        let first = &info.line_info[0];
+        let at = insns.location(0).unwrap();
+        assert_eq!(view.string(first.file_name_off), Some(file!()));
+        assert_eq!(
+            view.string(first.line_off),
+            Some("b.ld_imm64(R1, 1).call_local(add).ld_func(R2, callback).exit();")
+        );
+        assert_eq!(first.line_col, at.line() << 10 | at.column());
+    }
+
+    #[test]
+    fn text_programs_fall_back_to_positions_and_rust_lines_are_read() {
+        let insns = parse("r0 = 0\n  exit\n").unwrap().assemble().unwrap();
+        let info = build(&insns, ProgType::XDP, "", None).unwrap();
+        let view = BtfView::parse(&info.btf).unwrap();
+        let texts: Vec<(&str, &str)> = info
+            .line_info
+            .iter()
+            .map(|l| (view.string(l.file_name_off).unwrap(), view.string(l.line_off).unwrap()))
+            .collect();
+        assert_eq!(texts, [("asm", "asm:1:1"), ("asm", "asm:2:3")]);
+        assert_eq!(info.line_info[1].line_col, 2 << 10 | 3);
+
+        let source = "r0 = 0\n  exit\n";
+        let info = build(&insns, ProgType::XDP, "x", Some(("prog.s", source))).unwrap();
+        let view = BtfView::parse(&info.btf).unwrap();
+        let texts: Vec<&str> =
+            info.line_info.iter().map(|l| view.string(l.line_off).unwrap()).collect();
+        assert_eq!(texts, ["r0 = 0", "exit"]);
+        assert_eq!(view.string(info.line_info[0].file_name_off), Some("prog.s"));
+
+        let mut sources = Sources::default();
+        let missing: &'static std::panic::Location<'static> = std::panic::Location::caller();
+        let (file, text) = sources.line(Origin::Rust(missing));
+        assert_eq!(file, file!());
+        assert!(text.starts_with("let missing"), "{text}");
+    }
+
+    #[test]
+    fn identifiers_and_column_cap() {
+        assert_eq!(identifier("my.prog", "main"), "my_prog");
+        assert_eq!(identifier("", "main"), "main");
+        assert_eq!(identifier("1x", "main"), "_1x");
+        assert_eq!(ctx_struct(ProgType::XDP), Some("xdp_md"));
+        // A column past 10 bits is capped.
+        let text = format!("r0 = 0\n{}exit\n", " ".repeat(2000));
+        let insns = parse(&text).unwrap().assemble().unwrap();
+        let info = build(&insns, ProgType::XDP, "p", None).unwrap();
+        assert_eq!(info.line_info[1].line_col, 2 << 10 | MAX_COLUMN);
+    }
+
+    #[test]
+    fn more_than_five_parameters_is_an_error() {
+        let mut b = ProgramBuilder::new();
+        let f = b.label();
+        b.call_local(f).exit();
+        let mut decl = FuncDecl::global("f");
+        for i in 0..6 {
+            decl = decl.param(format!("a{i}"), ArgType::U64);
+        }
+        b.function(f, decl);
+        b.bind(f).mov64(R0, 0).exit();
+        let err = build(&b.assemble().unwrap(), ProgType::XDP, "p", None).unwrap_err();
+        assert!(err.to_string().contains("at most 5"), "{err}");
+    }
+}
