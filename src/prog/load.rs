@@ -601,4 +601,53 @@ mod tests {
         assert!(matches!(err, Error::ProgLoad { errno: Errno::EPERM, .. }));
         assert!(err.to_string().contains("CAP_BPF"), "{err}");
     }
+
+    /// A kernel that accepts everything, recording each command and, for a
+    /// program, its BTF record counts.
+    fn counting_kernel(
+        calls: std::rc::Rc<std::cell::RefCell<Vec<(Cmd, u32, u32)>>>,
+    ) -> crate::sys::mock::Hook {
+        Box::new(move |cmd, attr| {
+            let counts = match cmd {
+                Cmd::ProgLoad => {
+                    let attr = attr.prog_load();
+                    (attr.func_info_cnt, attr.line_info_cnt)
+                }
+                _ => (0, 0),
+            };
+            calls.borrow_mut().push((cmd, counts.0, counts.1));
+            let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+            Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
+        })
+    }
+
+    #[test]
+    fn btf_costs_exactly_one_btf_load_more() {
+        // One function: BTF only when asked for.
+        let one = bad_program();
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &one);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::ProgLoad, 0, 0)]);
+
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &one).debug_info(true);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::BtfLoad, 0, 0), (Cmd::ProgLoad, 1, 3)]);
+
+        // Two functions: BTF by default, unless refused.
+        let mut b = ProgramBuilder::new();
+        let sub = b.label();
+        b.call_local(sub).exit().bind(sub).mov64(R0, 1).exit();
+        let two = b.assemble().unwrap();
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &two);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::BtfLoad, 0, 0), (Cmd::ProgLoad, 2, 4)]);
+
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &two).debug_info(false);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::ProgLoad, 0, 0)]);
+    }
 }
