@@ -326,3 +326,28 @@ fn exiting_with_a_spin_lock_held_names_the_rust_line() {
     let expected = format!("; b.exit(); // with the lock held @ prog_btf.rs:{line}");
     assert!(e.log.contains(&expected), "{expected:?} not in the log:\n{}", e.log);
 }
+
+#[test]
+fn a_text_program_shows_its_s_lines_in_the_log() {
+    require_kernel!();
+    let source = "r0 = 1\n    r0 += r3\nexit\n";
+    let insns = bpfkit::asm::parse(source).unwrap().assemble().unwrap();
+    let Err(Error::Verifier(e)) = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns)
+        .name("btf_text")
+        .debug_info(true)
+        .asm_source("bad.s", source)
+        .load()
+    else {
+        panic!("r3 is not initialised")
+    };
+    assert_eq!(e.location, Some(bpfkit::asm::Origin::Text { line: 2, column: 5 }), "{e}");
+    assert!(e.log.contains("; r0 += r3 @ bad.s:2"), "{}", e.log);
+
+    // Without the source, the line reads as its position.
+    let Err(Error::Verifier(e)) =
+        ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("btf_text2").debug_info(true).load()
+    else {
+        panic!("still not initialised")
+    };
+    assert!(e.log.contains("; asm:2:5 @ asm:2"), "{}", e.log);
+}

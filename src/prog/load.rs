@@ -169,7 +169,9 @@ impl<'a> ProgramSpec<'a> {
     /// instruction 0). The program's info then names the object
     /// ([`ProgramInfo::btf_id`](super::ProgramInfo::btf_id)) and the
     /// function's whole name. Programs with subprograms need a record for
-    /// each, which this does not give: the kernel refuses them.
+    /// each, which this does not give: the kernel refuses them; let the
+    /// loader generate the BTF instead ([`debug_info`](Self::debug_info)).
+    /// BTF given here replaces the generated one.
     pub fn btf(mut self, btf: &'a BtfObject, main_func: TypeId) -> Self {
         self.btf = Some((btf, main_func));
         self
