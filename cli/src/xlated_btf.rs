@@ -238,3 +238,84 @@ impl Notes<'_> {
 fn is_c_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
 }
+
+#[cfg(test)]
+mod tests {
+    use bpfkit::btf::{Btf, BtfType, FuncLinkage, IntEncoding, Param, StringTable};
+
+    use super::*;
+
+    fn line(insn_off: u32) -> LineInfo {
+        LineInfo { insn_off, file_name_off: 0, line_off: 0, line: 1, column: 1 }
+    }
+
+    /// `int f(const char *s, unsigned int a[4], int (*cb)(int))` and
+    /// `void g()`, with `lines` as records.
+    fn sample(lines: Vec<LineInfo>) -> ProgBtf {
+        let mut btf = Btf::new();
+        let int = |name: &str, size| BtfType::Int {
+            name: name.into(),
+            size,
+            encoding: IntEncoding::Signed,
+            offset: 0,
+            bits: (size * 8) as u8,
+        };
+        let i = btf.add(int("int", 4));
+        let ch = btf.add(int("char", 1));
+        let cch = btf.add(BtfType::Const { target: ch });
+        let ptr = btf.add(BtfType::Ptr { target: cch });
+        let u = btf.add(int("unsigned int", 4));
+        let arr = btf.add(BtfType::Array { elem: u, index: u, len: 4 });
+        let cb_proto =
+            btf.add(BtfType::FuncProto { ret: i, params: vec![Param { name: None, ty: i }] });
+        let cb = btf.add(BtfType::Ptr { target: cb_proto });
+        let proto = btf.add(BtfType::FuncProto {
+            ret: i,
+            params: vec![
+                Param { name: Some("s".into()), ty: ptr },
+                Param { name: Some("a".into()), ty: arr },
+                Param { name: Some("cb".into()), ty: cb },
+            ],
+        });
+        let f = btf.add(BtfType::Func { name: "f".into(), proto, linkage: FuncLinkage::Global });
+        let void_proto = btf.add(BtfType::FuncProto { ret: TypeId::VOID, params: vec![] });
+        let g = btf.add(BtfType::Func {
+            name: "g".into(),
+            proto: void_proto,
+            linkage: FuncLinkage::Static,
+        });
+        let view = BtfView::from_vec(btf.encode_with(StringTable::new()).unwrap()).unwrap();
+        let funcs =
+            vec![FuncInfo { insn_off: 0, type_id: f }, FuncInfo { insn_off: 3, type_id: g }];
+        ProgBtf { view, funcs, lines }
+    }
+
+    #[test]
+    fn prototypes_read_as_bpftool_prints_them() {
+        let btf = sample(vec![]);
+        let mut cursor = btf.cursor();
+        let protos: Vec<Option<String>> = (0..5).map(|at| cursor.at(at).proto).collect();
+        assert_eq!(
+            protos,
+            [
+                // bpftool's spelling, array and function pointer included.
+                Some("int f(const char * s, unsigned int [4]a, int (int)* cb)".to_string()),
+                None,
+                None,
+                Some("void g()".to_string()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn line_records_are_found_as_libbpf_finds_them() {
+        // A record on the second slot of an LD_IMM64 (2) is never printed;
+        // the one after it still is.
+        let btf = sample(vec![line(0), line(2), line(3), line(5)]);
+        let mut cursor = btf.cursor();
+        let found: Vec<usize> =
+            [0, 1, 3, 4, 5, 6].into_iter().filter(|&at| cursor.at(at).line.is_some()).collect();
+        assert_eq!(found, [0, 3, 5]);
+    }
+}
