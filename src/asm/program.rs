@@ -538,4 +538,48 @@ mod tests {
         };
         assert_eq!(insn, "if r1 == 0 goto +32768");
     }
+
+    // ---- functions: ProgramBuilder::function and Assembled::functions ----
+
+    #[test]
+    fn functions_start_at_zero_and_at_every_call_and_address_target() {
+        let mut b = ProgramBuilder::new();
+        let (a, c) = (b.label(), b.label());
+        // Two calls of `a`, an address of `c` (two slots), and a jump,
+        // whose target starts no function.
+        let skip = b.label();
+        b.call_local(a).call_local(a).ld_func(R1, c).ja(skip).bind(skip).exit();
+        b.bind(a).mov64(R0, 1).exit();
+        b.function(c, FuncDecl::new("c"));
+        b.bind(c).mov64(R0, 2).exit();
+        let prog = b.assemble().unwrap();
+        let functions = prog.functions();
+        let starts: Vec<usize> = functions.iter().map(|f| f.start).collect();
+        assert_eq!(starts, [0, 6, 8]);
+        assert_eq!(functions[2].decl.map(|d| d.name.as_str()), Some("c"));
+        assert!(functions[2].declared_at.is_some() && functions[1].decl.is_none());
+    }
+
+    #[test]
+    fn a_declaration_at_an_unbound_label_is_an_error() {
+        let mut b = ProgramBuilder::new();
+        let nowhere = b.label();
+        b.function(nowhere, FuncDecl::global("f"));
+        b.mov64(R0, 0).exit();
+        let err = b.assemble().unwrap_err();
+        assert!(matches!(err, AsmError::UnboundFunction { ref name, .. } if name == "f"));
+        assert!(err.to_string().contains("function f is declared at"), "{err}");
+    }
+
+    #[test]
+    fn a_declaration_nothing_calls_describes_no_function() {
+        let mut b = ProgramBuilder::new();
+        let unused = b.label();
+        b.mov64(R0, 0).exit();
+        b.function(unused, FuncDecl::new("unused"));
+        b.bind(unused).exit();
+        let prog = b.assemble().unwrap();
+        assert_eq!(prog.functions().len(), 1);
+        assert!(prog.functions()[0].decl.is_none());
+    }
 }
