@@ -38,7 +38,11 @@ pub enum ArgType {
         /// Whether it is signed.
         signed: bool,
     },
-    /// A pointer to the program's context (what `r1` holds at entry).
+    /// A pointer to the program's context (what `r1` holds at entry). The
+    /// loader types it as a pointer to the context struct the kernel knows
+    /// the program type by (`struct __sk_buff`, `struct xdp_md`, ...); for
+    /// a program type it has no such name for, as `void *`, which the
+    /// verifier does not take for a context.
     Ctx,
 }
 
