@@ -3,6 +3,12 @@
 //! `load_cycle`: create the counter's ARRAY map, load the counter, close
 //! both; `raw` does it with two hand-built `bpf(2)` calls, `bpfkit` through
 //! the library (DSL, assemble, `Array::create`, `ProgramSpec::load`).
+//!
+//! `load_cycle_btf`: load a program of two functions with its BTF (a FUNC
+//! each, `func_info` and `line_info`), close both: `raw` is a hand-built
+//! `BPF_BTF_LOAD` of BTF encoded once beforehand and a `BPF_PROG_LOAD` with
+//! the records; `bpfkit` assembles, generates the BTF from the source map
+//! (reading this file for the line texts) and loads it: the same two calls.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 mod common;
@@ -100,6 +106,157 @@ fn bpfkit_cycle() {
     drop(black_box((prog, insns, counts)));
 }
 
+/// `call +1; exit; r0 = 2; exit`: a main function and a subprogram.
+const TWO_FUNCTIONS: [u64; 4] = [
+    0x0000_0001_0000_1085, // call pc+1 (BPF_PSEUDO_CALL)
+    0x0000_0000_0000_0095, // exit
+    0x0000_0002_0000_00b7, // r0 = 2
+    0x0000_0000_0000_0095, // exit
+];
+
+#[repr(C)]
+#[derive(Default)]
+struct BtfLoad {
+    btf: u64,
+    btf_log_buf: u64,
+    btf_size: u32,
+    btf_log_size: u32,
+    btf_log_level: u32,
+    btf_log_true_size: u32,
+    btf_flags: u32,
+    btf_token_fd: i32,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct ProgLoadBtf {
+    prog_type: u32,
+    insn_cnt: u32,
+    insns: u64,
+    license: u64,
+    log_level: u32,
+    log_size: u32,
+    log_buf: u64,
+    kern_version: u32,
+    prog_flags: u32,
+    prog_name: [u8; 16],
+    prog_ifindex: u32,
+    expected_attach_type: u32,
+    prog_btf_fd: u32,
+    func_info_rec_size: u32,
+    func_info: u64,
+    func_info_cnt: u32,
+    line_info_rec_size: u32,
+    line_info: u64,
+    line_info_cnt: u32,
+    rest: [u32; 11],
+}
+
+/// What the raw loader prepares once: the BTF, 2 func records (offset,
+/// type) and 4 line records (offset, file, line, line << 10 | column),
+/// the types and strings bpfkit generates for `TWO_FUNCTIONS`.
+struct RawBtf {
+    btf: Vec<u8>,
+    funcs: [[u32; 2]; 2],
+    lines: [[u32; 4]; 4],
+}
+
+fn raw_btf() -> RawBtf {
+    use bpfkit::btf::{Btf, BtfType, Composite, FuncLinkage, IntEncoding, Param, StringTable};
+    let mut btf = Btf::new();
+    let int = btf.add(BtfType::Int {
+        name: "int".into(),
+        size: 4,
+        encoding: IntEncoding::Signed,
+        offset: 0,
+        bits: 32,
+    });
+    let skb = btf.add(BtfType::Struct(Composite {
+        name: Some("__sk_buff".into()),
+        size: 0,
+        members: vec![],
+    }));
+    let ctx = btf.add(BtfType::Ptr { target: skb });
+    let main_proto = btf.add(BtfType::FuncProto {
+        ret: int,
+        params: vec![Param { name: Some("ctx".into()), ty: ctx }],
+    });
+    let main = btf.add(BtfType::Func {
+        name: "two".into(),
+        proto: main_proto,
+        linkage: FuncLinkage::Global,
+    });
+    let sub_proto = btf.add(BtfType::FuncProto { ret: int, params: vec![] });
+    let sub = btf.add(BtfType::Func {
+        name: "func_2".into(),
+        proto: sub_proto,
+        linkage: FuncLinkage::Static,
+    });
+    let mut strings = StringTable::new();
+    let file = strings.add(file!());
+    let text = [
+        strings.add("b.call_local(sub).exit();"),
+        strings.add("b.call_local(sub).exit();"),
+        strings.add("b.bind(sub).mov64(R0, 2).exit();"),
+        strings.add("b.bind(sub).mov64(R0, 2).exit();"),
+    ];
+    let lines = [0, 1, 2, 3].map(|i| [i, file, text[i as usize], 300 << 10 | (7 + 10 * i)]);
+    RawBtf { btf: btf.encode_with(strings).unwrap(), funcs: [[0, main.0], [2, sub.0]], lines }
+}
+
+/// One raw cycle: BPF_BTF_LOAD, BPF_PROG_LOAD with func and line info, close both.
+fn raw_btf_cycle(raw: &RawBtf) {
+    let mut load_btf = BtfLoad {
+        btf: raw.btf.as_ptr() as u64,
+        btf_size: raw.btf.len() as u32,
+        ..Default::default()
+    };
+    let btf_fd = sys_bpf(18, &mut load_btf);
+    assert!(btf_fd > 0, "BPF_BTF_LOAD: {}", std::io::Error::last_os_error());
+    let mut load = ProgLoadBtf {
+        prog_type: 1,
+        insn_cnt: 4,
+        insns: TWO_FUNCTIONS.as_ptr() as u64,
+        license: c"GPL".as_ptr() as u64,
+        prog_btf_fd: btf_fd as u32,
+        func_info_rec_size: 8,
+        func_info: raw.funcs.as_ptr() as u64,
+        func_info_cnt: 2,
+        line_info_rec_size: 16,
+        line_info: raw.lines.as_ptr() as u64,
+        line_info_cnt: 4,
+        ..Default::default()
+    };
+    load.prog_name[..3].copy_from_slice(b"two");
+    let prog_fd = sys_bpf(5, &mut load);
+    assert!(prog_fd > 0, "BPF_PROG_LOAD: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds were just returned to us and are owned by nothing else.
+    #[allow(unsafe_code)]
+    drop(unsafe { (OwnedFd::from_raw_fd(prog_fd as i32), OwnedFd::from_raw_fd(btf_fd as i32)) });
+}
+
+fn bpfkit_btf_cycle() {
+    let mut b = ProgramBuilder::new();
+    let sub = b.label();
+    b.call_local(sub).exit();
+    b.bind(sub).mov64(R0, 2).exit();
+    let insns = b.assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("two").load().unwrap();
+    drop(black_box((prog, insns)));
+}
+
+fn load_cycle_btf(c: &mut Criterion) {
+    common::pin_to_one_cpu();
+    if !kernel_available() {
+        return;
+    }
+    let mut group = c.benchmark_group("load_cycle_btf");
+    group.throughput(Throughput::Elements(1));
+    let raw = raw_btf();
+    paired(&mut group, "load_cycle_btf", || raw_btf_cycle(&raw), bpfkit_btf_cycle);
+    group.finish();
+}
+
 fn kernel_available() -> bool {
     match Array::<u64>::create("probe", 1, MapFlags::empty()) {
         Ok(_) => true,
@@ -166,5 +323,5 @@ fn assemble(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load_cycle, assemble);
+criterion_group!(benches, load_cycle, load_cycle_btf, assemble);
 criterion_main!(benches);

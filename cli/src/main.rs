@@ -29,6 +29,7 @@ mod strtoul;
 mod text;
 mod verify;
 mod xlated;
+mod xlated_btf;
 
 use std::process::ExitCode;
 

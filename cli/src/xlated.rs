@@ -13,7 +13,9 @@
 //! `call pc+5#bpf_prog_<tag>_<function>` (the symbol of the subprogram's
 //! JIT-compiled code; `#0x<address>` when kallsyms has none, nothing for an
 //! interpreted program), and the address of a subprogram (`BPF_PSEUDO_FUNC`,
-//! a callback) is `r2 = subprog[+9] ll`.
+//! a callback) is `r2 = subprog[+9] ll`. A program with BTF also gets its
+//! functions' prototypes and its source lines, as bpftool prints them
+//! (`linum` adds file, line and column): see [`crate::xlated_btf`].
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ use crate::out::{CliError, Output};
 use crate::prog::{header_plain, write_header_json};
 use crate::select::{ProgSelector, bad_arg, looks_numeric};
 use crate::text;
+use crate::xlated_btf::ProgBtf;
 
 /// What to print besides each instruction.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +39,8 @@ struct DumpOptions {
     opcodes: bool,
     /// `file FILE`: write the raw instructions there instead.
     file: Option<PathBuf>,
+    /// `linum`: each source line's file, line and column too.
+    linum: bool,
 }
 
 /// Runs `prog dump ...` (the words after `dump`).
@@ -63,7 +68,6 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 
 fn parse_options(words: &[Word], matched: usize) -> Result<DumpOptions, CliError> {
     let mut options = DumpOptions::default();
-    let mut linum = false;
     let mut words = words.iter();
     while let Some(word) = words.next() {
         if is_prefix(word, "file") {
@@ -79,14 +83,12 @@ fn parse_options(words: &[Word], matched: usize) -> Result<DumpOptions, CliError
         } else if is_prefix(word, "visual") {
             return Err(CliError::new("bpfkit does not draw control-flow graphs ('visual')"));
         } else if is_prefix(word, "linum") {
-            // Line numbers come from BTF line info, which bpfkit's programs
-            // do not carry: nothing to add.
-            linum = true;
+            options.linum = true;
         } else {
             return Err(bad_arg(word));
         }
     }
-    if options.file.is_some() && (options.opcodes || linum) {
+    if options.file.is_some() && (options.opcodes || options.linum) {
         return Err(CliError::new("'file' is not compatible with 'opcodes', 'visual', or 'linum'"));
     }
     Ok(options)
@@ -120,10 +122,11 @@ fn dump(progs: &[Program], options: &DumpOptions, output: Output) -> Result<(), 
         } else {
             // Where the subprograms' code is, to name local calls' targets.
             let ksyms = prog.jited_ksyms()?;
+            let btf = ProgBtf::of(prog, info.btf_id)?;
             if output.json {
-                write_json(&mut w, &slots, &ksyms, options.opcodes);
+                write_json(&mut w, &slots, &ksyms, options, btf.as_ref());
             } else {
-                text.push_str(&plain(&slots, &ksyms, options.opcodes));
+                text.push_str(&plain(&slots, &ksyms, options, btf.as_ref()));
             }
         }
         if output.json && several {
@@ -287,12 +290,16 @@ fn disasm(insn: &Insn) -> String {
 }
 
 /// The dump as `bpftool prog dump xlated` prints it.
-fn plain(slots: &[RawInsn], ksyms: &[u64], opcodes: bool) -> String {
+fn plain(slots: &[RawInsn], ksyms: &[u64], options: &DumpOptions, btf: Option<&ProgBtf>) -> String {
     let mut s = String::new();
+    let mut notes = btf.map(ProgBtf::cursor);
     for (at, text, insn_slots) in instructions(slots, ksyms) {
+        if let Some(cursor) = &mut notes {
+            cursor.at(at).plain(options.linum, &mut s);
+        }
         // C's "% 4d": a space for the sign, then at least three digits' width.
         writeln!(s, " {at:>3}: {text}").ok();
-        if opcodes {
+        if options.opcodes {
             let hex: Vec<String> = insn_slots
                 .iter()
                 .flat_map(|slot| slot.to_bytes())
@@ -306,11 +313,22 @@ fn plain(slots: &[RawInsn], ksyms: &[u64], opcodes: bool) -> String {
 
 /// The dump as `bpftool -j prog dump xlated` prints it: an array of
 /// `{"disasm": ...}`, with `"opcodes"` on request.
-fn write_json(w: &mut JsonWriter, slots: &[RawInsn], ksyms: &[u64], opcodes: bool) {
+fn write_json(
+    w: &mut JsonWriter,
+    slots: &[RawInsn],
+    ksyms: &[u64],
+    options: &DumpOptions,
+    btf: Option<&ProgBtf>,
+) {
     w.start_array();
-    for (_, text, insn_slots) in instructions(slots, ksyms) {
-        w.start_object().string_field("disasm", &text);
-        if opcodes {
+    let mut notes = btf.map(ProgBtf::cursor);
+    for (at, text, insn_slots) in instructions(slots, ksyms) {
+        w.start_object();
+        if let Some(cursor) = &mut notes {
+            cursor.at(at).json(options.linum, w);
+        }
+        w.string_field("disasm", &text);
+        if options.opcodes {
             let first = insn_slots[0];
             let bytes: Vec<u8> = insn_slots.iter().flat_map(|slot| slot.to_bytes()).collect();
             w.name("opcodes").start_object();
@@ -341,6 +359,8 @@ fn hex_array(w: &mut JsonWriter, bytes: &[u8]) {
 mod tests {
     use super::*;
 
+    const OPCODES: DumpOptions = DumpOptions { opcodes: true, file: None, linum: false };
+
     #[test]
     fn map_references_show_ids_and_numbering_skips_the_second_slot() {
         let slots = [
@@ -352,10 +372,10 @@ mod tests {
             RawInsn::new(0x95, 0, 0, 0, 0),
         ];
         assert_eq!(
-            plain(&slots, &[], false),
+            plain(&slots, &[], &DumpOptions::default(), None),
             "   0: r1 = map[id:5] ll\n   2: r2 = map[id:6][0]+312 ll\n   4: r0 = 2\n   5: exit\n"
         );
-        let with_bytes = plain(&slots[4..], &[], true);
+        let with_bytes = plain(&slots[4..], &[], &OPCODES, None);
         assert_eq!(
             with_bytes,
             "   0: r0 = 2\n       b7 00 00 00 02 00 00 00\n   1: exit\n       95 00 00 00 00 00 00 00\n"
@@ -382,13 +402,13 @@ mod tests {
     fn subprogram_calls_and_addresses_read_as_bpftool_reads_them() {
         // Interpreted: no JIT-compiled functions, no target.
         assert_eq!(
-            plain(&with_subprograms(), &[], false),
+            plain(&with_subprograms(), &[], &DumpOptions::default(), None),
             "   0: call pc+1\n   1: r2 = subprog[+3] ll\n   3: exit\n   4: r0 = 0\n   5: exit\n\
              \x20  6: call pc-4\n   7: exit\n"
         );
         // JIT-compiled at addresses kallsyms does not name: the address.
         let ksyms = [0x10, 0xffff_ffff_c0de_0011, 0x12];
-        let text = plain(&with_subprograms(), &ksyms, false);
+        let text = plain(&with_subprograms(), &ksyms, &DumpOptions::default(), None);
         assert!(text.starts_with("   0: call pc+1#0xffffffffc0de0011\n"), "{text}");
         assert!(text.contains("\n   6: call pc-4#0xffffffffc0de0011\n"), "{text}");
     }
@@ -398,10 +418,16 @@ mod tests {
         // `off` 0 and `imm` 1 would read as `call pc+1`; in a translated
         // program it is subprogram 1, at pc+0.
         let slots = [RawInsn::new(0x85, 0, 1, 0, 1)];
-        assert_eq!(plain(&slots, &[], false), "   0: call pc+0\n");
+        assert_eq!(plain(&slots, &[], &DumpOptions::default(), None), "   0: call pc+0\n");
         // A helper call's `imm` is no pc offset.
         let mut w = JsonWriter::new(false);
-        write_json(&mut w, &[RawInsn::new(0x85, 0, 0, 0, 0x7fff_fff0)], &[], false);
+        write_json(
+            &mut w,
+            &[RawInsn::new(0x85, 0, 0, 0, 0x7fff_fff0)],
+            &[],
+            &DumpOptions::default(),
+            None,
+        );
         assert!(!w.finish().contains("pc"));
     }
 
@@ -420,14 +446,14 @@ mod tests {
         // make it one slot, nor does a second slot that does not decode.
         let odd = [RawInsn::new(ld, 11, 15, 7, 1), RawInsn::new(u8::MAX, 1, 1, 1, 1)];
         assert_eq!(odd[0].slots(), 2);
-        assert_eq!(plain(&odd, &[], false).lines().count(), 1);
+        assert_eq!(plain(&odd, &[], &DumpOptions::default(), None).lines().count(), 1);
         assert_eq!(first_slot("call 1").slots(), 1);
     }
 
     #[test]
     fn wide_indexes_keep_the_sign_space() {
         let slots = vec![RawInsn::new(0x95, 0, 0, 0, 0); 1001];
-        let text = plain(&slots, &[], false);
+        let text = plain(&slots, &[], &DumpOptions::default(), None);
         assert!(text.contains("\n 999: exit\n 1000: exit\n"), "{}", &text[text.len() - 40..]);
     }
 
@@ -435,7 +461,7 @@ mod tests {
     fn json_opcodes_run_into_the_second_slot() {
         let slots = [RawInsn::new(0x18, 1, 1, 0, 0x0021_3141), RawInsn::new(0, 0, 0, 0, 0)];
         let mut w = JsonWriter::new(false);
-        write_json(&mut w, &slots, &[], true);
+        write_json(&mut w, &slots, &[], &OPCODES, None);
         assert_eq!(
             w.finish(),
             "[{\"disasm\":\"r1 = map[id:2175297] ll\",\"opcodes\":{\"code\":\"0x18\",\

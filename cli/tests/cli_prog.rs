@@ -6,7 +6,8 @@
 
 mod common;
 
-use bpfkit::asm::{ProgramBuilder, R0, R1};
+use bpfkit::asm::{ArgType, FuncDecl, Helper, ProgramBuilder, R0, R1, R2, R3, R4};
+use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{AttachType, ProgType, Program, ProgramSpec, RunTimeStats, TestRun};
 use common::{PinDir, Run, bpfkit, bpftool, counter, id, unique};
 use serde_json::Value;
@@ -273,9 +274,11 @@ fn prog_list_shows_a_loaded_program() {
     assert!(short.starts_with(&header), "{short}");
 }
 
-/// The instructions a text dump lists: (index, text).
+/// The instructions a text dump lists: (index, text); not the lines it
+/// takes from BTF (prototypes, `; source`).
 fn dump_lines(text: &str) -> Vec<(String, String)> {
     text.lines()
+        .filter(|l| l.starts_with(' '))
         .map(|l| {
             let (at, rest) = l.split_once(": ").unwrap();
             (at.to_owned(), rest.to_owned())
@@ -529,9 +532,8 @@ fn in_our_syntax(theirs: &str) -> String {
     }
 }
 
-/// bpftool's text dump in bpfkit's syntax, without the lines bpftool takes
-/// from a program's BTF (function prototypes and `; source` lines), which
-/// bpfkit does not print.
+/// bpftool's text dump in bpfkit's syntax; the lines bpftool takes from a
+/// program's BTF (function prototypes and `; source` lines) stay as they are.
 fn text_in_our_syntax(theirs: &str) -> String {
     let mut out = String::new();
     for line in theirs.lines() {
@@ -542,7 +544,7 @@ fn text_in_our_syntax(theirs: &str) -> String {
             out.push_str(&format!("{at}: {}", in_our_syntax(text)));
         } else {
             assert!(line.ends_with("):") || line.starts_with("; "), "{line}");
-            continue;
+            out.push_str(line);
         }
         out.push('\n');
     }
@@ -574,10 +576,6 @@ fn dump_matches_bpftool(prog: &[&str]) -> String {
             assert_eq!(theirs.len(), mine.len(), "{flag} {option:?}");
             for (t, m) in theirs.iter().zip(mine) {
                 let mut t = t.as_object().unwrap().clone();
-                // What bpftool reads from BTF.
-                for key in ["proto", "src", "file", "line_num", "line_col"] {
-                    t.remove(key);
-                }
                 let disasm = in_our_syntax(t["disasm"].as_str().unwrap());
                 t.insert("disasm".into(), Value::String(disasm));
                 assert_eq!(&Value::Object(t), m, "{flag} {option:?}");
@@ -608,6 +606,7 @@ fn subprogram_calls_print_as_bpftool_prints_them() {
     let prog = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns)
         .name(&unique("cs"))
         .license("GPL")
+        .debug_info(false)
         .load()
         .unwrap();
     let n = id(&prog).to_string();
@@ -720,4 +719,35 @@ fn a_callback_address_and_named_subprograms_print_as_bpftool_prints_them() {
     assert_eq!(lines[2], ("   2".into(), "r2 = subprog[+9] ll".into()), "{ours}");
     assert_eq!(lines[5].1, "call bpf_loop");
     assert!(is_subprogram_call(&lines[7].1, "pc+5", "sub"), "{ours}");
+}
+
+#[test]
+fn generated_btf_prints_prototypes_and_rust_lines_as_bpftool_prints_them() {
+    require_kernel!();
+    // main calls the global `add_u64` and passes a static callback to
+    // bpf_for_each_map_elem.
+    let values = Array::<u64>::create(&unique("lines"), 2, MapFlags::empty()).unwrap();
+    let mut b = ProgramBuilder::new();
+    let (callback, add) = (b.label(), b.label());
+    b.ld_map_fd(R1, &values).ld_func(R2, callback).mov64(R3, 0).mov64(R4, 0);
+    b.call(Helper::ForEachMapElem);
+    b.mov64(R1, R0).mov64(R2, 1).call_local(add).exit();
+    b.bind(callback).mov64(R0, 0).exit();
+    b.function(add, FuncDecl::global("add_u64").param("a", ArgType::U64).param("b", ArgType::U64));
+    b.bind(add).mov64(R0, R1).add64(R0, R2).exit();
+    let insns = b.assemble().unwrap();
+    let name = unique("lines");
+    let prog = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name(&name).load().unwrap();
+    assert_eq!(prog.test_run(TestRun::new(&[0u8; 64])).unwrap().retval, 3, "2 elements + 1");
+    let n = id(&prog).to_string();
+    let ours = dump_matches_bpftool(&["id", &n]);
+    let protos: Vec<&str> = ours.lines().filter(|l| l.ends_with("):")).collect();
+    let main = format!("int {name}(struct __sk_buff * ctx):");
+    // An undeclared function is named after its first slot.
+    let callback = format!("int func_{}():", insns.functions()[1].start);
+    assert_eq!(protos, [&main, &callback, "int add_u64(u64 a, u64 b):"], "{ours}");
+    assert!(ours.contains("\n; b.bind(callback).mov64(R0, 0).exit();\n"), "{ours}");
+    let linum = bpfkit(&["prog", "dump", "xlated", "id", &n, "linum"]).success().stdout;
+    let here = format!(" [file:{} line_num:", file!());
+    assert!(linum.lines().filter(|l| l.starts_with("; ")).all(|l| l.contains(&here)), "{linum}");
 }

@@ -11,6 +11,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::encode::{EncodeError, decode};
+use super::function::{FuncDecl, Function, function_starts};
 use super::insn::RawInsn;
 use super::ir::{Insn, KfuncName};
 use super::kfunc_slots::KfuncSlots;
@@ -107,6 +108,17 @@ pub enum AsmError {
         /// What is wrong.
         why: String,
     },
+    /// A function is declared at a label that is not bound to an instruction.
+    #[error(
+        "function {name} is declared at {declared_at} at a label that is not bound to an \
+         instruction: bind it where the function starts"
+    )]
+    UnboundFunction {
+        /// The function's name.
+        name: String,
+        /// Where it was declared.
+        declared_at: Origin,
+    },
     /// The program exceeds the kernel's instruction limit.
     #[error("the program has {slots} instruction slots; the kernel accepts at most {limit}")]
     TooLong {
@@ -135,6 +147,8 @@ pub struct Assembled {
     maps: MapSlots,
     /// The slots that call a kernel function by name.
     kfuncs: KfuncSlots,
+    /// Declared functions: (first slot, declaration, where), by slot.
+    functions: Vec<(usize, FuncDecl, Origin)>,
 }
 
 impl Assembled {
@@ -144,8 +158,37 @@ impl Assembled {
         lines: SourceMap,
         maps: MapSlots,
         kfuncs: KfuncSlots,
+        functions: Vec<(usize, FuncDecl, Origin)>,
     ) -> Assembled {
-        Assembled { insns, lines, maps, kfuncs }
+        Assembled { insns, lines, maps, kfuncs, functions }
+    }
+
+    /// The program's functions, by first slot: the main program at 0, then
+    /// every target of a local call or a function pointer, as the kernel
+    /// splits it (a `bpf_func_info` record each). Each carries its
+    /// declaration ([`ProgramBuilder::function`](super::ProgramBuilder::function)), if any.
+    pub fn functions(&self) -> Vec<Function<'_>> {
+        function_starts(&self.insns, |slot| self.lines.is_second(slot))
+            .into_iter()
+            .map(|start| {
+                let declared = self
+                    .functions
+                    .binary_search_by_key(&start, |(slot, _, _)| *slot)
+                    .ok()
+                    .and_then(|i| self.functions.get(i));
+                Function {
+                    start,
+                    decl: declared.map(|(_, decl, _)| decl),
+                    declared_at: declared.map(|(_, _, at)| *at),
+                }
+            })
+            .collect()
+    }
+
+    /// The first slot of each instruction, increasing (never the second
+    /// slot of an `LD_IMM64`).
+    pub fn starts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.lines.starts()
     }
 
     /// The instruction slots, encoded. A slot that refers to a live or

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::assemble::{AsmError, Assembled, MAX_INSNS};
 use super::chunked::Chunked;
 use super::encode::{EncodeError, decode, encode};
+use super::function::FuncDecl;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn};
 use super::kfunc_slots::KfuncSlots;
@@ -78,6 +79,8 @@ pub struct ProgramBuilder {
     rebinds: Vec<(u32, Origin)>,
     /// Labels of other programs used or bound here, with where that happened.
     foreign: Vec<(Origin, Label)>,
+    /// Functions declared at labels: (label, declaration, where).
+    functions: Vec<(Label, FuncDecl, Origin)>,
 }
 
 impl Default for ProgramBuilder {
@@ -115,6 +118,7 @@ impl ProgramBuilder {
             labels: Labels::default(),
             rebinds: Vec::new(),
             foreign: Vec::new(),
+            functions: Vec::new(),
         }
     }
 
@@ -264,6 +268,37 @@ impl ProgramBuilder {
         self
     }
 
+    /// Declares the function that starts at `label` (a target of
+    /// [`call_local`](Self::call_local) or [`ld_func`](Self::ld_func)):
+    /// its name, linkage and parameters, which the loader writes into the
+    /// program's BTF. Functions not declared are static, named
+    /// `func_<slot>`. A declaration at a label nothing calls describes no
+    /// function and is left out.
+    ///
+    /// ```
+    /// use bpfkit::asm::{ArgType, FuncDecl, ProgramBuilder, R0, R1};
+    ///
+    /// let mut b = ProgramBuilder::new();
+    /// let double = b.label();
+    /// b.mov64(R1, 21).call_local(double).exit();
+    /// b.function(double, FuncDecl::global("double").param("x", ArgType::U64));
+    /// b.bind(double).mov64(R0, R1).add64(R0, R1).exit();
+    /// let prog = b.assemble()?;
+    /// let names: Vec<_> = prog.functions().iter().map(|f| f.decl.map(|d| d.name.clone())).collect();
+    /// assert_eq!(names, [None, Some("double".to_string())]);
+    /// # Ok::<(), bpfkit::asm::AsmError>(())
+    /// ```
+    #[track_caller]
+    pub fn function(&mut self, label: Label, decl: FuncDecl) -> &mut Self {
+        let at = Origin::caller();
+        if label.program != self.id || !self.labels.exists(label.index) {
+            self.foreign.push((at, label));
+        } else {
+            self.functions.push((label, decl, at));
+        }
+        self
+    }
+
     /// A new label bound to the next instruction (a backward-jump target).
     #[track_caller]
     pub fn here(&mut self) -> Label {
@@ -324,7 +359,24 @@ impl ProgramBuilder {
         if let Some((slot, insn)) = rejected {
             return Err(self.rejection(*slot, insn));
         }
-        Ok(Assembled::new(out, self.lines.snapshot(), self.maps.clone(), self.kfuncs.clone()))
+        let mut functions = Vec::with_capacity(self.functions.len());
+        for (label, decl, at) in &self.functions {
+            let Some(slot) = self.labels.bound(label.index).filter(|&slot| slot < slots) else {
+                return Err(AsmError::UnboundFunction {
+                    name: decl.name.clone(),
+                    declared_at: *at,
+                });
+            };
+            functions.push((slot, decl.clone(), *at));
+        }
+        functions.sort_by_key(|(slot, _, _)| *slot);
+        Ok(Assembled::new(
+            out,
+            self.lines.snapshot(),
+            self.maps.clone(),
+            self.kfuncs.clone(),
+            functions,
+        ))
     }
 
     /// Why `insn`, recorded at `slot`, does not encode.
@@ -485,5 +537,49 @@ mod tests {
             panic!("want OffsetOutOfRange at 1");
         };
         assert_eq!(insn, "if r1 == 0 goto +32768");
+    }
+
+    // ---- functions: ProgramBuilder::function and Assembled::functions ----
+
+    #[test]
+    fn functions_start_at_zero_and_at_every_call_and_address_target() {
+        let mut b = ProgramBuilder::new();
+        let (a, c) = (b.label(), b.label());
+        // Two calls of `a`, an address of `c` (two slots), and a jump,
+        // whose target starts no function.
+        let skip = b.label();
+        b.call_local(a).call_local(a).ld_func(R1, c).ja(skip).bind(skip).exit();
+        b.bind(a).mov64(R0, 1).exit();
+        b.function(c, FuncDecl::new("c"));
+        b.bind(c).mov64(R0, 2).exit();
+        let prog = b.assemble().unwrap();
+        let functions = prog.functions();
+        let starts: Vec<usize> = functions.iter().map(|f| f.start).collect();
+        assert_eq!(starts, [0, 6, 8]);
+        assert_eq!(functions[2].decl.map(|d| d.name.as_str()), Some("c"));
+        assert!(functions[2].declared_at.is_some() && functions[1].decl.is_none());
+    }
+
+    #[test]
+    fn a_declaration_at_an_unbound_label_is_an_error() {
+        let mut b = ProgramBuilder::new();
+        let nowhere = b.label();
+        b.function(nowhere, FuncDecl::global("f"));
+        b.mov64(R0, 0).exit();
+        let err = b.assemble().unwrap_err();
+        assert!(matches!(err, AsmError::UnboundFunction { ref name, .. } if name == "f"));
+        assert!(err.to_string().contains("function f is declared at"), "{err}");
+    }
+
+    #[test]
+    fn a_declaration_nothing_calls_describes_no_function() {
+        let mut b = ProgramBuilder::new();
+        let unused = b.label();
+        b.mov64(R0, 0).exit();
+        b.function(unused, FuncDecl::new("unused"));
+        b.bind(unused).exit();
+        let prog = b.assemble().unwrap();
+        assert_eq!(prog.functions().len(), 1);
+        assert!(prog.functions()[0].decl.is_none());
     }
 }

@@ -52,12 +52,20 @@ impl Btf {
     /// ```
     #[doc(alias = "BPF_BTF_LOAD")]
     pub fn encode(&self) -> Result<Vec<u8>, BtfError> {
+        self.encode_with(StringTable::new())
+    }
+
+    /// [`encode`](Self::encode), with a string table that already holds
+    /// strings no type names: a program's `bpf_line_info` records refer to
+    /// file names and source lines in its BTF's string table, at the
+    /// offsets [`StringTable::add`] gave, which stay what they were.
+    pub fn encode_with(&self, strings: StringTable) -> Result<Vec<u8>, BtfError> {
+        let mut strings = strings;
         validate(self)?;
         let count = self.len() as u64;
         if count > MAX_TYPES {
             return Err(BtfError::TooLarge { what: "type count", len: count, max: MAX_TYPES });
         }
-        let mut strings = StringTable::new();
         let mut types = Vec::new();
         for (_, ty) in self.types() {
             encode_type(ty, &mut strings, &mut types);

@@ -51,6 +51,11 @@ pub struct ProgramInfo {
     pub gpl_compatible: bool,
     /// BTF object id, 0 without BTF.
     pub btf_id: u32,
+    /// How many `bpf_func_info` records the program has: one per function
+    /// when it has BTF, else 0.
+    pub func_info_count: u32,
+    /// How many `bpf_line_info` records the program has.
+    pub line_info_count: u32,
     /// Total run time, with `kernel.bpf_stats_enabled`.
     pub run_time: Duration,
     /// Number of runs, with `kernel.bpf_stats_enabled`.
@@ -112,6 +117,8 @@ impl ProgramInfo {
             created_by_uid: raw.created_by_uid,
             gpl_compatible: raw.flags & 1 != 0,
             btf_id: raw.btf_id,
+            func_info_count: raw.nr_func_info,
+            line_info_count: raw.nr_line_info,
             run_time: Duration::from_nanos(raw.run_time_ns),
             run_count: raw.run_cnt,
             recursion_misses: raw.recursion_misses,

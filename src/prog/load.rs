@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
+use super::debug_info;
 use super::program::Program;
 use super::verifier::parse_log;
 use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
@@ -86,6 +87,8 @@ pub struct ProgramSpec<'a> {
     attach_btf_id: u32,
     attach_fd: Option<BorrowedFd<'a>>,
     btf: Option<(&'a BtfObject, TypeId)>,
+    debug_info: Option<bool>,
+    asm_source: Option<(&'a str, &'a str)>,
     log_on_success: Option<LogLevel>,
     log_size: usize,
 }
@@ -105,6 +108,8 @@ impl<'a> ProgramSpec<'a> {
             attach_btf_id: 0,
             attach_fd: None,
             btf: None,
+            debug_info: None,
+            asm_source: None,
             log_on_success: None,
             log_size: LOG_START,
         }
@@ -164,10 +169,55 @@ impl<'a> ProgramSpec<'a> {
     /// instruction 0). The program's info then names the object
     /// ([`ProgramInfo::btf_id`](super::ProgramInfo::btf_id)) and the
     /// function's whole name. Programs with subprograms need a record for
-    /// each, which this does not give: the kernel refuses them.
+    /// each, which this does not give: the kernel refuses them; let the
+    /// loader generate the BTF instead ([`debug_info`](Self::debug_info)).
+    /// BTF given here replaces the generated one.
     pub fn btf(mut self, btf: &'a BtfObject, main_func: TypeId) -> Self {
         self.btf = Some((btf, main_func));
         self
+    }
+
+    /// Whether to generate the program's BTF: a `FUNC` per function and
+    /// `bpf_func_info` / `bpf_line_info` records from the source map. It costs one
+    /// `BPF_BTF_LOAD` more, and gives the verifier's log, `bpftool prog
+    /// dump ... linum` and [`ProgramInfo`](super::ProgramInfo) the Rust
+    /// lines and the function names.
+    ///
+    /// Unset (the default), BTF is generated only when the program needs
+    /// it: when it has more than one function (local calls, callbacks
+    /// through `ld_func`, which the kernel refuses without `func_info`) or
+    /// declares one ([`ProgramBuilder::function`](crate::asm::ProgramBuilder::function),
+    /// global functions being verified against their BTF prototype). A
+    /// program of one function thus loads in one `BPF_PROG_LOAD`, as
+    /// without BTF. `true` always generates it; `false` never does. BTF
+    /// given with [`btf`](Self::btf) takes precedence.
+    ///
+    /// Line texts: for a Rust origin, the trimmed source line when the file
+    /// (`file!()`, relative to the working directory or an ancestor of it)
+    /// is readable at load time, else `file:line:column`; for a text program, the line of the
+    /// source given with [`asm_source`](Self::asm_source), else
+    /// `asm:line:column`.
+    pub fn debug_info(mut self, generate: bool) -> Self {
+        self.debug_info = Some(generate);
+        self
+    }
+
+    /// The `.s` file a text program was read from: its name and text, for
+    /// the line records of the generated BTF ([`debug_info`](Self::debug_info)).
+    pub fn asm_source(mut self, file_name: &'a str, text: &'a str) -> Self {
+        self.asm_source = Some((file_name, text));
+        self
+    }
+
+    /// Whether [`load`](Self::load) generates BTF for the program.
+    pub fn generates_btf(&self) -> bool {
+        if self.btf.is_some() {
+            return false;
+        }
+        self.debug_info.unwrap_or_else(|| {
+            let functions = self.insns.functions();
+            functions.len() > 1 || functions.iter().any(|f| f.decl.is_some())
+        })
     }
 
     /// Also capture the log when the program loads, at `level` (e.g.
@@ -248,8 +298,21 @@ impl<'a> ProgramSpec<'a> {
             })?;
             &owned
         };
-        let func_info =
+        let generated = if self.generates_btf() {
+            Some(debug_info::build(self.insns, self.prog_type, self.name, self.asm_source)?)
+        } else {
+            None
+        };
+        let loaded = generated.as_ref().map(|d| BtfObject::load(&d.btf)).transpose()?;
+        let given =
             self.btf.map(|(_, func)| [sys::info::FuncInfoRaw { insn_off: 0, type_id: func.0 }]);
+        let btf: Option<(BorrowedFd<'_>, &[sys::info::FuncInfoRaw])> =
+            match (&generated, &loaded, &self.btf, &given) {
+                (Some(d), Some(obj), _, _) => Some((obj.fd(), &d.func_info)),
+                (_, _, Some((obj, _)), Some(info)) => Some((obj.fd(), &info[..])),
+                _ => None,
+            };
+        let line_info = generated.as_ref().map_or(&[][..], |d| &d.line_info[..]);
         let attempt = |log: Option<(&mut [u8], u32)>| {
             sys::prog::load(sys::prog::LoadArgs {
                 prog_type: self.prog_type.0,
@@ -262,7 +325,8 @@ impl<'a> ProgramSpec<'a> {
                 ifindex: self.ifindex,
                 attach_btf_id: self.attach_btf_id,
                 attach_fd: self.attach_fd,
-                btf: self.btf.zip(func_info.as_ref()).map(|((btf, _), info)| (btf.fd(), &info[..])),
+                btf,
+                line_info,
                 log,
             })
         };
@@ -548,5 +612,54 @@ mod tests {
         assert_eq!(calls.get(), 1, "EPERM comes before verification: no log to ask for");
         assert!(matches!(err, Error::ProgLoad { errno: Errno::EPERM, .. }));
         assert!(err.to_string().contains("CAP_BPF"), "{err}");
+    }
+
+    /// A kernel that accepts everything, recording each command and, for a
+    /// program, its BTF record counts.
+    fn counting_kernel(
+        calls: std::rc::Rc<std::cell::RefCell<Vec<(Cmd, u32, u32)>>>,
+    ) -> crate::sys::mock::Hook {
+        Box::new(move |cmd, attr| {
+            let counts = match cmd {
+                Cmd::ProgLoad => {
+                    let attr = attr.prog_load();
+                    (attr.func_info_cnt, attr.line_info_cnt)
+                }
+                _ => (0, 0),
+            };
+            calls.borrow_mut().push((cmd, counts.0, counts.1));
+            let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+            Some(Ok(std::os::fd::IntoRawFd::into_raw_fd(fd).into()))
+        })
+    }
+
+    #[test]
+    fn btf_costs_exactly_one_btf_load_more() {
+        // One function: BTF only when asked for.
+        let one = bad_program();
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &one);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::ProgLoad, 0, 0)]);
+
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &one).debug_info(true);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::BtfLoad, 0, 0), (Cmd::ProgLoad, 1, 3)]);
+
+        // Two functions: BTF by default, unless refused.
+        let mut b = ProgramBuilder::new();
+        let sub = b.label();
+        b.call_local(sub).exit().bind(sub).mov64(R0, 1).exit();
+        let two = b.assemble().unwrap();
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &two);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::BtfLoad, 0, 0), (Cmd::ProgLoad, 2, 4)]);
+
+        let calls = std::rc::Rc::default();
+        let spec = ProgramSpec::new(ProgType::XDP, &two).debug_info(false);
+        with_hook(counting_kernel(std::rc::Rc::clone(&calls)), || spec.load()).unwrap();
+        assert_eq!(*calls.borrow(), [(Cmd::ProgLoad, 0, 0)]);
     }
 }

@@ -149,6 +149,19 @@ pub(crate) struct FuncInfoRaw {
 }
 const _: () = assert!(size_of::<FuncInfoRaw>() == 8);
 
+/// `struct bpf_line_info`: the source line of the instructions from
+/// `insn_off` on; the strings are offsets into the program's BTF.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub(crate) struct LineInfoRaw {
+    pub insn_off: u32,
+    pub file_name_off: u32,
+    pub line_off: u32,
+    /// `line << 10 | column`.
+    pub line_col: u32,
+}
+const _: () = assert!(size_of::<LineInfoRaw>() == 16);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
 use super::Errno;
 use super::attr::{IdAttr, InfoAttr, ObjAttr};
-use super::info::{BtfInfoRaw, FuncInfoRaw, LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
+use super::info::{BtfInfoRaw, FuncInfoRaw, LineInfoRaw, LinkInfoRaw, MapInfoRaw, ProgInfoRaw};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 
@@ -138,6 +138,33 @@ pub(crate) fn prog_main_func_info(fd: BorrowedFd<'_>) -> Result<Option<FuncInfoR
     // the pointer above; `record` outlives the call.
     info_into(fd, info.as_mut_bytes())?;
     Ok((info.nr_func_info > 0).then_some(record))
+}
+
+/// Up to `funcs.len()` `bpf_func_info` and `lines.len()` `bpf_line_info`
+/// records of a program, in translated-instruction offsets; the returned
+/// info's `nr_func_info` and `nr_line_info` say how many exist in all.
+pub(crate) fn prog_btf_records(
+    fd: BorrowedFd<'_>,
+    funcs: &mut [FuncInfoRaw],
+    lines: &mut [LineInfoRaw],
+) -> Result<ProgInfoRaw, Errno> {
+    let mut info = ProgInfoRaw::new_zeroed();
+    // The kernel takes only its own record sizes here.
+    info.func_info_rec_size = size_of::<FuncInfoRaw>() as u32;
+    info.line_info_rec_size = size_of::<LineInfoRaw>() as u32;
+    if !funcs.is_empty() {
+        info.nr_func_info = funcs.len() as u32;
+        info.func_info = funcs.as_mut_bytes().as_mut_ptr() as u64;
+    }
+    if !lines.is_empty() {
+        info.nr_line_info = lines.len() as u32;
+        info.line_info = lines.as_mut_bytes().as_mut_ptr() as u64;
+    }
+    // The kernel writes at most the counts asked for, of the record sizes
+    // set above, through the two pointers; both buffers are exclusively
+    // borrowed for this whole function.
+    info_into(fd, info.as_mut_bytes())?;
+    Ok(info)
 }
 
 /// The raw bytes of the BTF object behind `fd` (`struct bpf_btf_info`),

@@ -7,7 +7,7 @@ use std::mem::size_of;
 
 use super::Errno;
 use super::attr::{EnableStatsAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr};
-use super::info::FuncInfoRaw;
+use super::info::{FuncInfoRaw, LineInfoRaw};
 use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 
@@ -27,6 +27,8 @@ pub(crate) struct LoadArgs<'a> {
     /// The BTF object that describes the program and its `bpf_func_info`
     /// records (where each function starts, and its `FUNC` type).
     pub btf: Option<(BorrowedFd<'a>, &'a [FuncInfoRaw])>,
+    /// The `bpf_line_info` records (with `btf` only; may be empty).
+    pub line_info: &'a [LineInfoRaw],
     /// The verifier log buffer and level; `None` loads without a log.
     pub log: Option<(&'a mut [u8], u32)>,
 }
@@ -66,6 +68,11 @@ pub(crate) fn load(args: LoadArgs<'_>) -> (Result<OwnedFd, Errno>, u32) {
         attr.func_info_rec_size = size_of::<FuncInfoRaw>() as u32;
         attr.func_info = UserPtr::from_slice(func_info);
         attr.func_info_cnt = u32::try_from(func_info.len()).unwrap_or(u32::MAX);
+        if !args.line_info.is_empty() {
+            attr.line_info_rec_size = size_of::<LineInfoRaw>() as u32;
+            attr.line_info = UserPtr::from_slice(args.line_info);
+            attr.line_info_cnt = u32::try_from(args.line_info.len()).unwrap_or(u32::MAX);
+        }
     }
     let res = bpf_fd(Cmd::ProgLoad, &mut attr);
     (res, attr.log_true_size)
