@@ -56,6 +56,10 @@ pub struct ProgramInfo {
     pub func_info_count: u32,
     /// How many `bpf_line_info` records the program has.
     pub line_info_count: u32,
+    /// How many of those the JIT mapped to addresses in its machine code
+    /// (`nr_jited_line_info`): what `bpftool prog dump jited linum` prints
+    /// the source lines from. 0 when the program is not JITed.
+    pub jited_line_info_count: u32,
     /// Total run time, with `kernel.bpf_stats_enabled`.
     pub run_time: Duration,
     /// Number of runs, with `kernel.bpf_stats_enabled`.
@@ -119,6 +123,7 @@ impl ProgramInfo {
             btf_id: raw.btf_id,
             func_info_count: raw.nr_func_info,
             line_info_count: raw.nr_line_info,
+            jited_line_info_count: raw.nr_jited_line_info,
             run_time: Duration::from_nanos(raw.run_time_ns),
             run_count: raw.run_cnt,
             recursion_misses: raw.recursion_misses,
