@@ -164,13 +164,7 @@ struct RawBtf {
 fn raw_btf() -> RawBtf {
     use bpfkit::btf::{Btf, BtfType, Composite, FuncLinkage, IntEncoding, Param, StringTable};
     let mut btf = Btf::new();
-    let int = btf.add(BtfType::Int {
-        name: "int".into(),
-        size: 4,
-        encoding: IntEncoding::Signed,
-        offset: 0,
-        bits: 32,
-    });
+    let int = btf.add(BtfType::int("int", 4, IntEncoding::Signed));
     let skb = btf.add(BtfType::Struct(Composite {
         name: Some("__sk_buff".into()),
         size: 0,

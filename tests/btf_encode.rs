@@ -460,13 +460,7 @@ fn tags_need_names_and_names_need_no_nul() {
 #[test]
 fn int_sizes_and_bits() {
     let mut b = Btf::new();
-    b.add(BtfType::Int {
-        name: "i".into(),
-        size: 3,
-        encoding: IntEncoding::Signed,
-        offset: 0,
-        bits: 24,
-    });
+    b.add(BtfType::int("i", 3, IntEncoding::Signed));
     assert_eq!(rejects(&b, 1, None), BtfProblem::IntSize { size: 3 });
     let mut b = Btf::new();
     b.add(BtfType::Int {

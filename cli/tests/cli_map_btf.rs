@@ -143,34 +143,10 @@ fn floats_are_bpftools_unsupported_kind_and_per_cpu_values_are_listed() {
 /// a `char` array, `_Bool`, an enum, bitfields, a union, a pointer.
 fn hand_written() -> (Btf, TypeId, TypeId) {
     let mut btf = Btf::new();
-    let uint = btf.add(BtfType::Int {
-        name: "unsigned int".into(),
-        size: 4,
-        encoding: IntEncoding::Unsigned,
-        offset: 0,
-        bits: 32,
-    });
-    let ch = btf.add(BtfType::Int {
-        name: "char".into(),
-        size: 1,
-        encoding: IntEncoding::Signed,
-        offset: 0,
-        bits: 8,
-    });
-    let boolean = btf.add(BtfType::Int {
-        name: "_Bool".into(),
-        size: 1,
-        encoding: IntEncoding::Bool,
-        offset: 0,
-        bits: 8,
-    });
-    let ushort = btf.add(BtfType::Int {
-        name: "short unsigned int".into(),
-        size: 2,
-        encoding: IntEncoding::Unsigned,
-        offset: 0,
-        bits: 16,
-    });
+    let uint = btf.add(BtfType::int("unsigned int", 4, IntEncoding::Unsigned));
+    let ch = btf.add(BtfType::int("char", 1, IntEncoding::Signed));
+    let boolean = btf.add(BtfType::int("_Bool", 1, IntEncoding::Bool));
+    let ushort = btf.add(BtfType::int("short unsigned int", 2, IntEncoding::Unsigned));
     let names = btf.add(BtfType::Array { elem: ch, index: uint, len: 8 });
     let color = btf.add(BtfType::Enum(EnumType {
         name: Some("color".into()),
@@ -241,20 +217,8 @@ fn chars_bools_enums_bitfields_unions_by_hand() {
 fn a_data_section_of_variables() {
     require_kernel!();
     let mut btf = Btf::new();
-    let int = btf.add(BtfType::Int {
-        name: "int".into(),
-        size: 4,
-        encoding: IntEncoding::Signed,
-        offset: 0,
-        bits: 32,
-    });
-    let ch = btf.add(BtfType::Int {
-        name: "char".into(),
-        size: 1,
-        encoding: IntEncoding::Signed,
-        offset: 0,
-        bits: 8,
-    });
+    let int = btf.add(BtfType::int("int", 4, IntEncoding::Signed));
+    let ch = btf.add(BtfType::int("char", 1, IntEncoding::Signed));
     let banner_ty = btf.add(BtfType::Array { elem: ch, index: int, len: 12 });
     let counter = btf.add(BtfType::Var {
         name: "counter".into(),

@@ -219,13 +219,7 @@ mod tests {
     #[test]
     fn header_then_records_then_strings() {
         let mut btf = Btf::new();
-        let int = btf.add(BtfType::Int {
-            name: "int".into(),
-            size: 4,
-            encoding: IntEncoding::Signed,
-            offset: 0,
-            bits: 32,
-        });
+        let int = btf.add(BtfType::int("int", 4, IntEncoding::Signed));
         btf.add(BtfType::Struct(Composite {
             name: Some("s".into()),
             size: 4,

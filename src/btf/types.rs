@@ -185,6 +185,18 @@ pub struct Member {
     pub bitfield_size: u8,
 }
 
+impl Member {
+    /// A named member that is no bitfield, at `bit_offset`.
+    pub fn new(name: &str, ty: TypeId, bit_offset: u32) -> Member {
+        Member { name: Some(name.into()), ty, bit_offset, bitfield_size: 0 }
+    }
+
+    /// A named bitfield of `bits` bits at `bit_offset`.
+    pub fn bitfield(name: &str, ty: TypeId, bit_offset: u32, bits: u8) -> Member {
+        Member { name: Some(name.into()), ty, bit_offset, bitfield_size: bits }
+    }
+}
+
 /// A struct or union: its name, size and members.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Composite {
@@ -371,6 +383,18 @@ pub enum BtfType {
 }
 
 impl BtfType {
+    /// A plain integer of `size` bytes using all its bits (`offset` 0,
+    /// `bits` 8 × `size`), e.g. `BtfType::int("int", 4, IntEncoding::Signed)`.
+    pub fn int(name: &str, size: u8, encoding: IntEncoding) -> BtfType {
+        BtfType::Int {
+            name: name.into(),
+            size: size.into(),
+            encoding,
+            offset: 0,
+            bits: size.saturating_mul(8),
+        }
+    }
+
     /// The record's kind.
     pub fn kind(&self) -> Kind {
         match self {
