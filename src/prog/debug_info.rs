@@ -22,6 +22,7 @@
 //! read `asm:line:column` in file `asm`.
 
 use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::asm::{ArgType, Assembled, Linkage, Origin};
@@ -147,33 +148,36 @@ struct Sources<'a> {
     asm: Option<(&'a str, Vec<&'a str>)>,
 }
 
-impl Sources<'_> {
-    /// The file name and line text of `origin`.
-    fn line(&mut self, origin: Origin) -> (String, String) {
+impl<'a> Sources<'a> {
+    /// The file name and line text of `origin`, borrowed where they can be:
+    /// this runs once per line record of every load.
+    fn line(&mut self, origin: Origin) -> (&'a str, Cow<'_, str>) {
         match origin {
             Origin::Rust(at) => {
                 let file = at.file();
                 let lines = self.files.entry(file).or_insert_with(|| source_lines(file));
                 let text = lines
-                    .as_ref()
+                    .as_deref()
                     .and_then(|lines| lines.get((at.line() as usize).checked_sub(1)?))
                     .filter(|text| !text.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| format!("{file}:{}:{}", at.line(), at.column()));
-                (file.to_string(), text)
+                    .map_or_else(
+                        || Cow::Owned(format!("{file}:{}:{}", at.line(), at.column())),
+                        |text| Cow::Borrowed(text.as_str()),
+                    );
+                (file, text)
             }
             Origin::Text { line, column } => {
-                let fallback = || format!("asm:{line}:{column}");
+                let fallback = || Cow::Owned(format!("asm:{line}:{column}"));
                 match &self.asm {
                     Some((name, lines)) => {
                         let text = lines
                             .get((line as usize).saturating_sub(1))
                             .map(|l| l.trim())
                             .filter(|l| !l.is_empty())
-                            .map_or_else(fallback, str::to_string);
-                        ((*name).to_string(), text)
+                            .map_or_else(fallback, Cow::Borrowed);
+                        (name, text)
                     }
-                    None => ("asm".to_string(), fallback()),
+                    None => ("asm", fallback()),
                 }
             }
         }
@@ -271,10 +275,11 @@ pub(crate) fn build(
         }
         last = Some(origin);
         let (file, text) = sources.line(origin);
+        let (file_name_off, line_off) = (strings.add(file), strings.add(&text));
         line_info.push(LineInfoRaw {
             insn_off: u32::try_from(start).unwrap_or(u32::MAX),
-            file_name_off: strings.add(&file),
-            line_off: strings.add(&text),
+            file_name_off,
+            line_off,
             line_col: origin.line() << 10 | origin.column().min(MAX_COLUMN),
         });
     }
