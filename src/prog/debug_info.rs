@@ -21,8 +21,8 @@
 //! [`ProgramSpec::asm_source`](super::ProgramSpec::asm_source), else they
 //! read `asm:line:column` in file `asm`.
 
-use std::collections::HashMap;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::asm::{ArgType, Assembled, Linkage, Origin};
