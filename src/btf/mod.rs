@@ -76,6 +76,7 @@
 mod decode;
 mod describe;
 mod encode;
+mod fnv;
 mod kernel;
 mod list;
 mod log;
@@ -99,6 +100,7 @@ pub use view::BtfView;
 
 pub use crate::error::{BtfDecodeError, DecodeProblem};
 
+pub(crate) use fnv::FnvMap;
 pub(crate) use kernel::kernel_func;
 pub(crate) use object::data_of;
 

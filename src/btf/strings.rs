@@ -1,7 +1,7 @@
 //! The string table of encoded BTF: every name once, offset 0 the empty
 //! string.
 
-use std::collections::HashMap;
+use super::fnv::FnvMap;
 
 /// A deduplicated string table, as the BTF string section lays it out:
 /// NUL-terminated strings, the first of them the empty string at offset 0,
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 pub struct StringTable {
     bytes: Vec<u8>,
-    offsets: HashMap<String, u32>,
+    offsets: FnvMap<String, u32>,
 }
 
 impl Default for StringTable {
@@ -31,7 +31,9 @@ impl Default for StringTable {
 impl StringTable {
     /// A table holding only the empty string.
     pub fn new() -> StringTable {
-        StringTable { bytes: vec![0], offsets: HashMap::from([(String::new(), 0)]) }
+        let mut offsets = FnvMap::default();
+        offsets.insert(String::new(), 0);
+        StringTable { bytes: vec![0], offsets }
     }
 
     /// The offset of `s`, added at the end if it is not in the table yet.

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::asm::{ArgType, Assembled, Linkage, Origin};
+use crate::btf::FnvMap;
 use crate::btf::{Btf, BtfType, Composite, FuncLinkage, IntEncoding, Param, StringTable, TypeId};
 use crate::sys::ProgType;
 use crate::sys::info::{FuncInfoRaw, LineInfoRaw};
@@ -89,7 +90,7 @@ fn identifier(name: &str, fallback: &str) -> String {
 /// The types functions use, each added once.
 struct Types {
     btf: Btf,
-    ints: HashMap<(u8, bool), TypeId>,
+    ints: FnvMap<(u8, bool), TypeId>,
     ctx: Option<TypeId>,
     prog_type: ProgType,
 }
@@ -144,7 +145,7 @@ impl Types {
 /// The text of each line of the files read so far (`None`: unreadable).
 #[derive(Default)]
 struct Sources<'a> {
-    files: HashMap<&'static str, Option<Arc<[String]>>>,
+    files: FnvMap<&'static str, Option<Arc<[String]>>>,
     asm: Option<(&'a str, Vec<&'a str>)>,
 }
 
@@ -219,7 +220,7 @@ pub(crate) fn build(
     name: &str,
     asm: Option<(&str, &str)>,
 ) -> Result<DebugInfo> {
-    let mut types = Types { btf: Btf::new(), ints: HashMap::new(), ctx: None, prog_type };
+    let mut types = Types { btf: Btf::new(), ints: FnvMap::default(), ctx: None, prog_type };
     let int = types.int(4, true);
     let functions = insns.functions();
     let mut func_info = Vec::with_capacity(functions.len());

@@ -8,10 +8,9 @@
 //! parameter of a `FUNC`'s prototype must be named (the kernel requires
 //! this of all functions, not only global ones).
 
-use std::collections::HashSet;
-
 mod composite;
 
+use super::fnv::FnvSet;
 use super::list::Btf;
 use super::types::{BtfType, Composite, EnumType, FuncLinkage, Kind, TypeId, VarLinkage};
 use crate::error::{BtfError, BtfProblem};
@@ -44,7 +43,7 @@ enum Size {
 struct Checker<'a> {
     btf: &'a Btf,
     /// The types on a loop of types held by value (see [`loops`]).
-    on_loop: HashSet<TypeId>,
+    on_loop: FnvSet<TypeId>,
 }
 
 /// Checks every type of `btf` against the kernel's rules.
@@ -75,7 +74,7 @@ fn held(ty: &BtfType) -> Vec<TypeId> {
 /// typedefs naming each other): the kernel's "Loop detected". One
 /// depth-first walk over the whole list, so a list of vmlinux's size is
 /// checked in linear time.
-fn loops(btf: &Btf) -> HashSet<TypeId> {
+fn loops(btf: &Btf) -> FnvSet<TypeId> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -87,7 +86,7 @@ fn loops(btf: &Btf) -> HashSet<TypeId> {
         id.0.checked_sub(first).and_then(|i| usize::try_from(i).ok()).filter(|&i| i < btf.len())
     };
     let mut mark = vec![Mark::New; btf.len()];
-    let mut on_loop = HashSet::new();
+    let mut on_loop = FnvSet::default();
     for (root, _) in btf.types() {
         let Some(r) = index(root) else { continue };
         if mark[r] != Mark::New {
@@ -509,7 +508,7 @@ impl<'a> Checker<'a> {
 
 /// The size in bytes of `id` in `btf`, when it has one this list knows.
 pub(super) fn size_of(btf: &Btf, id: TypeId) -> Option<u64> {
-    match (Checker { btf, on_loop: HashSet::new() }).size(id, 0) {
+    match (Checker { btf, on_loop: FnvSet::default() }).size(id, 0) {
         Ok(Size::Known(n)) => Some(n),
         _ => None,
     }
