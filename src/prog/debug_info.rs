@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::asm::{ArgType, Assembled, Linkage, Origin};
+use crate::asm::{ArgType, Assembled, Function, Linkage, Origin};
 use crate::btf::FnvMap;
 use crate::btf::{Btf, BtfType, Composite, FuncLinkage, IntEncoding, Param, StringTable, TypeId};
 use crate::sys::ProgType;
@@ -212,19 +212,20 @@ fn read_source(file: &str) -> Option<String> {
     cwd.ancestors().find_map(|dir| std::fs::read_to_string(dir.join(path)).ok())
 }
 
-/// Builds the BTF and records of `insns`, a program of `prog_type` named
-/// `name`; `asm` is the `.s` file's name and text, for text programs.
+/// Builds the BTF and records of `insns`, whose functions are `functions`
+/// ([`Assembled::functions`]), a program of `prog_type` named `name`;
+/// `asm` is the `.s` file's name and text, for text programs.
 pub(crate) fn build(
     insns: &Assembled,
+    functions: &[Function<'_>],
     prog_type: ProgType,
     name: &str,
     asm: Option<(&str, &str)>,
 ) -> Result<DebugInfo> {
     let mut types = Types { btf: Btf::new(), ints: FnvMap::default(), ctx: None, prog_type };
     let int = types.int(4, true);
-    let functions = insns.functions();
     let mut func_info = Vec::with_capacity(functions.len());
-    for function in &functions {
+    for function in functions {
         let (func_name, linkage, params) = match function.decl {
             Some(decl) => (identifier(&decl.name, "func"), decl.linkage, decl.params.clone()),
             None if function.start == 0 => {
@@ -309,7 +310,7 @@ mod tests {
     #[test]
     fn one_func_record_per_function_and_line_records_by_the_kernels_rules() {
         let insns = program();
-        let info = build(&insns, ProgType::XDP, "my.prog", None).unwrap();
+        let info = build(&insns, &insns.functions(), ProgType::XDP, "my.prog", None).unwrap();
         let starts: Vec<u32> = info.func_info.iter().map(|f| f.insn_off).collect();
         assert_eq!(starts, [0, 6, 8]);
         let offs: Vec<u32> = info.line_info.iter().map(|l| l.insn_off).collect();
@@ -353,7 +354,7 @@ mod tests {
     #[test]
     fn text_programs_fall_back_to_positions_and_rust_lines_are_read() {
         let insns = parse("r0 = 0\n  exit\n").unwrap().assemble().unwrap();
-        let info = build(&insns, ProgType::XDP, "", None).unwrap();
+        let info = build(&insns, &insns.functions(), ProgType::XDP, "", None).unwrap();
         let view = BtfView::parse(&info.btf).unwrap();
         let texts: Vec<(&str, &str)> = info
             .line_info
@@ -364,7 +365,8 @@ mod tests {
         assert_eq!(info.line_info[1].line_col, 2 << 10 | 3);
 
         let source = "r0 = 0\n  exit\n";
-        let info = build(&insns, ProgType::XDP, "x", Some(("prog.s", source))).unwrap();
+        let info = build(&insns, &insns.functions(), ProgType::XDP, "x", Some(("prog.s", source)))
+            .unwrap();
         let view = BtfView::parse(&info.btf).unwrap();
         let texts: Vec<&str> =
             info.line_info.iter().map(|l| view.string(l.line_off).unwrap()).collect();
@@ -387,7 +389,7 @@ mod tests {
         // A column past 10 bits is capped.
         let text = format!("r0 = 0\n{}exit\n", " ".repeat(2000));
         let insns = parse(&text).unwrap().assemble().unwrap();
-        let info = build(&insns, ProgType::XDP, "p", None).unwrap();
+        let info = build(&insns, &insns.functions(), ProgType::XDP, "p", None).unwrap();
         assert_eq!(info.line_info[1].line_col, 2 << 10 | MAX_COLUMN);
     }
 
@@ -402,7 +404,8 @@ mod tests {
         }
         b.function(f, decl);
         b.bind(f).mov64(R0, 0).exit();
-        let err = build(&b.assemble().unwrap(), ProgType::XDP, "p", None).unwrap_err();
+        let insns = b.assemble().unwrap();
+        let err = build(&insns, &insns.functions(), ProgType::XDP, "p", None).unwrap_err();
         assert!(err.to_string().contains("at most 5"), "{err}");
     }
 }

@@ -13,7 +13,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use super::debug_info;
 use super::program::Program;
 use super::verifier::parse_log;
-use crate::asm::{Assembled, MapRef, RawInsn, insns_as_bytes};
+use crate::asm::{Assembled, Function, MapRef, RawInsn, insns_as_bytes};
 use crate::btf::{BtfObject, TypeId, kernel_func};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
@@ -211,13 +211,20 @@ impl<'a> ProgramSpec<'a> {
 
     /// Whether [`load`](Self::load) generates BTF for the program.
     pub fn generates_btf(&self) -> bool {
-        if self.btf.is_some() {
-            return false;
+        self.btf_functions().is_some()
+    }
+
+    /// The program's functions when [`load`](Self::load) generates its BTF
+    /// (found once: the load builds the records from the same list).
+    fn btf_functions(&self) -> Option<Vec<Function<'a>>> {
+        if self.btf.is_some() || self.debug_info == Some(false) {
+            return None;
         }
-        self.debug_info.unwrap_or_else(|| {
-            let functions = self.insns.functions();
-            functions.len() > 1 || functions.iter().any(|f| f.decl.is_some())
-        })
+        let functions = self.insns.functions();
+        let wanted = self.debug_info == Some(true)
+            || functions.len() > 1
+            || functions.iter().any(|f| f.decl.is_some());
+        wanted.then_some(functions)
     }
 
     /// Also capture the log when the program loads, at `level` (e.g.
@@ -298,10 +305,15 @@ impl<'a> ProgramSpec<'a> {
             })?;
             &owned
         };
-        let generated = if self.generates_btf() {
-            Some(debug_info::build(self.insns, self.prog_type, self.name, self.asm_source)?)
-        } else {
-            None
+        let generated = match self.btf_functions() {
+            Some(functions) => Some(debug_info::build(
+                self.insns,
+                &functions,
+                self.prog_type,
+                self.name,
+                self.asm_source,
+            )?),
+            None => None,
         };
         let loaded = generated.as_ref().map(|d| BtfObject::load(&d.btf)).transpose()?;
         let given =
