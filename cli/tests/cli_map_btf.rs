@@ -7,8 +7,7 @@
 mod common;
 
 use bpfkit::btf::{
-    BpfSpinLock, Btf, BtfObject, BtfType, Composite, EnumType, Enumerator, IntEncoding, Member,
-    TypeId, VarLinkage, VarSecinfo,
+    BpfSpinLock, Btf, BtfObject, BtfType, IntEncoding, TypeId, VarLinkage, VarSecinfo,
 };
 use bpfkit::btf_struct;
 use bpfkit::maps::{Array, HashMap, MapFd, MapFlags, MapSpec, MapType, PerCpuHashMap, UpdateMode};
@@ -139,54 +138,7 @@ fn floats_are_bpftools_unsupported_kind_and_per_cpu_values_are_listed() {
     compare(&id(keyed.map()), &["9", "0", "0", "0", "8", "0", "7", "6"]);
 }
 
-/// What `btf_struct!` does not make, written by hand as C compilers do:
-/// a `char` array, `_Bool`, an enum, bitfields, a union, a pointer.
-fn hand_written() -> (Btf, TypeId, TypeId) {
-    let mut btf = Btf::new();
-    let uint = btf.add(BtfType::int("unsigned int", 4, IntEncoding::Unsigned));
-    let ch = btf.add(BtfType::int("char", 1, IntEncoding::Signed));
-    let boolean = btf.add(BtfType::int("_Bool", 1, IntEncoding::Bool));
-    let ushort = btf.add(BtfType::int("short unsigned int", 2, IntEncoding::Unsigned));
-    let names = btf.add(BtfType::Array { elem: ch, index: uint, len: 8 });
-    let color = btf.add(BtfType::Enum(EnumType {
-        name: Some("color".into()),
-        size: 4,
-        signed: false,
-        values: vec![
-            Enumerator { name: "RED".into(), value: 0 },
-            Enumerator { name: "GREEN".into(), value: 1 },
-        ],
-    }));
-    let void_ptr = btf.add(BtfType::Ptr { target: TypeId::VOID });
-    let member = |name: &str, ty: TypeId, bit_offset: u32, bitfield_size: u8| Member {
-        name: Some(name.into()),
-        ty,
-        bit_offset,
-        bitfield_size,
-    };
-    let either = btf.add(BtfType::Union(Composite {
-        name: Some("either".into()),
-        size: 4,
-        members: vec![member("word", uint, 0, 0), member("half", ushort, 0, 0)],
-    }));
-    let value = btf.add(BtfType::Struct(Composite {
-        name: Some("hand".into()),
-        size: 48,
-        members: vec![
-            member("name", names, 0, 0),
-            member("other", names, 64, 0),
-            member("ok", boolean, 128, 0),
-            member("no", boolean, 136, 0),
-            member("color", color, 160, 0),
-            member("unknown", color, 192, 0),
-            member("low", uint, 224, 3),
-            member("high", uint, 227, 13),
-            member("either", either, 256, 0),
-            member("ptr", void_ptr, 320, 0),
-        ],
-    }));
-    (btf, uint, value)
-}
+include!("fixtures/hand_btf.rs");
 
 #[test]
 fn chars_bools_enums_bitfields_unions_by_hand() {

@@ -413,62 +413,13 @@ fn take<const N: usize>(data: &[u8]) -> Result<[u8; N], Unformattable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bpfkit::btf::{Btf, Composite, Enumerator, Member};
 
-    /// The value of `cli/tests/cli_map_btf.rs`'s hand-written map: a
-    /// `char` array, `_Bool`, an enum, bitfields, a union and a pointer.
+    include!("../../tests/fixtures/hand_btf.rs");
+
+    /// [`hand_written`] as raw bytes, with its key and value ids.
     fn hand() -> (Vec<u8>, TypeId, TypeId) {
-        let mut btf = Btf::new();
-        let int = |name: &str, size: u32, encoding| BtfType::Int {
-            name: name.into(),
-            size,
-            encoding,
-            offset: 0,
-            bits: (size * 8) as u8,
-        };
-        let uint = btf.add(int("unsigned int", 4, IntEncoding::Unsigned));
-        let ch = btf.add(int("char", 1, IntEncoding::Signed));
-        let boolean = btf.add(int("_Bool", 1, IntEncoding::Bool));
-        let ushort = btf.add(int("short unsigned int", 2, IntEncoding::Unsigned));
-        let names = btf.add(BtfType::Array { elem: ch, index: uint, len: 8 });
-        let color = btf.add(BtfType::Enum(EnumType {
-            name: Some("color".into()),
-            size: 4,
-            signed: false,
-            values: vec![
-                Enumerator { name: "RED".into(), value: 0 },
-                Enumerator { name: "GREEN".into(), value: 1 },
-            ],
-        }));
-        let ptr = btf.add(BtfType::Ptr { target: TypeId::VOID });
-        let m = |name: &str, ty, bit_offset, bitfield_size| Member {
-            name: Some(name.into()),
-            ty,
-            bit_offset,
-            bitfield_size,
-        };
-        let either = btf.add(BtfType::Union(Composite {
-            name: Some("either".into()),
-            size: 4,
-            members: vec![m("word", uint, 0, 0), m("half", ushort, 0, 0)],
-        }));
-        let value = btf.add(BtfType::Struct(Composite {
-            name: Some("hand".into()),
-            size: 48,
-            members: vec![
-                m("name", names, 0, 0),
-                m("other", names, 64, 0),
-                m("ok", boolean, 128, 0),
-                m("no", boolean, 136, 0),
-                m("color", color, 160, 0),
-                m("unknown", color, 192, 0),
-                m("low", uint, 224, 3),
-                m("high", uint, 227, 13),
-                m("either", either, 256, 0),
-                m("ptr", ptr, 320, 0),
-            ],
-        }));
-        (btf.encode().unwrap(), uint, value)
+        let (btf, key, value) = hand_written();
+        (btf.encode().unwrap(), key, value)
     }
 
     fn hand_value() -> [u8; 48] {
