@@ -1,9 +1,9 @@
-//! FNV-1a, the hash of the encoder's tables: the names and ids hashed there
-//! are short and come from the program being built, not from an attacker,
-//! and std's SipHash was a visible share of a whole program load (string
-//! table, loop check and line records are built on every load with BTF).
+//! FNV-1a, the hash of the encoder's string table and loop check: the
+//! names and ids hashed there are short and come from the program being
+//! built, not from an attacker, and std's SipHash was a visible share of a
+//! whole program load (both run on every load with BTF).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// 64-bit FNV-1a over the bytes written.
@@ -28,8 +28,6 @@ impl Hasher for Fnv {
     }
 }
 
-/// A `HashMap` hashed with [`Fnv`].
-pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 /// A `HashSet` hashed with [`Fnv`].
 pub(crate) type FnvSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 

@@ -100,7 +100,6 @@ pub use view::BtfView;
 
 pub use crate::error::{BtfDecodeError, DecodeProblem};
 
-pub(crate) use fnv::FnvMap;
 pub(crate) use kernel::kernel_func;
 pub(crate) use object::data_of;
 

@@ -1,7 +1,35 @@
 //! The string table of encoded BTF: every name once, offset 0 the empty
 //! string.
+//!
+//! A program load with BTF builds one of these every time, so the index
+//! holds no copies of the strings: its slots point into the table's own
+//! bytes (one allocation for the bytes, one for the slots), where a map
+//! keyed by `String` cost an allocation per string and was the largest
+//! part of a load's user time.
 
-use super::fnv::FnvMap;
+use std::hash::Hasher;
+
+use super::fnv::Fnv;
+
+/// One slot of the index: a string's hash and its offset in the bytes.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    hash: u32,
+    /// The string's offset; [`EMPTY`] when the slot is free. Offset 0 (the
+    /// empty string) is never in the index.
+    off: u32,
+}
+
+/// A free slot's offset.
+const EMPTY: u32 = 0;
+
+/// The index's slots before the first growth: enough for a small
+/// program's names and lines without growing.
+const FIRST_SLOTS: usize = 32;
+
+/// The bytes reserved at first: a small program's names and lines, so
+/// that they are not copied as the table grows.
+const FIRST_BYTES: usize = 512;
 
 /// A deduplicated string table, as the BTF string section lays it out:
 /// NUL-terminated strings, the first of them the empty string at offset 0,
@@ -19,7 +47,11 @@ use super::fnv::FnvMap;
 #[derive(Clone, Debug)]
 pub struct StringTable {
     bytes: Vec<u8>,
-    offsets: FnvMap<String, u32>,
+    /// Open addressing with linear probing; a power of two long, at most
+    /// half full.
+    slots: Vec<Slot>,
+    /// The strings in the index (all but the empty one).
+    count: usize,
 }
 
 impl Default for StringTable {
@@ -31,28 +63,81 @@ impl Default for StringTable {
 impl StringTable {
     /// A table holding only the empty string.
     pub fn new() -> StringTable {
-        let mut offsets = FnvMap::default();
-        offsets.insert(String::new(), 0);
-        StringTable { bytes: vec![0], offsets }
+        let mut bytes = Vec::with_capacity(FIRST_BYTES);
+        bytes.push(0);
+        StringTable { bytes, slots: Vec::new(), count: 0 }
     }
 
     /// The offset of `s`, added at the end if it is not in the table yet.
     /// Offsets past `u32::MAX` saturate; the encoder refuses tables larger
     /// than the kernel's limit (16 MiB) before they get there.
     pub fn add(&mut self, s: &str) -> u32 {
-        if let Some(&off) = self.offsets.get(s) {
-            return off;
+        if s.is_empty() {
+            return 0;
         }
+        if (self.count + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let hash = hash(s);
+        let slot = match self.find(s, hash) {
+            Ok(off) => return off,
+            Err(slot) => slot,
+        };
         let off = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
         self.bytes.extend_from_slice(s.as_bytes());
         self.bytes.push(0);
-        self.offsets.insert(s.to_owned(), off);
+        self.slots[slot] = Slot { hash, off };
+        self.count += 1;
         off
     }
 
     /// The offset of `s`, if the table holds it.
     pub fn offset(&self, s: &str) -> Option<u32> {
-        self.offsets.get(s).copied()
+        if s.is_empty() {
+            return Some(0);
+        }
+        self.find(s, hash(s)).ok()
+    }
+
+    /// `Ok(offset)` of `s`, or `Err(slot)`: the free slot where it belongs
+    /// (`Err(0)` when there are no slots yet).
+    fn find(&self, s: &str, hash: u32) -> Result<u32, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.off == EMPTY {
+                return Err(i);
+            }
+            if slot.hash == hash && self.holds_at(slot.off, s) {
+                return Ok(slot.off);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Whether the string at `off` is `s`.
+    fn holds_at(&self, off: u32, s: &str) -> bool {
+        let start = off as usize;
+        let end = start + s.len();
+        self.bytes.get(start..end) == Some(s.as_bytes()) && self.bytes.get(end) == Some(&0)
+    }
+
+    /// Doubles the index (or makes its first slots), keeping every string.
+    fn grow(&mut self) {
+        let len = (self.slots.len() * 2).max(FIRST_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![Slot { hash: 0, off: EMPTY }; len]);
+        let mask = len - 1;
+        for slot in old.into_iter().filter(|s| s.off != EMPTY) {
+            let mut i = slot.hash as usize & mask;
+            while self.slots[i].off != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+        }
     }
 
     /// The section's bytes.
@@ -72,6 +157,14 @@ impl StringTable {
     }
 }
 
+/// FNV-1a folded to the slots' 32 bits.
+fn hash(s: &str) -> u32 {
+    let mut h = Fnv::default();
+    h.write(s.as_bytes());
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +181,38 @@ mod tests {
         assert_eq!(t.offset("x"), None);
         assert_eq!(t.as_bytes(), b"\0a\0bc\0");
         assert_eq!(t.len(), 6);
+    }
+
+    #[test]
+    fn growth_keeps_every_offset_and_matches_a_map() {
+        // Enough strings to grow the index several times, with prefixes of
+        // each other and repeats, checked against a plain map.
+        let mut t = StringTable::new();
+        let mut reference = std::collections::HashMap::new();
+        let mut expected = vec![0u8];
+        for round in 0..3 {
+            for i in 0..700u32 {
+                let s = match i % 3 {
+                    0 => format!("s{i}"),
+                    1 => format!("s{}", i / 10),
+                    _ => "x".repeat(i as usize % 40 + 1),
+                };
+                let off = t.add(&s);
+                let want = *reference.entry(s.clone()).or_insert_with(|| {
+                    let off = expected.len() as u32;
+                    expected.extend_from_slice(s.as_bytes());
+                    expected.push(0);
+                    off
+                });
+                assert_eq!(off, want, "round {round}, {s:?}");
+            }
+        }
+        assert_eq!(t.as_bytes(), &expected[..]);
+        for (s, off) in &reference {
+            assert_eq!(t.offset(s), Some(*off));
+        }
+        assert_eq!(t.offset(""), Some(0));
+        assert_eq!(t.offset("s"), None);
+        assert_eq!(t.offset("s7\0"), None);
     }
 }

@@ -26,7 +26,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::asm::{ArgType, Assembled, Function, Linkage, Origin};
-use crate::btf::FnvMap;
 use crate::btf::{Btf, BtfType, Composite, FuncLinkage, IntEncoding, Param, StringTable, TypeId};
 use crate::sys::ProgType;
 use crate::sys::info::{FuncInfoRaw, LineInfoRaw};
@@ -90,14 +89,15 @@ fn identifier(name: &str, fallback: &str) -> String {
 /// The types functions use, each added once.
 struct Types {
     btf: Btf,
-    ints: FnvMap<(u8, bool), TypeId>,
+    /// The integers added so far (a few at most: a linear search).
+    ints: Vec<((u8, bool), TypeId)>,
     ctx: Option<TypeId>,
     prog_type: ProgType,
 }
 
 impl Types {
     fn int(&mut self, size: u8, signed: bool) -> TypeId {
-        if let Some(&id) = self.ints.get(&(size, signed)) {
+        if let Some(&(_, id)) = self.ints.iter().find(|(key, _)| *key == (size, signed)) {
             return id;
         }
         let name = match (size, signed) {
@@ -112,7 +112,7 @@ impl Types {
             offset: 0,
             bits: size.saturating_mul(8),
         });
-        self.ints.insert((size, signed), id);
+        self.ints.push(((size, signed), id));
         id
     }
 
@@ -145,7 +145,8 @@ impl Types {
 /// The text of each line of the files read so far (`None`: unreadable).
 #[derive(Default)]
 struct Sources<'a> {
-    files: FnvMap<&'static str, Option<Arc<[String]>>>,
+    /// A program's code comes from a few files: a linear search.
+    files: Vec<(&'static str, Option<Arc<[String]>>)>,
     asm: Option<(&'a str, Vec<&'a str>)>,
 }
 
@@ -156,8 +157,15 @@ impl<'a> Sources<'a> {
         match origin {
             Origin::Rust(at) => {
                 let file = at.file();
-                let lines = self.files.entry(file).or_insert_with(|| source_lines(file));
-                let text = lines
+                let i = match self.files.iter().position(|(name, _)| *name == file) {
+                    Some(i) => i,
+                    None => {
+                        self.files.push((file, source_lines(file)));
+                        self.files.len() - 1
+                    }
+                };
+                let text = self.files[i]
+                    .1
                     .as_deref()
                     .and_then(|lines| lines.get((at.line() as usize).checked_sub(1)?))
                     .filter(|text| !text.is_empty())
@@ -222,30 +230,34 @@ pub(crate) fn build(
     name: &str,
     asm: Option<(&str, &str)>,
 ) -> Result<DebugInfo> {
-    let mut types = Types { btf: Btf::new(), ints: FnvMap::default(), ctx: None, prog_type };
+    let mut types = Types { btf: Btf::new(), ints: Vec::new(), ctx: None, prog_type };
     let int = types.int(4, true);
     let mut func_info = Vec::with_capacity(functions.len());
     for function in functions {
-        let (func_name, linkage, params) = match function.decl {
-            Some(decl) => (identifier(&decl.name, "func"), decl.linkage, decl.params.clone()),
-            None if function.start == 0 => {
-                (identifier(name, "main"), Linkage::Global, vec![("ctx".to_string(), ArgType::Ctx)])
-            }
-            None => (format!("func_{}", function.start), Linkage::Static, Vec::new()),
+        let main = function.decl.is_none() && function.start == 0;
+        let (func_name, linkage) = match function.decl {
+            Some(decl) => (identifier(&decl.name, "func"), decl.linkage),
+            None if main => (identifier(name, "main"), Linkage::Global),
+            None => (format!("func_{}", function.start), Linkage::Static),
         };
-        if params.len() > 5 {
+        let declared = function.decl.map_or(&[][..], |decl| decl.params.as_slice());
+        if declared.len() > 5 {
             return Err(Error::InvalidArgument {
                 what: "function",
                 why: format!(
                     "{func_name} declares {} parameters; BPF passes at most 5",
-                    params.len()
+                    declared.len()
                 ),
             });
         }
-        let params = params
-            .into_iter()
-            .map(|(name, ty)| Param { name: Some(identifier(&name, "arg")), ty: types.arg(ty) })
-            .collect();
+        // The main program's one parameter is its context.
+        let mut params = Vec::with_capacity(declared.len() + usize::from(main));
+        if main {
+            params.push(Param { name: Some("ctx".to_string()), ty: types.ctx() });
+        }
+        for (name, ty) in declared {
+            params.push(Param { name: Some(identifier(name, "arg")), ty: types.arg(*ty) });
+        }
         let proto = types.btf.add(BtfType::FuncProto { ret: int, params });
         let linkage = match linkage {
             Linkage::Static => FuncLinkage::Static,

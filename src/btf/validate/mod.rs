@@ -55,25 +55,26 @@ pub(super) fn validate(btf: &Btf) -> Result<(), BtfError> {
     Ok(())
 }
 
-/// The types `ty` holds by value: members, array elements, the targets of
-/// typedefs and qualifiers; not what pointers point to.
-fn held(ty: &BtfType) -> Vec<TypeId> {
+/// The `i`th type `ty` holds by value: members, array elements, the
+/// targets of typedefs and qualifiers; not what pointers point to.
+fn held(ty: &BtfType, i: usize) -> Option<TypeId> {
     match ty {
-        BtfType::Struct(c) | BtfType::Union(c) => c.members.iter().map(|m| m.ty).collect(),
-        BtfType::Array { elem, .. } => vec![*elem],
-        BtfType::Typedef { target, .. }
-        | BtfType::Const { target }
-        | BtfType::Volatile { target }
-        | BtfType::Restrict { target }
-        | BtfType::TypeTag { target, .. } => vec![*target],
-        _ => Vec::new(),
+        BtfType::Struct(c) | BtfType::Union(c) => c.members.get(i).map(|m| m.ty),
+        BtfType::Array { elem: only, .. }
+        | BtfType::Typedef { target: only, .. }
+        | BtfType::Const { target: only }
+        | BtfType::Volatile { target: only }
+        | BtfType::Restrict { target: only }
+        | BtfType::TypeTag { target: only, .. } => (i == 0).then_some(*only),
+        _ => None,
     }
 }
 
 /// Every type on a loop of types held by value (a struct holding itself,
 /// typedefs naming each other): the kernel's "Loop detected". One
 /// depth-first walk over the whole list, so a list of vmlinux's size is
-/// checked in linear time.
+/// checked in linear time; it allocates only its marks and one path,
+/// since it runs on every program load with BTF.
 fn loops(btf: &Btf) -> FnvSet<TypeId> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -87,29 +88,31 @@ fn loops(btf: &Btf) -> FnvSet<TypeId> {
     };
     let mut mark = vec![Mark::New; btf.len()];
     let mut on_loop = FnvSet::default();
+    // The path from the root: each type with the index of the next type
+    // it holds to visit.
+    let mut path: Vec<(TypeId, usize)> = Vec::new();
     for (root, _) in btf.types() {
         let Some(r) = index(root) else { continue };
         if mark[r] != Mark::New {
             continue;
         }
-        // The path from the root, each with the types it holds still to visit.
-        let mut path: Vec<(TypeId, Vec<TypeId>)> = Vec::new();
         mark[r] = Mark::OnPath;
-        path.push((root, btf.get(root).map(held).unwrap_or_default()));
-        while let Some((_, todo)) = path.last_mut() {
-            let Some(next) = todo.pop() else {
-                if let Some((done, _)) = path.pop() {
-                    if let Some(i) = index(done) {
-                        mark[i] = Mark::Done;
-                    }
+        path.push((root, 0));
+        while let Some((id, todo)) = path.last_mut() {
+            let next = btf.get(*id).and_then(|ty| held(ty, *todo));
+            *todo += 1;
+            let Some(next) = next else {
+                if let Some(i) = index(*id) {
+                    mark[i] = Mark::Done;
                 }
+                path.pop();
                 continue;
             };
             let Some(n) = index(next) else { continue };
             match mark[n] {
                 Mark::New => {
                     mark[n] = Mark::OnPath;
-                    path.push((next, btf.get(next).map(held).unwrap_or_default()));
+                    path.push((next, 0));
                 }
                 Mark::OnPath => {
                     let start = path.iter().position(|(id, _)| *id == next).unwrap_or(0);
