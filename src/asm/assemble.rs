@@ -119,6 +119,40 @@ pub enum AsmError {
         /// Where it was declared.
         declared_at: Origin,
     },
+    /// A function is declared at an instruction no local call or function
+    /// pointer targets. The kernel starts functions only at such targets
+    /// (and at instruction 0), so this code would belong to the function
+    /// before it, or be unreachable.
+    #[error(
+        "function {name} is declared at {declared_at} at instruction {slot}, which no \
+         call_local or ld_func targets: the kernel would not see a function there; call it, \
+         or remove the declaration"
+    )]
+    UncalledFunction {
+        /// The function's name.
+        name: String,
+        /// Where it was declared.
+        declared_at: Origin,
+        /// The instruction its label is bound to.
+        slot: usize,
+    },
+    /// Two declarations for the function at one instruction.
+    #[error(
+        "functions {first} (declared at {first_at}) and {second} (declared at {second_at}) \
+         start at the same instruction {slot}: declare each function once"
+    )]
+    DuplicateFunction {
+        /// The first declaration's name.
+        first: String,
+        /// Where it was declared.
+        first_at: Origin,
+        /// The second declaration's name.
+        second: String,
+        /// Where it was declared.
+        second_at: Origin,
+        /// The instruction both labels are bound to.
+        slot: usize,
+    },
     /// The program exceeds the kernel's instruction limit.
     #[error("the program has {slots} instruction slots; the kernel accepts at most {limit}")]
     TooLong {

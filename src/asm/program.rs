@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::assemble::{AsmError, Assembled, MAX_INSNS};
 use super::chunked::Chunked;
 use super::encode::{EncodeError, decode, encode};
-use super::function::FuncDecl;
+use super::function::{FuncDecl, function_starts};
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn};
 use super::kfunc_slots::KfuncSlots;
@@ -272,8 +272,10 @@ impl ProgramBuilder {
     /// [`call_local`](Self::call_local) or [`ld_func`](Self::ld_func)):
     /// its name, linkage and parameters, which the loader writes into the
     /// program's BTF. Functions not declared are static, named
-    /// `func_<slot>`. A declaration at a label nothing calls describes no
-    /// function and is left out.
+    /// `func_<slot>`. A label may be declared once; a declaration at a label
+    /// that is neither instruction 0 nor a call or address target is an
+    /// error when the program is assembled
+    /// ([`AsmError::UncalledFunction`]).
     ///
     /// ```
     /// use bpfkit::asm::{ArgType, FuncDecl, ProgramBuilder, R0, R1};
@@ -370,6 +372,7 @@ impl ProgramBuilder {
             functions.push((slot, decl.clone(), *at));
         }
         functions.sort_by_key(|(slot, _, _)| *slot);
+        self.check_declared(&out, &functions)?;
         Ok(Assembled::new(
             out,
             self.lines.snapshot(),
@@ -377,6 +380,41 @@ impl ProgramBuilder {
             self.kfuncs.clone(),
             functions,
         ))
+    }
+
+    /// Every declaration names a function the kernel will see (one that
+    /// starts at instruction 0 or at a call or address target), and no
+    /// function is declared twice. `functions` is sorted by slot.
+    fn check_declared(
+        &self,
+        insns: &[RawInsn],
+        functions: &[(usize, FuncDecl, Origin)],
+    ) -> Result<(), AsmError> {
+        if functions.is_empty() {
+            return Ok(());
+        }
+        for pair in functions.windows(2) {
+            if let [(slot, first, first_at), (again, second, second_at)] = pair {
+                if slot == again {
+                    return Err(AsmError::DuplicateFunction {
+                        first: first.name.clone(),
+                        first_at: *first_at,
+                        second: second.name.clone(),
+                        second_at: *second_at,
+                        slot: *slot,
+                    });
+                }
+            }
+        }
+        let starts = function_starts(insns, |slot| self.lines.is_second(slot));
+        match functions.iter().find(|(slot, _, _)| starts.binary_search(slot).is_err()) {
+            Some((slot, decl, at)) => Err(AsmError::UncalledFunction {
+                name: decl.name.clone(),
+                declared_at: *at,
+                slot: *slot,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Why `insn`, recorded at `slot`, does not encode.
@@ -467,7 +505,7 @@ impl ProgramBuilder {
 mod tests {
     use super::*;
     use crate::asm::chunked::CHUNK;
-    use crate::asm::{AluOp, Cond, R0, R1, R2, SxBits, Width};
+    use crate::asm::{AluOp, ArgType, Cond, R0, R1, R2, SxBits, Width};
 
     #[test]
     fn builder_returns_what_it_was_given_across_chunks() {
@@ -572,14 +610,51 @@ mod tests {
     }
 
     #[test]
-    fn a_declaration_nothing_calls_describes_no_function() {
+    fn a_declaration_nothing_calls_is_an_error() {
         let mut b = ProgramBuilder::new();
         let unused = b.label();
         b.mov64(R0, 0).exit();
         b.function(unused, FuncDecl::new("unused"));
         b.bind(unused).exit();
+        let err = b.assemble().unwrap_err();
+        assert!(
+            matches!(err, AsmError::UncalledFunction { ref name, slot: 2, .. } if name == "unused"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("function unused is declared at") && text.contains(file!()),
+            "{text}"
+        );
+
+        // A jump target is not a function start either.
+        let mut b = ProgramBuilder::new();
+        let inside = b.label();
+        b.ja(inside).bind(inside).mov64(R0, 0).exit();
+        b.function(inside, FuncDecl::new("inside"));
+        assert!(matches!(b.assemble(), Err(AsmError::UncalledFunction { slot: 1, .. })));
+
+        // The main program may be declared: it starts at 0.
+        let mut b = ProgramBuilder::new();
+        let main = b.here();
+        b.function(main, FuncDecl::global("main").param("ctx", ArgType::Ctx));
+        b.mov64(R0, 0).exit();
         let prog = b.assemble().unwrap();
-        assert_eq!(prog.functions().len(), 1);
-        assert!(prog.functions()[0].decl.is_none());
+        assert_eq!(prog.functions()[0].decl.map(|d| d.name.as_str()), Some("main"));
+    }
+
+    #[test]
+    fn two_declarations_of_one_function_are_an_error() {
+        let mut b = ProgramBuilder::new();
+        let (f, g) = (b.label(), b.label());
+        b.call_local(f).exit();
+        b.function(f, FuncDecl::new("f")).function(g, FuncDecl::new("g"));
+        b.bind(f).bind(g).mov64(R0, 0).exit();
+        let err = b.assemble().unwrap_err();
+        assert!(
+            matches!(err, AsmError::DuplicateFunction { ref first, ref second, slot: 2, .. }
+                if first == "f" && second == "g"),
+            "{err:?}"
+        );
     }
 }
