@@ -356,3 +356,40 @@ fn a_text_program_shows_its_s_lines_in_the_log() {
     };
     assert!(e.log.contains("; asm:2:5 @ asm:2"), "{}", e.log);
 }
+
+#[test]
+fn a_context_without_a_struct_name_is_tagged_as_the_context() {
+    require_kernel!();
+    // Raw tracepoints, tracepoints and kprobes have no context struct the
+    // kernel knows by name: the generated `void *` carries `arg:ctx`, and
+    // the global function may read its context. main passes its context
+    // on as the second argument; the function reads the word at offset 8
+    // (a raw tracepoint's second argument; a tracepoint's first field).
+    let second_word = |param: ArgType| {
+        let mut b = ProgramBuilder::new();
+        let callee = b.label();
+        b.mov64(R2, R1).mov64(R1, 0).call_local(callee).exit();
+        b.function(callee, FuncDecl::global("word_1").param("n", ArgType::U64).param("c", param));
+        b.bind(callee).ldx(Size::DW, R0, R2, 8).exit();
+        b.assemble().unwrap()
+    };
+    let insns = second_word(ArgType::Ctx);
+    let raw_tp =
+        ProgramSpec::new(ProgType::RAW_TRACEPOINT, &insns).name("btf_ctx_tag").load().unwrap();
+    let args: Vec<u8> = [7u64, 0x1234_5678].iter().flat_map(|a| a.to_ne_bytes()).collect();
+    let ran = raw_tp.test_run(TestRun::without_data().ctx_in(&args)).unwrap();
+    assert_eq!(ran.retval, 0x1234_5678);
+    for ty in [ProgType::TRACEPOINT, ProgType::KPROBE, ProgType::PERF_EVENT] {
+        let loaded = ProgramSpec::new(ty, &insns).name("btf_ctx_tag").load();
+        assert!(loaded.is_ok(), "{ty:?}: {}", loaded.unwrap_err());
+    }
+
+    // Declared a scalar, the parameter refuses the context at the call.
+    let insns = second_word(ArgType::U64);
+    let Err(Error::Verifier(e)) =
+        ProgramSpec::new(ProgType::RAW_TRACEPOINT, &insns).name("btf_ctx_none").load()
+    else {
+        panic!("a u64 is not the context")
+    };
+    assert_eq!((e.message.as_str(), e.index), ("R2 is not a scalar", Some(2)), "{e}");
+}

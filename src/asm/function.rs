@@ -41,8 +41,9 @@ pub enum ArgType {
     /// A pointer to the program's context (what `r1` holds at entry). The
     /// loader types it as a pointer to the context struct the kernel knows
     /// the program type by (`struct __sk_buff`, `struct xdp_md`, ...); for
-    /// a program type it has no such name for, as `void *`, which the
-    /// verifier does not take for a context.
+    /// a program type it has no such name for (tracepoints, kprobes, ...),
+    /// as `void *` tagged `arg:ctx` (C's `__arg_ctx`), which Linux 6.8 and
+    /// later take for the context.
     Ctx,
 }
 

@@ -9,6 +9,9 @@
 //! program and takes the context; declared functions
 //! ([`ProgramBuilder::function`](crate::asm::ProgramBuilder::function)) have
 //! their name, linkage and parameters; the others are static `func_<slot>`.
+//! A context argument points to the struct the kernel knows the program
+//! type's context by, or, for a type without one, is a `void *` tagged
+//! `arg:ctx`.
 //!
 //! Line records start at instruction 0, at each function start and where
 //! the origin changes, never on the second slot of an `LD_IMM64` (the
@@ -258,12 +261,28 @@ pub(crate) fn build(
         for (name, ty) in declared {
             params.push(Param { name: Some(identifier(name, "arg")), ty: types.arg(*ty) });
         }
+        let params_len = params.len();
         let proto = types.btf.add(BtfType::FuncProto { ret: int, params });
         let linkage = match linkage {
             Linkage::Static => FuncLinkage::Static,
             Linkage::Global => FuncLinkage::Global,
         };
         let func = types.btf.add(BtfType::Func { name: func_name, proto, linkage });
+        // A context the kernel cannot know by its struct's name is typed
+        // `void *` and tagged as the context (`__arg_ctx`, Linux 6.8).
+        if ctx_struct(prog_type).is_none() {
+            let is_ctx = |i: usize| match declared.get(i) {
+                Some((_, ty)) => *ty == ArgType::Ctx,
+                None => main && i == 0,
+            };
+            for component_idx in (0..params_len).filter(|&i| is_ctx(i)) {
+                types.btf.add(BtfType::DeclTag {
+                    name: "arg:ctx".to_string(),
+                    target: func,
+                    component_idx: i32::try_from(component_idx).unwrap_or(-1),
+                });
+            }
+        }
         func_info.push(FuncInfoRaw {
             insn_off: u32::try_from(function.start).unwrap_or(u32::MAX),
             type_id: func.0,
