@@ -227,10 +227,9 @@ impl ProgramBuilder {
 
     /// `call` a kernel function by name (`BPF_PSEUDO_KFUNC_CALL`), e.g.
     /// `bpf_rcu_read_lock`. The loader finds its BTF id in the running
-    /// kernel's BTF (vmlinux; kernel functions of loadable modules are not
-    /// looked up by name: call them with
-    /// [`call_kfunc_id`](Self::call_kfunc_id)); a name the kernel does not
-    /// have is an error before the load.
+    /// kernel's BTF: vmlinux's, not yet a loadable module's (whose BTF
+    /// would also have to reach the load in an `fd_array`). A name vmlinux
+    /// does not have is an error before the load.
     #[track_caller]
     pub fn call_kfunc(&mut self, name: &str) -> &mut Self {
         self.push(Insn::Call(Call::KfuncNamed(KfuncName::new(name))))
