@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use bpfkit::link::{XdpLink, XdpMode};
 use bpfkit::maps::{Array, MapFlags};
-use bpfkit::prog::{ProgType, Program, ProgramSpec};
+use bpfkit::prog::kind::Xdp;
+use bpfkit::prog::{Program, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter};
 
 const USAGE: &str = "\
@@ -106,11 +107,11 @@ fn stop_on_signals() {
 enum Attachment {
     Link(XdpLink),
     #[cfg(feature = "netlink")]
-    Netlink(bpfkit::netlink::BlockingNetlink, String, XdpMode, Program),
+    Netlink(bpfkit::netlink::BlockingNetlink, String, XdpMode, Program<Xdp>),
 }
 
 impl Attachment {
-    fn new(args: &Args, prog: Program) -> bpfkit::Result<Attachment> {
+    fn new(args: &Args, prog: Program<Xdp>) -> bpfkit::Result<Attachment> {
         if args.netlink {
             #[cfg(feature = "netlink")]
             {
@@ -193,7 +194,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     stop_on_signals();
     let counts = Array::<u64>::create("packet_count", 1, MapFlags::empty())?;
     let insns = packet_counter(&counts, XdpAction::Pass).assemble()?;
-    let prog = ProgramSpec::new(ProgType::XDP, &insns).name("xdp_counter").load()?;
+    let prog = ProgramSpec::typed(Xdp, &insns).name("xdp_counter").load()?;
     let attachment = Attachment::new(args, prog)?;
     println!(
         "counting packets on {} ({}); Ctrl-C to stop",

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use bpfkit::link::{XdpLink, XdpMode};
 use bpfkit::maps::Array;
 use bpfkit::prog::Program;
+use bpfkit::prog::kind::Xdp;
 use common::{Netns, PinDir, Run, bpfkit, bpfkit_os, counter, id, unique};
 
 /// `net` lists with the `netlink` feature, and says it needs it without.
@@ -51,7 +52,7 @@ impl Drop for Files {
 
 /// Objects of every kind, pinned, and files of every kind.
 struct Scene {
-    prog: Program,
+    prog: Program<Xdp>,
     counts: Array<u64>,
     link: Option<XdpLink>,
     pins: PinDir,

@@ -14,6 +14,7 @@ use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::link::{Interface, XdpMode};
 use bpfkit::maps::Array;
 use bpfkit::netlink::{BlockingNetlink, TcHandle, XdpProgram};
+use bpfkit::prog::kind::Xdp;
 use bpfkit::prog::{ProgType, Program, ProgramSpec};
 use common::{Netns, PinDir, Run, counter, id, unique};
 
@@ -25,8 +26,8 @@ struct Scene {
     ns: Netns,
     a: String,
     b: String,
-    skb: Program,
-    drv: Program,
+    skb: Program<Xdp>,
+    drv: Program<Xdp>,
     /// The sched_cls programs on ingress and egress, when `tc` is installed.
     tc: Option<(Program, Program)>,
     _maps: (Array<u64>, Array<u64>),

@@ -113,6 +113,7 @@ fn compare(args: &[&str]) -> Option<()> {
 fn show_matches_bpftool_for_each_type() {
     require_kernel!();
     let (xdp, _counts) = counter(&unique("cx"));
+    let xdp = xdp.into_untyped();
     let progs = [
         returning(ProgType::SOCKET_FILTER, &unique("cs"), 0, "GPL"),
         returning(ProgType::SOCKET_FILTER, &unique("cm"), 0, "MIT"),

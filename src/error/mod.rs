@@ -21,7 +21,7 @@ pub use map_field::MapField;
 pub use verifier::VerifierError;
 
 use crate::asm::{AsmError, Origin};
-use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, XdpMode};
+use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, ProgType, XdpMode};
 
 /// The result type of every fallible bpfkit call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -133,6 +133,21 @@ pub enum Error {
         expected: LinkType,
         /// The link's type.
         found: LinkType,
+    },
+
+    /// A program is not of the type a hook or kind needs (e.g. an XDP
+    /// program opened by id for a tc hook).
+    #[error(
+        "program {program} is a {found} program, not {expected}: this hook runs only {expected} \
+         programs; load the program as {expected}, or pick the hook its type runs at"
+    )]
+    WrongProgType {
+        /// The program: its name, and its id where known.
+        program: String,
+        /// The program type needed.
+        expected: ProgType,
+        /// The program's type.
+        found: ProgType,
     },
 
     /// A map does not have the shape the caller expects.

@@ -9,7 +9,9 @@ use super::info::LinkInfo;
 use crate::error::{AttachAction, AttachPath, XdpHolder};
 use crate::object::Interface;
 use crate::object::{ObjectKind, Origin, find_holder};
+use crate::prog::kind::Xdp;
 use crate::prog::{AttachType, Program};
+use crate::sys::link::LinkExtra;
 use crate::sys::{self, LinkType, XdpMode};
 use crate::{Errno, Error, Result};
 
@@ -38,31 +40,35 @@ impl XdpLink {
     /// (`EEXIST` if in the other of generic and native mode), leaving it
     /// attached; the [`Error::Attach`] then names its
     /// [holder](super::XdpHolder) when it can be found.
-    pub fn attach(prog: &Program, iface: impl Into<Interface>, mode: XdpMode) -> Result<XdpLink> {
+    pub fn attach(
+        prog: &Program<Xdp>,
+        iface: impl Into<Interface>,
+        mode: XdpMode,
+    ) -> Result<XdpLink> {
         let iface = iface.into();
         let ifindex = iface.index()?;
         let name = iface.to_string();
-        let fd = sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags()).map_err(
-            |errno| {
-                // Refused because the hook is taken: say by what.
-                let holder = matches!(errno, Errno::EBUSY | Errno::EEXIST)
-                    .then(|| find_holder(ifindex, hook_programs(ifindex).as_deref(), None))
-                    .flatten();
-                attach_error(AttachAction::Attach, &name, mode, errno, holder)
-            },
-        )?;
+        let fd =
+            sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags(), LinkExtra::None)
+                .map_err(|errno| {
+                    // Refused because the hook is taken: say by what.
+                    let holder = matches!(errno, Errno::EBUSY | Errno::EEXIST)
+                        .then(|| find_holder(ifindex, hook_programs(ifindex).as_deref(), None))
+                        .flatten();
+                    attach_error(AttachAction::Attach, &name, mode, errno, holder)
+                })?;
         Ok(XdpLink { fd, iface: name, mode })
     }
 
     /// Swaps in `new` atomically (`BPF_LINK_UPDATE`).
-    pub fn update(&self, new: &Program) -> Result<()> {
+    pub fn update(&self, new: &Program<Xdp>) -> Result<()> {
         sys::link::update(self.fd(), new.fd(), None).map_err(|errno| {
             attach_error(AttachAction::Replace, &self.iface, self.mode, errno, None)
         })
     }
 
     /// Swaps in `new` only if `old` is the attached program.
-    pub fn replace(&self, old: &Program, new: &Program) -> Result<()> {
+    pub fn replace(&self, old: &Program<Xdp>, new: &Program<Xdp>) -> Result<()> {
         sys::link::update(self.fd(), new.fd(), Some(old.fd())).map_err(|errno| {
             attach_error(AttachAction::Replace, &self.iface, self.mode, errno, None)
         })

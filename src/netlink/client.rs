@@ -17,6 +17,7 @@ use super::tc_attachment::{TcAttachment, bpf_filters_from, filters_dump};
 use crate::error::{AttachAction, AttachPath};
 use crate::object::{Interface, find_holder};
 use crate::prog::Program;
+use crate::prog::kind::Xdp;
 use crate::sys::XdpMode;
 use crate::{Errno, Error, Result};
 
@@ -57,7 +58,7 @@ impl Netlink {
     pub async fn attach_xdp(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.set(iface.into(), Request::Attach { fd: raw(prog) }, mode, AttachAction::Attach).await
@@ -67,7 +68,7 @@ impl Netlink {
     pub async fn overwrite_xdp(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.set(iface.into(), Request::Overwrite { fd: raw(prog) }, mode, AttachAction::Attach)
@@ -80,8 +81,8 @@ impl Netlink {
     pub async fn replace_xdp(
         &self,
         iface: impl Into<Interface>,
-        old: &Program,
-        new: &Program,
+        old: &Program<Xdp>,
+        new: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.set(
@@ -106,7 +107,7 @@ impl Netlink {
     pub async fn detach_xdp_expected(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.set(
@@ -254,7 +255,7 @@ fn ifindexes(links: &[RouteNetlinkMessage]) -> Vec<u32> {
     devices_from(links, None).iter().map(|d| d.ifindex).collect()
 }
 
-fn raw(prog: &Program) -> i32 {
+fn raw(prog: &Program<Xdp>) -> i32 {
     use std::os::fd::AsRawFd;
     prog.fd().as_raw_fd()
 }
@@ -325,7 +326,7 @@ impl BlockingNetlink {
     pub fn attach_xdp(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.run(self.inner.attach_xdp(iface, prog, mode))
@@ -335,7 +336,7 @@ impl BlockingNetlink {
     pub fn overwrite_xdp(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.run(self.inner.overwrite_xdp(iface, prog, mode))
@@ -345,8 +346,8 @@ impl BlockingNetlink {
     pub fn replace_xdp(
         &self,
         iface: impl Into<Interface>,
-        old: &Program,
-        new: &Program,
+        old: &Program<Xdp>,
+        new: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.run(self.inner.replace_xdp(iface, old, new, mode))
@@ -361,7 +362,7 @@ impl BlockingNetlink {
     pub fn detach_xdp_expected(
         &self,
         iface: impl Into<Interface>,
-        prog: &Program,
+        prog: &Program<Xdp>,
         mode: XdpMode,
     ) -> Result<()> {
         self.run(self.inner.detach_xdp_expected(iface, prog, mode))

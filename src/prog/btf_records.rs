@@ -38,7 +38,7 @@ pub struct LineInfo {
     pub column: u32,
 }
 
-impl Program {
+impl<K> Program<K> {
     /// The program's `bpf_func_info` records: one per function, by offset;
     /// empty without BTF.
     pub fn func_info(&self) -> Result<Vec<FuncInfo>> {

@@ -8,9 +8,11 @@
 
 use std::borrow::Cow;
 use std::ffi::{CStr, CString};
+use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use super::debug_info;
+use super::kind::{ProgKind, Untyped};
 use super::program::Program;
 use super::verifier::parse_log;
 use crate::asm::{Assembled, Function, MapRef, RawInsn, insns_as_bytes};
@@ -74,8 +76,13 @@ bitflags::bitflags! {
 /// let prog = ProgramSpec::new(ProgType::XDP, &insns).name("pass").load()?;
 /// # Ok::<(), bpfkit::Error>(())
 /// ```
+///
+/// A spec made with [`typed`](Self::typed) loads a
+/// [`Program<K>`](Program) of that kind, which the hooks of its kind take;
+/// one made with [`new`](Self::new) loads an untyped [`Program`].
 #[derive(Clone, Debug)]
-pub struct ProgramSpec<'a> {
+pub struct ProgramSpec<'a, K = Untyped> {
+    kind: PhantomData<fn() -> K>,
     insns: &'a Assembled,
     prog_type: ProgType,
     expected_attach_type: Option<AttachType>,
@@ -96,10 +103,48 @@ pub struct ProgramSpec<'a> {
 impl<'a> ProgramSpec<'a> {
     /// A program of `prog_type` made of `insns`, licensed `"GPL"`.
     pub fn new(prog_type: ProgType, insns: &'a Assembled) -> ProgramSpec<'a> {
+        ProgramSpec::of_type(prog_type, None, insns)
+    }
+
+    /// A program of kind `K` ([`kind`](super::kind)) made of `insns`,
+    /// licensed `"GPL"`: its program type and, where the kind has one, its
+    /// expected attach type are the kind's, and it loads as a
+    /// [`Program<K>`](Program).
+    ///
+    /// ```no_run
+    /// use bpfkit::asm::{ProgramBuilder, R0};
+    /// use bpfkit::prog::ProgramSpec;
+    /// use bpfkit::prog::kind::SchedCls;
+    ///
+    /// let mut b = ProgramBuilder::new();
+    /// b.mov64(R0, 0).exit(); // TC_ACT_OK
+    /// let insns = b.assemble()?;
+    /// let prog = ProgramSpec::typed(SchedCls, &insns).name("ok").load()?;
+    /// // `prog` is a Program<SchedCls>: tc and tcx hooks take it, XDP's do not.
+    /// # Ok::<(), bpfkit::Error>(())
+    /// ```
+    pub fn typed<K: ProgKind>(_kind: K, insns: &'a Assembled) -> ProgramSpec<'a, K> {
+        ProgramSpec::of_type(K::PROG_TYPE, K::EXPECTED_ATTACH_TYPE, insns)
+    }
+
+    /// The attach type the program is verified for (some program types need it).
+    pub fn expected_attach_type(mut self, attach_type: AttachType) -> Self {
+        self.expected_attach_type = Some(attach_type);
+        self
+    }
+}
+
+impl<'a, K> ProgramSpec<'a, K> {
+    fn of_type(
+        prog_type: ProgType,
+        expected_attach_type: Option<AttachType>,
+        insns: &'a Assembled,
+    ) -> ProgramSpec<'a, K> {
         ProgramSpec {
+            kind: PhantomData,
             insns,
             prog_type,
-            expected_attach_type: None,
+            expected_attach_type,
             name: "",
             license: "GPL",
             flags: ProgFlags::empty(),
@@ -124,12 +169,6 @@ impl<'a> ProgramSpec<'a> {
     /// The license; GPL-only helpers need a GPL-compatible one (default `"GPL"`).
     pub fn license(mut self, license: &'a str) -> Self {
         self.license = license;
-        self
-    }
-
-    /// The attach type the program is verified for (some program types need it).
-    pub fn expected_attach_type(mut self, attach_type: AttachType) -> Self {
-        self.expected_attach_type = Some(attach_type);
         self
     }
 
@@ -249,6 +288,40 @@ impl<'a> ProgramSpec<'a> {
     /// process); a name the kernel does not have is
     /// [`Error::UnknownKfunc`], before any load.
     pub fn resolved_insns(&self) -> Result<Cow<'a, [RawInsn]>> {
+        self.erased().resolve()
+    }
+
+    /// Loads the program (`BPF_PROG_LOAD`), as a [`Program`] of the spec's kind.
+    pub fn load(&self) -> Result<Program<K>> {
+        self.erased().load_untyped().map(Program::assume_kind)
+    }
+
+    /// The spec without its kind: the loader's code exists once, not once
+    /// per kind.
+    fn erased(&self) -> ProgramSpec<'a> {
+        ProgramSpec {
+            kind: PhantomData,
+            insns: self.insns,
+            prog_type: self.prog_type,
+            expected_attach_type: self.expected_attach_type,
+            name: self.name,
+            license: self.license,
+            flags: self.flags,
+            kern_version: self.kern_version,
+            ifindex: self.ifindex,
+            attach_btf_id: self.attach_btf_id,
+            attach_fd: self.attach_fd,
+            btf: self.btf,
+            debug_info: self.debug_info,
+            asm_source: self.asm_source,
+            log_on_success: self.log_on_success,
+            log_size: self.log_size,
+        }
+    }
+}
+
+impl<'a> ProgramSpec<'a> {
+    fn resolve(&self) -> Result<Cow<'a, [RawInsn]>> {
         if let Some((slot, name)) = self.insns.named_maps().next() {
             return Err(unresolved(
                 slot,
@@ -291,9 +364,8 @@ impl<'a> ProgramSpec<'a> {
         Ok(Cow::Owned(insns))
     }
 
-    /// Loads the program (`BPF_PROG_LOAD`).
-    pub fn load(&self) -> Result<Program> {
-        let insns = self.resolved_insns()?;
+    fn load_untyped(&self) -> Result<Program> {
+        let insns = self.resolve()?;
         let name = object_name(self.name, "program name")?;
         let owned;
         let license: &CStr = if self.license == "GPL" {
@@ -446,7 +518,7 @@ impl<'a> ProgramSpec<'a> {
     }
 }
 
-impl AsFd for Program {
+impl<K> AsFd for Program<K> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd()
     }

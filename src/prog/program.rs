@@ -1,9 +1,11 @@
 //! `Program`: a loaded program, owned by its file descriptor.
 
+use std::marker::PhantomData;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::info::{ProgramInfo, program_ids};
+use super::kind::{ProgKind, Untyped};
 use super::tag::ProgTag;
 use crate::asm::RawInsn;
 use crate::object::{ObjectKind, Origin, expect_kind};
@@ -13,12 +15,18 @@ use crate::{Errno, Error, Result};
 
 /// A loaded program. Dropping it closes its fd; the kernel frees the program
 /// once nothing else (an attachment, a pin, a link) holds it.
+///
+/// `K` is the program's [kind](super::kind): a program loaded from
+/// [`ProgramSpec::typed`](super::ProgramSpec::typed) has one, and the hooks
+/// of that kind take it; a program of a type known only at run time is
+/// [`Untyped`] until [`into_kind`](Program::into_kind) checks it.
 #[derive(Debug)]
-pub struct Program {
+pub struct Program<K = Untyped> {
     fd: OwnedFd,
     prog_type: ProgType,
     name: String,
     log: Option<String>,
+    kind: PhantomData<fn() -> K>,
 }
 
 impl Program {
@@ -28,7 +36,24 @@ impl Program {
         name: String,
         log: Option<String>,
     ) -> Program {
-        Program { fd, prog_type, name, log }
+        Program { fd, prog_type, name, log, kind: PhantomData }
+    }
+
+    /// The program as kind `K` (e.g. [`SchedCls`](super::kind::SchedCls)
+    /// for a tc hook), if it is of `K`'s program type; else
+    /// [`Error::WrongProgType`] naming both types. The kernel does not
+    /// report the attach type a program was verified for: a kind that
+    /// fixes one is checked by the kernel when the program attaches.
+    pub fn into_kind<K: ProgKind>(self, _kind: K) -> Result<Program<K>> {
+        if self.prog_type != K::PROG_TYPE {
+            let id = self.info().map(|info| format!(" (id {})", info.id)).unwrap_or_default();
+            return Err(Error::WrongProgType {
+                program: format!("{:?}{id}", self.name),
+                expected: K::PROG_TYPE,
+                found: self.prog_type,
+            });
+        }
+        Ok(self.assume_kind())
     }
 
     /// Wraps an fd that refers to a program, reading its type and name.
@@ -43,7 +68,7 @@ impl Program {
     fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<Program> {
         expect_kind(fd.as_fd(), ObjectKind::Program, origin)?;
         let info = ProgramInfo::of_program(fd.as_fd())?;
-        Ok(Program { fd, prog_type: info.prog_type, name: info.name, log: None })
+        Ok(Program::new(fd, info.prog_type, info.name, None))
     }
 
     /// Opens the program with kernel id `id` (`BPF_PROG_GET_FD_BY_ID`).
@@ -91,6 +116,21 @@ impl Program {
             }
         }
         Ok(found)
+    }
+}
+
+impl<K> Program<K> {
+    /// The same program with kind `L`, unchecked: for the loader, whose
+    /// spec fixed the kind.
+    pub(crate) fn assume_kind<L>(self) -> Program<L> {
+        let Program { fd, prog_type, name, log, .. } = self;
+        Program { fd, prog_type, name, log, kind: PhantomData }
+    }
+
+    /// The same program without its kind, as code that takes any program
+    /// (by type only at run time) wants it.
+    pub fn into_untyped(self) -> Program {
+        self.assume_kind()
     }
 
     /// Pins the program at `path` on a bpf filesystem, so it outlives the process.

@@ -122,7 +122,7 @@ impl fmt::Display for VerifierStats {
     }
 }
 
-impl Program {
+impl<K> Program<K> {
     /// The verifier's statistics, when the log was kept
     /// ([`ProgramSpec::log_on_success`](super::ProgramSpec::log_on_success);
     /// ask for [`LogLevel::STATS`](super::LogLevel::STATS) to get the time

@@ -111,7 +111,7 @@ impl<'a> TestRun<'a> {
     }
 }
 
-impl Program {
+impl<K> Program<K> {
     /// Runs the program in the kernel on the given input (`BPF_PROG_TEST_RUN`).
     pub fn test_run(&self, run: TestRun<'_>) -> Result<TestRunResult> {
         let out = sys::prog::test_run(

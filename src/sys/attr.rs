@@ -226,12 +226,16 @@ pub(crate) struct LinkCreateAttr<'a> {
     pub target: u32,
     pub attach_type: u32,
     pub flags: u32,
-    pub target_btf_id: u32,
-    pub _pad: u32,
-    pub _union: [u64; 4],
+    /// The per-type union: `target_btf_id` (u32 at 16); `tcx`, `netkit`
+    /// and `cgroup`'s `relative_fd`/`relative_id` (u32 at 16) and
+    /// `expected_revision` (u64 at 24); `perf_event.bpf_cookie` (u64 at 16).
+    pub word16: u32,
+    pub word20: u32,
+    pub word24: u64,
+    pub _rest: [u64; 3],
     pub _lifetime: std::marker::PhantomData<&'a ()>,
 }
-attr!(LinkCreateAttr, size 56, { prog_fd @ 0, target @ 4, attach_type @ 8, flags @ 12, target_btf_id @ 16 });
+attr!(LinkCreateAttr, size 56, { prog_fd @ 0, target @ 4, attach_type @ 8, flags @ 12, word16 @ 16, word20 @ 20, word24 @ 24 });
 
 /// `BPF_LINK_UPDATE`.
 #[repr(C)]

@@ -288,18 +288,21 @@ impl Netns {
 }
 
 /// A packet-counter program (XDP_PASS) named `name`, and its map.
-pub fn counter(name: &str) -> (bpfkit::prog::Program, bpfkit::maps::Array<u64>) {
-    use bpfkit::prog::{ProgType, ProgramSpec};
+pub fn counter(
+    name: &str,
+) -> (bpfkit::prog::Program<bpfkit::prog::kind::Xdp>, bpfkit::maps::Array<u64>) {
+    use bpfkit::prog::ProgramSpec;
+    use bpfkit::prog::kind::Xdp;
     use bpfkit::programs::{XdpAction, packet_counter};
     let counts =
         bpfkit::maps::Array::<u64>::create(name, 1, bpfkit::maps::MapFlags::empty()).unwrap();
     let insns = packet_counter(&counts, XdpAction::Pass).assemble().unwrap();
-    let prog = ProgramSpec::new(ProgType::XDP, &insns).name(name).load().unwrap();
+    let prog = ProgramSpec::typed(Xdp, &insns).name(name).load().unwrap();
     (prog, counts)
 }
 
 /// The kernel's id of a loaded program.
-pub fn id(prog: &bpfkit::prog::Program) -> u32 {
+pub fn id<K>(prog: &bpfkit::prog::Program<K>) -> u32 {
     prog.info().unwrap().id
 }
 
