@@ -265,6 +265,23 @@ pub enum Error {
         holder: Option<XdpHolder>,
     },
 
+    /// Attaching to, detaching from or querying a hook other than XDP
+    /// (tcx, a cgroup, a socket, a tracepoint, a network namespace)
+    /// failed. `hook` names it (`tcx ingress of veth0`, `cgroup
+    /// /sys/fs/cgroup/x (cgroup_inet_egress)`); `advice` says what the
+    /// error means there and what to do.
+    #[error("{action} at {hook} failed: {errno}: {advice}")]
+    Hook {
+        /// What was being done.
+        action: AttachAction,
+        /// The hook.
+        hook: String,
+        /// The kernel's error number.
+        errno: Errno,
+        /// The usual cause at this hook, and what to do.
+        advice: String,
+    },
+
     /// An argument was rejected before it reached the kernel.
     #[error("invalid {what}: {why}")]
     InvalidArgument {
@@ -318,7 +335,8 @@ impl Error {
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
             | Error::BtfLoad { errno, .. }
-            | Error::Attach { errno, .. } => Some(*errno),
+            | Error::Attach { errno, .. }
+            | Error::Hook { errno, .. } => Some(*errno),
             Error::Verifier(e) => Some(e.errno),
             Error::Io { source, .. } => source.raw_os_error().map(Errno),
             _ => None,

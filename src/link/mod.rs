@@ -1,12 +1,18 @@
 //! Attaching programs through `bpf_link`: no netlink, no runtime, and the
 //! kernel detaches the program when the last fd of the link closes.
 
+mod handle;
 mod hook;
 mod info;
+mod multi;
+mod tcx;
 mod xdp;
 
 pub use crate::error::{AttachAction, AttachPath, XdpHolder};
 pub use crate::object::Interface;
 pub use crate::sys::{LinkType, XdpMode};
+pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
+pub use multi::{HookProgram, HookPrograms};
+pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
 pub use xdp::XdpLink;

@@ -237,6 +237,39 @@ pub(crate) struct LinkCreateAttr<'a> {
 }
 attr!(LinkCreateAttr, size 56, { prog_fd @ 0, target @ 4, attach_type @ 8, flags @ 12, word16 @ 16, word20 @ 20, word24 @ 24 });
 
+/// `BPF_PROG_ATTACH` and `BPF_PROG_DETACH` (6.6's layout: the relative
+/// program and revision of multi-program hooks).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgAttachAttr<'a> {
+    /// `target_fd` or `target_ifindex`.
+    pub target: u32,
+    pub attach_bpf_fd: u32,
+    pub attach_type: u32,
+    pub attach_flags: u32,
+    pub replace_bpf_fd: u32,
+    /// `relative_fd` or `relative_id`.
+    pub relative: u32,
+    pub expected_revision: u64,
+    pub _lifetime: std::marker::PhantomData<&'a ()>,
+}
+attr!(ProgAttachAttr, size 32, {
+    target @ 0, attach_bpf_fd @ 4, attach_type @ 8, attach_flags @ 12, replace_bpf_fd @ 16,
+    relative @ 20, expected_revision @ 24,
+});
+
+/// `BPF_RAW_TRACEPOINT_OPEN`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct RawTracepointAttr<'a> {
+    /// The tracepoint's name (a C string), or null for a program that
+    /// names its target by BTF.
+    pub name: UserPtr<'a>,
+    pub prog_fd: u32,
+    pub _pad: u32,
+}
+attr!(RawTracepointAttr, size 16, { name @ 0, prog_fd @ 8 });
+
 /// `BPF_LINK_UPDATE`.
 #[repr(C)]
 #[derive(Default)]

@@ -23,6 +23,10 @@ pub enum Cmd {
     ObjPin = 6,
     /// `BPF_OBJ_GET`
     ObjGet = 7,
+    /// `BPF_PROG_ATTACH`
+    ProgAttach = 8,
+    /// `BPF_PROG_DETACH`
+    ProgDetach = 9,
     /// `BPF_PROG_TEST_RUN`
     ProgTestRun = 10,
     /// `BPF_PROG_GET_NEXT_ID`
@@ -39,6 +43,8 @@ pub enum Cmd {
     ProgQuery = 16,
     /// `BPF_BTF_LOAD`
     BtfLoad = 18,
+    /// `BPF_RAW_TRACEPOINT_OPEN`
+    RawTracepointOpen = 17,
     /// `BPF_BTF_GET_FD_BY_ID`
     BtfGetFdById = 19,
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`
@@ -81,6 +87,8 @@ impl Cmd {
             Cmd::ProgLoad => "BPF_PROG_LOAD",
             Cmd::ObjPin => "BPF_OBJ_PIN",
             Cmd::ObjGet => "BPF_OBJ_GET",
+            Cmd::ProgAttach => "BPF_PROG_ATTACH",
+            Cmd::ProgDetach => "BPF_PROG_DETACH",
             Cmd::ProgTestRun => "BPF_PROG_TEST_RUN",
             Cmd::ProgGetNextId => "BPF_PROG_GET_NEXT_ID",
             Cmd::MapGetNextId => "BPF_MAP_GET_NEXT_ID",
@@ -89,6 +97,7 @@ impl Cmd {
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
             Cmd::ProgQuery => "BPF_PROG_QUERY",
             Cmd::BtfLoad => "BPF_BTF_LOAD",
+            Cmd::RawTracepointOpen => "BPF_RAW_TRACEPOINT_OPEN",
             Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",

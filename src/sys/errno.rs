@@ -44,6 +44,10 @@ impl Errno {
     pub const ENOSYS: Errno = Errno(libc::ENOSYS);
     /// `ENODEV`: no such device.
     pub const ENODEV: Errno = Errno(libc::ENODEV);
+    /// `ERANGE`: out of range (a multi-program hook is full).
+    pub const ERANGE: Errno = Errno(libc::ERANGE);
+    /// `ESTALE`: stale state (a hook's revision moved on).
+    pub const ESTALE: Errno = Errno(libc::ESTALE);
 
     /// The errno of the last failed libc call on this thread.
     pub(crate) fn last() -> Errno {
@@ -73,6 +77,7 @@ impl Errno {
             libc::EMFILE => "EMFILE",
             libc::ENOSPC => "ENOSPC",
             libc::ERANGE => "ERANGE",
+            libc::ESTALE => "ESTALE",
             libc::ENOSYS => "ENOSYS",
             libc::ELOOP => "ELOOP",
             libc::EOPNOTSUPP => "EOPNOTSUPP",

@@ -3,7 +3,11 @@
 use std::os::fd::{BorrowedFd, OwnedFd};
 
 use super::Errno;
-use super::attr::{LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr};
+use super::attr::{
+    LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr, ProgAttachAttr, ProgQueryAttr,
+    RawTracepointAttr,
+};
+use super::ptr::UserPtr;
 use super::{Cmd, bpf, bpf_fd, raw};
 
 /// The per-type part of `BPF_LINK_CREATE`.
@@ -71,4 +75,111 @@ pub(crate) fn update(
 pub(crate) fn detach(link: BorrowedFd<'_>) -> Result<(), Errno> {
     let mut attr = LinkDetachAttr { link_fd: raw(link), ..Default::default() };
     bpf(Cmd::LinkDetach, &mut attr).map(drop)
+}
+
+/// Where a program goes on a hook that runs several (tcx, cgroups): the
+/// `BPF_F_*` flags and the relative object and revision they refer to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// `BPF_F_BEFORE`, `BPF_F_AFTER`, `BPF_F_ID`, `BPF_F_LINK`,
+    /// `BPF_F_ALLOW_MULTI`, `BPF_F_REPLACE`...
+    pub flags: u32,
+    /// The relative program or link: an fd, or an id with `BPF_F_ID`.
+    pub relative: u32,
+    /// The hook's revision the caller saw, or 0 for any.
+    pub expected_revision: u64,
+}
+
+/// `BPF_PROG_ATTACH` of `prog` to `target` (an fd or ifindex) at
+/// `attach_type`, replacing `replace` when given (with `BPF_F_REPLACE`).
+pub(crate) fn prog_attach(
+    target: u32,
+    prog: BorrowedFd<'_>,
+    attach_type: u32,
+    place: Placement,
+    replace: Option<BorrowedFd<'_>>,
+) -> Result<(), Errno> {
+    let mut attr = ProgAttachAttr {
+        target,
+        attach_bpf_fd: raw(prog),
+        attach_type,
+        attach_flags: place.flags,
+        replace_bpf_fd: replace.map_or(0, raw),
+        relative: place.relative,
+        expected_revision: place.expected_revision,
+        ..Default::default()
+    };
+    bpf(Cmd::ProgAttach, &mut attr).map(drop)
+}
+
+/// `BPF_PROG_DETACH` of `prog` (or, for single-program hooks, whatever is
+/// attached, with `None`) from `target` at `attach_type`.
+pub(crate) fn prog_detach(
+    target: u32,
+    prog: Option<BorrowedFd<'_>>,
+    attach_type: u32,
+) -> Result<(), Errno> {
+    let mut attr = ProgAttachAttr {
+        target,
+        attach_bpf_fd: prog.map_or(0, raw),
+        attach_type,
+        ..Default::default()
+    };
+    bpf(Cmd::ProgDetach, &mut attr).map(drop)
+}
+
+/// What `BPF_PROG_QUERY` says about a multi-program hook.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MultiQuery {
+    /// How many programs are attached (more than the buffers held, maybe).
+    pub count: u32,
+    /// The hook's revision (0 before 6.6 and for hooks without one).
+    pub revision: u64,
+    /// The hook's attach flags (cgroups: `BPF_F_ALLOW_MULTI`...).
+    pub attach_flags: u32,
+}
+
+/// `BPF_PROG_QUERY` of `target` (an fd or ifindex) at `attach_type`: the
+/// program ids into `prog_ids`, and each one's link id (0: attached
+/// without a link) into `link_ids` when given, as long as they hold.
+pub(crate) fn query_multi(
+    target: u32,
+    attach_type: u32,
+    query_flags: u32,
+    prog_ids: &mut [u32],
+    link_ids: Option<&mut [u32]>,
+) -> Result<MultiQuery, Errno> {
+    let cap = match &link_ids {
+        Some(links) => prog_ids.len().min(links.len()),
+        None => prog_ids.len(),
+    };
+    let mut attr = ProgQueryAttr {
+        target,
+        attach_type,
+        query_flags,
+        prog_cnt: u32::try_from(cap).unwrap_or(u32::MAX),
+        prog_ids: UserPtr::from_mut(prog_ids),
+        link_ids: link_ids.map_or_else(UserPtr::default, UserPtr::from_mut),
+        ..Default::default()
+    };
+    bpf(Cmd::ProgQuery, &mut attr)?;
+    Ok(MultiQuery {
+        count: attr.prog_cnt,
+        revision: attr.revision,
+        attach_flags: attr.attach_flags,
+    })
+}
+
+/// `BPF_RAW_TRACEPOINT_OPEN`: attaches `prog` to the raw tracepoint
+/// `name`; the returned fd is a link.
+pub(crate) fn raw_tracepoint_open(
+    name: &std::ffi::CStr,
+    prog: BorrowedFd<'_>,
+) -> Result<OwnedFd, Errno> {
+    let mut attr = RawTracepointAttr {
+        name: UserPtr::from_cstr(name),
+        prog_fd: raw(prog),
+        ..Default::default()
+    };
+    bpf_fd(Cmd::RawTracepointOpen, &mut attr)
 }

@@ -16,7 +16,8 @@ use std::cell::RefCell;
 use super::Errno;
 use super::attr::{
     BtfLoadAttr, EnableStatsAttr, IdAttr, InfoAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr,
-    MapBatchAttr, MapCreateAttr, MapElemAttr, ObjAttr, ProgLoadAttr, ProgQueryAttr, TestRunAttr,
+    MapBatchAttr, MapCreateAttr, MapElemAttr, ObjAttr, ProgAttachAttr, ProgLoadAttr, ProgQueryAttr,
+    RawTracepointAttr, TestRunAttr,
 };
 use super::cmd::Cmd;
 
@@ -73,6 +74,8 @@ attr_mut!(
     LinkDetach(LinkDetachAttr) link_detach,
     EnableStats(EnableStatsAttr) enable_stats,
     ProgQuery(ProgQueryAttr) prog_query,
+    ProgAttach(ProgAttachAttr) prog_attach,
+    RawTracepoint(RawTracepointAttr) raw_tracepoint,
     BtfLoad(BtfLoadAttr) btf_load,
 );
 
