@@ -15,10 +15,8 @@
 //! # Ok::<(), bpfkit::Error>(())
 //! ```
 
-use std::ffi::OsString;
 use std::fs::FileType;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStringExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -54,7 +52,7 @@ pub fn pinned_objects() -> Result<Vec<PinnedObject>> {
 /// The mount points of the bpf filesystems, in `/proc/mounts` order (a
 /// filesystem mounted twice is listed twice): where objects can be pinned.
 pub fn bpffs_mounts() -> Result<Vec<PathBuf>> {
-    Ok(parse_bpffs_mounts(&read_mounts()?))
+    crate::object::mounts_of_type("bpf")
 }
 
 /// Opens the object pinned at `path` (`BPF_OBJ_GET`) and says what it is.
@@ -103,50 +101,6 @@ pub fn walk_pinned_under(root: impl AsRef<Path>) -> Vec<PinnedObject> {
     let mut found = Vec::new();
     walk(root.as_ref(), &mut found);
     found
-}
-
-/// `/proc/mounts`, as bytes: a mount point need not be UTF-8.
-fn read_mounts() -> Result<Vec<u8>> {
-    std::fs::read("/proc/mounts").map_err(|e| Error::Io {
-        what: "reading /proc/mounts to find the bpf filesystems".into(),
-        source: e,
-    })
-}
-
-/// The mount points of type `bpf` in `/proc/mounts`.
-fn parse_bpffs_mounts(mounts: &[u8]) -> Vec<PathBuf> {
-    mounts
-        .split(|&b| b == b'\n')
-        .filter_map(|line| {
-            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
-            let (_, point, fstype) = (fields.next()?, fields.next()?, fields.next()?);
-            (fstype == b"bpf").then(|| PathBuf::from(unescape(point)))
-        })
-        .collect()
-}
-
-/// Undoes the octal escapes of `/proc/mounts` (`\040` for a space, `\012`
-/// for a newline); the kernel writes every other byte as it is.
-fn unescape(field: &[u8]) -> OsString {
-    let mut out = Vec::with_capacity(field.len());
-    let mut i = 0;
-    while i < field.len() {
-        let octal = field.get(i + 1..i + 4).and_then(|d| {
-            let d = std::str::from_utf8(d).ok()?;
-            u8::from_str_radix(d, 8).ok()
-        });
-        match (field[i], octal) {
-            (b'\\', Some(byte)) => {
-                out.push(byte);
-                i += 4;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    OsString::from_vec(out)
 }
 
 /// Walks the tree under `root` as `nftw` does, depth first: each
@@ -205,30 +159,4 @@ fn describe(path: &Path, fd: BorrowedFd<'_>, kind: ObjectKind) -> Option<PinnedO
     }
     let id = FdInfo::of(fd).ok()?.number(kind.id_key()?)?;
     Some(PinnedObject { path: path.to_path_buf(), kind, id: u32::try_from(id).ok()? })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_bpffs_mounts_with_escapes() {
-        let mounts = b"sysfs /sys sysfs rw 0 0\n\
-                      bpf /sys/fs/bpf bpf rw,nosuid 0 0\n\
-                      bpf /run/my\\040pins bpf rw 0 0\n\
-                      tmpfs /tmp tmpfs rw 0 0\n";
-        assert_eq!(
-            parse_bpffs_mounts(mounts),
-            [PathBuf::from("/sys/fs/bpf"), PathBuf::from("/run/my pins")]
-        );
-    }
-
-    #[test]
-    fn mount_points_are_bytes() {
-        use std::os::unix::ffi::OsStrExt as _;
-        let mounts = b"bpf /run/\\012\xffx bpf rw 0 0\n";
-        let found = parse_bpffs_mounts(mounts);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].as_os_str().as_bytes(), b"/run/\n\xffx");
-    }
 }

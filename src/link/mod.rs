@@ -1,6 +1,7 @@
 //! Attaching programs through `bpf_link`: no netlink, no runtime, and the
 //! kernel detaches the program when the last fd of the link closes.
 
+mod cgroup;
 mod handle;
 mod hook;
 mod info;
@@ -11,6 +12,10 @@ mod xdp;
 pub use crate::error::{AttachAction, AttachPath, XdpHolder};
 pub use crate::object::Interface;
 pub use crate::sys::{LinkType, XdpMode};
+pub use cgroup::{
+    Cgroup, CgroupAttachFlags, CgroupAttachment, CgroupHook, attach_cgroup, attach_cgroup_legacy,
+    cgroup_programs, cgroup2_mount,
+};
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
 pub use multi::{HookProgram, HookPrograms};

@@ -9,8 +9,9 @@ use crate::sys::{self, Errno};
 pub struct HookProgram {
     /// The program's id.
     pub prog_id: u32,
-    /// The link that holds it, or `None` when it was attached without one
-    /// (`BPF_PROG_ATTACH`).
+    /// The link that holds it, when the kernel says: tcx reports each
+    /// program's link (`None`: attached without one, by
+    /// `BPF_PROG_ATTACH`); cgroup hooks report no links (always `None`).
     pub link_id: Option<u32>,
 }
 
