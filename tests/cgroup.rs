@@ -23,7 +23,7 @@ use bpfkit::prog::kind::{
     CgroupConnect4, CgroupConnect6, CgroupSkb, CgroupSockCreate, CgroupSysctl, ProgKind,
 };
 use bpfkit::prog::{AttachType, ProgType, Program, ProgramSpec};
-use common::{id, unique};
+use common::{id, unique, wait_link_gone};
 
 const CHILD: &str = "BPFKIT_CGROUP_CHILD";
 
@@ -125,7 +125,9 @@ fn skb_egress_through_a_link_counts_each_datagram() {
     let on = cgroup_programs(&cg.cgroup, AttachType::CGROUP_INET_EGRESS).unwrap();
     assert_eq!(on.programs.len(), 1);
     assert_eq!(on.programs[0].prog_id, id(&prog));
+    let link_id = link.info().unwrap().id;
     drop(link);
+    wait_link_gone(link_id);
     cg.run("udp", 3);
     assert_eq!(count(&counts), 5, "detached with its link");
 }

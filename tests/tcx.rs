@@ -11,7 +11,7 @@ use bpfkit::link::{Anchor, Link, Order, Relative, TcxDirection, attach_tcx, tcx_
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::kind::SchedCls;
 use bpfkit::prog::{Program, ProgramSpec};
-use common::{PinDir, VETH_A, VETH_B, VethPair, id, unique};
+use common::{PinDir, VETH_A, VETH_B, VethPair, id, unique, wait_link_gone};
 
 /// tcx's "run the next program" verdict.
 const TCX_NEXT: i32 = -1;
@@ -68,7 +68,9 @@ fn programs_run_in_the_order_asked_and_each_fires() {
     assert_eq!(info.link_type, bpfkit::link::LinkType::TCX);
 
     // Dropping B's link takes B off; the others keep their order.
+    let b_link_id = link_b.info().unwrap().id;
     drop(link_b);
+    wait_link_gone(b_link_id);
     assert_eq!(order(&pair), [id(&a), id(&c)]);
 
     // A stale revision changes nothing.
@@ -91,7 +93,9 @@ fn programs_run_in_the_order_asked_and_each_fires() {
     // Update swaps C's program for B in place.
     link_c.update(&b).unwrap();
     assert_eq!(order(&pair), [id(&d), id(&a), id(&b)]);
+    let ids = [&link_a, &link_c, &link_d].map(|l| l.info().unwrap().id);
     drop((link_a, link_c, link_d));
+    ids.into_iter().for_each(wait_link_gone);
     assert_eq!(order(&pair), Vec::<u32>::new());
 }
 

@@ -6,6 +6,7 @@ mod handle;
 mod hook;
 mod info;
 mod multi;
+mod netns;
 mod tcx;
 mod xdp;
 
@@ -19,5 +20,6 @@ pub use cgroup::{
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
 pub use multi::{HookProgram, HookPrograms};
+pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
 pub use xdp::XdpLink;

@@ -447,3 +447,15 @@ pub mod btf {
         blob(&types, strings.as_bytes())
     }
 }
+
+/// Waits until the link with kernel id `id` is gone. Dropping a link
+/// closes this process's fd, but a child forked meanwhile by a parallel
+/// test (every `ip` command) holds the fd until it execs: the kernel
+/// frees the link a moment later.
+pub fn wait_link_gone(id: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while bpfkit::link::LinkInfo::by_id(id).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "link {id} outlived its last fd");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}

@@ -1,0 +1,85 @@
+//! A network namespace's hooks: socket lookup and the flow dissector, each
+//! seen to fire in a private namespace.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use bpfkit::Errno;
+use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
+use bpfkit::link::{LinkTarget, NetNs, attach_flow_dissector, attach_sk_lookup};
+use bpfkit::maps::{Array, MapFlags};
+use bpfkit::prog::kind::{FlowDissector, ProgKind, SkLookup};
+use bpfkit::prog::{AttachType, Program, ProgramSpec};
+use common::{Netns, VETH_A, VethPair, id, unique, wait_link_gone};
+
+/// A program of kind `K` that counts its runs and returns `verdict`.
+fn counter<K: ProgKind>(kind: K, verdict: i32) -> (Program<K>, Array<u64>) {
+    let name = unique("ns");
+    let counts = Array::<u64>::create(&name, 1, MapFlags::empty()).unwrap();
+    let mut b = ProgramBuilder::new();
+    let done = b.label();
+    b.st(Size::W, R10, -4, 0).mov64(R2, R10).add64(R2, -4).ld_map_fd(R1, &counts);
+    b.call(Helper::MapLookupElem).jeq(R0, 0, done).mov64(R1, 1).atomic_add64(R0, 0, R1);
+    b.bind(done).mov64(R0, verdict).exit();
+    let insns = b.assemble().unwrap();
+    (ProgramSpec::typed(kind, &insns).name(&name).load().unwrap(), counts)
+}
+
+#[test]
+fn sk_lookup_runs_for_each_datagram_in_its_namespace() {
+    require_kernel!();
+    let ns = Netns::new();
+    ns.ip(&["link", "set", "lo", "up"]);
+    let (prog, counts) = counter(SkLookup, 1); // SK_PASS
+    let netns = NetNs::named(&ns.name).unwrap();
+    let link = attach_sk_lookup(&prog, &netns).unwrap();
+    let info = link.info().unwrap();
+    assert_eq!(info.prog_id, id(&prog));
+    assert!(
+        matches!(info.target, LinkTarget::Netns { attach_type, .. } if attach_type == AttachType::SK_LOOKUP),
+        "{info:?}"
+    );
+    let exchange = |n: usize| {
+        ns.run(|| {
+            let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let me = sock.local_addr().unwrap();
+            let mut buf = [0u8; 4];
+            for i in 0..n {
+                sock.send_to(&[i as u8], me).unwrap();
+                sock.recv_from(&mut buf).unwrap();
+            }
+        })
+    };
+    exchange(6);
+    assert_eq!(counts.get(0).unwrap(), 6);
+    drop(link);
+    wait_link_gone(info.id);
+    exchange(2);
+    assert_eq!(counts.get(0).unwrap(), 6, "detached with its link");
+}
+
+#[test]
+fn one_flow_dissector_per_namespace_and_it_dissects() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (first, counts) = counter(FlowDissector, 0); // BPF_OK
+    let (second, _) = counter(FlowDissector, 0);
+    let netns = NetNs::named(&pair.a.name).unwrap();
+    let link = attach_flow_dissector(&first, &netns).unwrap();
+    let err = attach_flow_dissector(&second, &netns).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::E2BIG), "{err}");
+    assert!(err.to_string().contains("one flow dissector at most"), "{err}");
+    assert_eq!(link.info().unwrap().prog_id, id(&first), "the first one stays");
+
+    // Packets received on veth0 have their flow hashed for RPS when
+    // veth0 has an RPS map: the namespace's dissector runs.
+    // (`ip netns exec` mounts the namespace's own sysfs.)
+    let rps = format!("echo 1 > /sys/class/net/{VETH_A}/queues/rx-0/rps_cpus");
+    let status = std::process::Command::new("ip")
+        .args(["netns", "exec", &pair.a.name, "sh", "-c", &rps])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    pair.send(4);
+    assert!(counts.get(0).unwrap() >= 4, "{}", counts.get(0).unwrap());
+}
