@@ -30,7 +30,8 @@ use crate::{Errno, Error, Result};
 #[derive(Debug)]
 pub struct XdpLink {
     fd: OwnedFd,
-    iface: String,
+    /// As the caller named it: its name is looked up only for an error.
+    iface: Interface,
     mode: XdpMode,
 }
 
@@ -47,7 +48,6 @@ impl XdpLink {
     ) -> Result<XdpLink> {
         let iface = iface.into();
         let ifindex = iface.index()?;
-        let name = iface.to_string();
         let fd =
             sys::link::create(prog.fd(), ifindex, AttachType::XDP.0, mode.flags(), LinkExtra::None)
                 .map_err(|errno| {
@@ -55,9 +55,9 @@ impl XdpLink {
                     let holder = matches!(errno, Errno::EBUSY | Errno::EEXIST)
                         .then(|| find_holder(ifindex, hook_programs(ifindex).as_deref(), None))
                         .flatten();
-                    attach_error(AttachAction::Attach, &name, mode, errno, holder)
+                    attach_error(AttachAction::Attach, &iface, mode, errno, holder)
                 })?;
-        Ok(XdpLink { fd, iface: name, mode })
+        Ok(XdpLink { fd, iface, mode })
     }
 
     /// Swaps in `new` atomically (`BPF_LINK_UPDATE`).
@@ -115,8 +115,7 @@ impl XdpLink {
                 found: info.link_type,
             });
         };
-        let iface = Interface::Index(ifindex).to_string();
-        Ok(XdpLink { fd, iface, mode: XdpMode::Auto })
+        Ok(XdpLink { fd, iface: Interface::Index(ifindex), mode: XdpMode::Auto })
     }
 
     /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not.
@@ -131,9 +130,11 @@ impl XdpLink {
         LinkInfo::of_link(self.fd())
     }
 
-    /// The interface the link attaches to.
-    pub fn interface(&self) -> &str {
-        &self.iface
+    /// The interface the link attaches to, by name (looked up by index
+    /// for a link opened from a pin or fd; `index N` if the interface is
+    /// gone).
+    pub fn interface(&self) -> String {
+        self.iface.to_string()
     }
 
     /// The link's file descriptor.
@@ -150,7 +151,7 @@ impl AsFd for XdpLink {
 
 fn attach_error(
     action: AttachAction,
-    iface: &str,
+    iface: &Interface,
     mode: XdpMode,
     errno: Errno,
     holder: Option<XdpHolder>,

@@ -6,20 +6,48 @@ use std::fmt;
 use crate::error::{Error, Result};
 use crate::sys;
 
-/// A network interface, by name (`"eth0"`) or by index.
+/// A network interface, by name (`"eth0"`), by index, or both
+/// ([`resolve`](Interface::resolve)d once).
+///
+/// A name is looked up (a socket, an `ioctl` and a close) each time an
+/// attach or query needs the index; code that attaches and detaches often
+/// resolves the name once and passes the [`Resolved`](Interface::Resolved)
+/// interface, which costs nothing more.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Interface {
     /// By name.
     Name(String),
     /// By index.
     Index(u32),
+    /// Both, as [`resolve`](Interface::resolve) found them.
+    Resolved {
+        /// The name.
+        name: String,
+        /// Its index when it was resolved.
+        index: u32,
+    },
 }
 
 impl Interface {
+    /// Looks `name` up once: the result carries the index, and names the
+    /// interface in errors without further lookups.
+    ///
+    /// ```no_run
+    /// use bpfkit::link::Interface;
+    /// let lo = Interface::resolve("lo")?;
+    /// assert_eq!(lo.index()?, 1);
+    /// # Ok::<(), bpfkit::Error>(())
+    /// ```
+    pub fn resolve(name: &str) -> Result<Interface> {
+        let index = Interface::Name(name.to_string()).index()?;
+        Ok(Interface::Resolved { name: name.to_string(), index })
+    }
+
     /// The interface's index, looked up by name if needed. A name that no
     /// interface has is [`Error::NoSuchInterface`].
     pub fn index(&self) -> Result<u32> {
         match self {
+            Interface::Resolved { index, .. } => Ok(*index),
             Interface::Index(i) => match sys::net::if_indextoname(*i) {
                 Some(_) => Ok(*i),
                 None => Err(Error::NoSuchInterface { name: format!("index {i}") }),
@@ -36,7 +64,7 @@ impl Interface {
     /// The interface's name, looked up by index if needed.
     pub fn name(&self) -> Result<String> {
         match self {
-            Interface::Name(name) => Ok(name.clone()),
+            Interface::Name(name) | Interface::Resolved { name, .. } => Ok(name.clone()),
             Interface::Index(i) => sys::net::if_indextoname(*i)
                 .ok_or_else(|| Error::NoSuchInterface { name: format!("index {i}") }),
         }
@@ -46,7 +74,7 @@ impl Interface {
 impl fmt::Display for Interface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Interface::Name(name) => f.write_str(name),
+            Interface::Name(name) | Interface::Resolved { name, .. } => f.write_str(name),
             Interface::Index(i) => match sys::net::if_indextoname(*i) {
                 Some(name) => f.write_str(&name),
                 None => write!(f, "index {i}"),
