@@ -66,6 +66,11 @@ fn programs_run_in_the_order_asked_and_each_fires() {
     let info = link_c.info().unwrap();
     assert_eq!(info.prog_id, id(&c));
     assert_eq!(info.link_type, bpfkit::link::LinkType::TCX);
+    let ifindex = pair.a.run(|| bpfkit::link::Interface::resolve(VETH_A).unwrap().index().unwrap());
+    assert_eq!(
+        info.target,
+        bpfkit::link::LinkTarget::Tcx { ifindex, attach_type: bpfkit::prog::AttachType::TCX_INGRESS }
+    );
 
     // Dropping B's link takes B off; the others keep their order.
     let b_link_id = link_b.info().unwrap().id;

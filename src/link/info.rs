@@ -47,6 +47,13 @@ pub enum LinkTarget {
         /// Which hook.
         attach_type: AttachType,
     },
+    /// An interface's tcx hook.
+    Tcx {
+        /// The interface index (0 once the interface is gone).
+        ifindex: u32,
+        /// Which direction (`tcx_ingress`, `tcx_egress`).
+        attach_type: AttachType,
+    },
     /// An interface's XDP hook.
     Xdp {
         /// The interface index (0 once the interface is gone).
@@ -118,6 +125,7 @@ impl LinkInfo {
             }
             LinkType::NETNS => LinkTarget::Netns { netns_ino: d[0], attach_type: AttachType(d[1]) },
             LinkType::XDP => LinkTarget::Xdp { ifindex: d[0] },
+            LinkType::TCX => LinkTarget::Tcx { ifindex: d[0], attach_type: AttachType(d[1]) },
             _ => LinkTarget::Other,
         };
         Ok(LinkInfo {
