@@ -197,7 +197,11 @@ fn a_program_verified_for_another_hook_is_refused_with_advice() {
     let untyped = Program::from_id(id(&six)).unwrap();
     assert_eq!(untyped.prog_type(), ProgType::CGROUP_SOCK_ADDR);
     let as_four = untyped.into_kind(CgroupConnect4).unwrap();
+    let path = cg.path.display().to_string();
+    let before = common::bpftool(&["-j", "cgroup", "show", &path]).map(|r| r.stdout);
     let err = attach_cgroup(&as_four, &cg.cgroup, CgroupHook::CONNECT4).unwrap_err();
+    let after = common::bpftool(&["-j", "cgroup", "show", &path]).map(|r| r.stdout);
+    assert_eq!(after, before, "bpftool sees the cgroup as it was");
     assert_eq!(err.errno(), Some(Errno::EINVAL), "{err}");
     let text = err.to_string();
     assert!(
