@@ -69,7 +69,10 @@ fn programs_run_in_the_order_asked_and_each_fires() {
     let ifindex = pair.a.run(|| bpfkit::link::Interface::resolve(VETH_A).unwrap().index().unwrap());
     assert_eq!(
         info.target,
-        bpfkit::link::LinkTarget::Tcx { ifindex, attach_type: bpfkit::prog::AttachType::TCX_INGRESS }
+        bpfkit::link::LinkTarget::Tcx {
+            ifindex,
+            attach_type: bpfkit::prog::AttachType::TCX_INGRESS
+        }
     );
 
     // Dropping B's link takes B off; the others keep their order.

@@ -225,6 +225,23 @@ impl ProgramBuilder {
         self
     }
 
+    /// `bpf_tail_call(r1, table, index)`: jumps into the program in slot
+    /// `index` of the program array `table`, never to return; when the
+    /// slot is empty (or the chain is 33 calls deep) the program goes on
+    /// with the next instruction. `r1` must hold the context, as at entry.
+    /// Sets `r2` and `r3`; as any call, clobbers `r0` to `r5`.
+    ///
+    /// `index` is a register or a constant.
+    #[track_caller]
+    pub fn tail_call(&mut self, table: &impl MapHandle, index: impl Into<Src>) -> &mut Self {
+        let index = index.into();
+        // The index first: it may be in r2, which the table's address takes.
+        if index != Src::Reg(AnyReg::from(Reg::R3)) {
+            self.mov64(Reg::R3, index);
+        }
+        self.ld_map_fd(Reg::R2, table).call(super::Helper::TailCall)
+    }
+
     /// `call` a kernel function by name (`BPF_PSEUDO_KFUNC_CALL`), e.g.
     /// `bpf_rcu_read_lock`. The loader finds its BTF id in the running
     /// kernel's BTF: vmlinux's, not yet a loadable module's (whose BTF

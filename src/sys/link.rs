@@ -23,8 +23,6 @@ pub(crate) enum LinkExtra {
     Relative { relative: u32, expected_revision: u64 },
     /// A perf event link's `bpf_cookie`.
     PerfCookie(u64),
-    /// A tracing link's `target_btf_id`.
-    TargetBtfId(u32),
 }
 
 /// `BPF_LINK_CREATE`: `target` is an fd or an ifindex, as `attach_type` wants.
@@ -49,7 +47,6 @@ pub(crate) fn create(
             attr.word16 = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
             attr.word20 = u32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
         }
-        LinkExtra::TargetBtfId(id) => attr.word16 = id,
     }
     bpf_fd(Cmd::LinkCreate, &mut attr)
 }
