@@ -115,7 +115,9 @@ impl XdpLink {
                 found: info.link_type,
             });
         };
-        Ok(XdpLink { fd, iface: Interface::Index(ifindex), mode: XdpMode::Auto })
+        // Named now, in the namespace of the thread that opens it.
+        let name = Interface::Index(ifindex).to_string();
+        Ok(XdpLink { fd, iface: Interface::Resolved { name, index: ifindex }, mode: XdpMode::Auto })
     }
 
     /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not.
@@ -130,9 +132,9 @@ impl XdpLink {
         LinkInfo::of_link(self.fd())
     }
 
-    /// The interface the link attaches to, by name (looked up by index
-    /// for a link opened from a pin or fd; `index N` if the interface is
-    /// gone).
+    /// The interface the link attaches to, by name: as given to
+    /// [`attach`](Self::attach) (looked up now if given by index), or as
+    /// the thread that opened the link saw it.
     pub fn interface(&self) -> String {
         self.iface.to_string()
     }
