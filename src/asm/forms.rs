@@ -242,6 +242,74 @@ impl ProgramBuilder {
         self.ld_map_fd(Reg::R2, table).call(super::Helper::TailCall)
     }
 
+    /// `r0 = bpf_ringbuf_reserve(ring, size, 0)`: room for a record of
+    /// `size` bytes (a constant) in the ring buffer `ring`, or null when it
+    /// is full. The program must then [`ringbuf_submit`](Self::ringbuf_submit)
+    /// or [`ringbuf_discard`](Self::ringbuf_discard) it on every path.
+    /// Sets `r1` to `r3`; as any call, clobbers `r0` to `r5`.
+    #[track_caller]
+    pub fn ringbuf_reserve(&mut self, ring: &impl MapHandle, size: i32) -> &mut Self {
+        self.ld_map_fd(Reg::R1, ring)
+            .mov64(Reg::R2, size)
+            .mov64(Reg::R3, 0)
+            .call(super::Helper::RingbufReserve)
+    }
+
+    /// `bpf_ringbuf_submit(record, 0)`: publishes the record `record`
+    /// points to (from [`ringbuf_reserve`](Self::ringbuf_reserve)).
+    #[track_caller]
+    pub fn ringbuf_submit(&mut self, record: Reg) -> &mut Self {
+        self.record_arg(record).call(super::Helper::RingbufSubmit)
+    }
+
+    /// `bpf_ringbuf_discard(record, 0)`: gives the record's room back
+    /// unread; the consumer skips it.
+    #[track_caller]
+    pub fn ringbuf_discard(&mut self, record: Reg) -> &mut Self {
+        self.record_arg(record).call(super::Helper::RingbufDiscard)
+    }
+
+    /// `r0 = bpf_ringbuf_output(ring, data, size, 0)`: copies `size` bytes
+    /// from `data` (a pointer the program may read, e.g. into its stack)
+    /// into a new record; 0, or a negative error when the ring is full.
+    #[track_caller]
+    pub fn ringbuf_output(
+        &mut self,
+        ring: &impl MapHandle,
+        data: Reg,
+        size: impl Into<Src>,
+    ) -> &mut Self {
+        let (r2, r3) = (Src::Reg(Reg::R2.into()), Src::Reg(Reg::R3.into()));
+        // Moves into r2 (data) and r3 (size) that never overwrite a source
+        // before it is read; r4 is free until it takes the flags.
+        match (data, size.into()) {
+            (Reg::R3, size) if size == r2 => {
+                self.mov64(Reg::R4, Reg::R2).mov64(Reg::R2, Reg::R3).mov64(Reg::R3, Reg::R4);
+            }
+            (Reg::R3, size) => {
+                self.mov64(Reg::R2, Reg::R3).mov64(Reg::R3, size);
+            }
+            (data, size) => {
+                if size != r3 {
+                    self.mov64(Reg::R3, size);
+                }
+                if data != Reg::R2 {
+                    self.mov64(Reg::R2, data);
+                }
+            }
+        }
+        self.ld_map_fd(Reg::R1, ring).mov64(Reg::R4, 0).call(super::Helper::RingbufOutput)
+    }
+
+    /// `r1 = record; r2 = 0`: the arguments of submit and discard.
+    #[track_caller]
+    fn record_arg(&mut self, record: Reg) -> &mut Self {
+        if record != Reg::R1 {
+            self.mov64(Reg::R1, record);
+        }
+        self.mov64(Reg::R2, 0)
+    }
+
     /// `call` a kernel function by name (`BPF_PSEUDO_KFUNC_CALL`), e.g.
     /// `bpf_rcu_read_lock`. The loader finds its BTF id in the running
     /// kernel's BTF: vmlinux's, not yet a loadable module's (whose BTF

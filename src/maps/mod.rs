@@ -80,6 +80,7 @@ mod hash;
 mod layout;
 mod mmap;
 mod per_cpu;
+mod ringbuf;
 mod spec;
 mod types;
 
@@ -94,6 +95,7 @@ pub use global::{Global, ReadOnlyGlobal};
 pub use hash::HashMap;
 pub use mmap::ArrayView;
 pub use per_cpu::{PerCpuArray, PerCpuHashMap};
+pub use ringbuf::{EventPoller, RingBuf, RingBufReader};
 pub use spec::MapSpec;
 pub use types::{MapFlags, UpdateMode};
 

@@ -34,6 +34,8 @@ impl Errno {
     pub const EOPNOTSUPP: Errno = Errno(libc::EOPNOTSUPP);
     /// `EBUSY`: the resource is busy (e.g. an XDP program is attached).
     pub const EBUSY: Errno = Errno(libc::EBUSY);
+    /// `EINTR`: interrupted by a signal.
+    pub const EINTR: Errno = Errno(libc::EINTR);
     /// `EFAULT`: a bad user pointer.
     pub const EFAULT: Errno = Errno(libc::EFAULT);
     /// `EBADF`: a bad file descriptor.

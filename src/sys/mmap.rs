@@ -33,6 +33,17 @@ unsafe impl Sync for Mmap {}
 impl Mmap {
     /// Maps `len` bytes of `fd` from offset 0, read-write or read-only.
     pub(crate) fn map(fd: BorrowedFd<'_>, len: usize, writable: bool) -> Result<Mmap, Errno> {
+        Mmap::map_at(fd, 0, len, writable)
+    }
+
+    /// Maps `len` bytes of `fd` from `offset` (a multiple of the page size).
+    pub(crate) fn map_at(
+        fd: BorrowedFd<'_>,
+        offset: usize,
+        len: usize,
+        writable: bool,
+    ) -> Result<Mmap, Errno> {
+        let offset = libc::off_t::try_from(offset).map_err(|_| Errno::EINVAL)?;
         if len == 0 {
             return Err(Errno::EINVAL);
         }
@@ -40,7 +51,7 @@ impl Mmap {
         // SAFETY: a fresh mapping at an address of the kernel's choosing
         // aliases no Rust object; the fd is borrowed, so valid for the call.
         let addr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), 0)
+            libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), offset)
         };
         if addr == libc::MAP_FAILED {
             return Err(Errno::last());
@@ -83,6 +94,44 @@ impl Mmap {
         // writable (checked above) and valid for `self`'s lifetime.
         unsafe { p.cast::<T>().as_ptr().write_volatile(value) };
         Some(())
+    }
+
+    /// The `u64` at `offset`, read before any later read (a volatile load
+    /// and an acquire fence): how a ring's consumer reads a position the
+    /// kernel publishes with a release store.
+    pub(crate) fn load_acquire_u64(&self, offset: usize) -> Option<u64> {
+        let value = self.read::<u64>(offset)?;
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        Some(value)
+    }
+
+    /// The `u32` at `offset`, with the same ordering as
+    /// [`load_acquire_u64`](Self::load_acquire_u64).
+    pub(crate) fn load_acquire_u32(&self, offset: usize) -> Option<u32> {
+        let value = self.read::<u32>(offset)?;
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        Some(value)
+    }
+
+    /// Stores `value` at `offset` after every earlier access (a release
+    /// fence and a volatile store): how a ring's consumer hands space back.
+    pub(crate) fn store_release_u64(&self, offset: usize, value: u64) -> Option<()> {
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+        self.write(offset, value)
+    }
+
+    /// `len` bytes at `offset`, in place, for the records of a ring buffer.
+    ///
+    /// # Safety
+    /// Nothing may write those bytes while the slice lives: the ring
+    /// protocol guarantees it for a committed record until the consumer
+    /// position moves past it, which the caller does only after the slice
+    /// is gone.
+    pub(super) unsafe fn bytes(&self, offset: usize, len: usize) -> Option<&[u8]> {
+        let p = self.at(offset, len, 1)?;
+        // SAFETY: in bounds (checked by `at`); unchanging while borrowed
+        // (the caller's contract).
+        Some(unsafe { std::slice::from_raw_parts(p.as_ptr(), len) })
     }
 
     /// `count` consecutive 64-bit cells from `offset` as atomics; `None` out

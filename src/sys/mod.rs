@@ -10,6 +10,7 @@ mod attr;
 pub(crate) mod btf;
 pub(crate) mod clock;
 mod cmd;
+pub(crate) mod epoll;
 mod errno;
 mod fd;
 pub(crate) mod fdinfo;
@@ -27,6 +28,7 @@ mod object_kind;
 pub(crate) mod prog;
 mod prog_types;
 mod ptr;
+pub(crate) mod ring;
 mod xdp_mode;
 
 use std::mem::size_of;
