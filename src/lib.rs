@@ -79,6 +79,7 @@
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
+//! | `probe` | what the running kernel supports (program, map and attach types, helpers), by tiny cached probes | `prog`, `maps`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `pinned` | every object pinned on bpffs | `object`, `error`, `sys` |
 //! | `programs` | ready-made programs | `asm`, `maps` |
 //!
@@ -95,6 +96,7 @@ pub mod maps;
 pub mod netlink;
 pub mod object;
 pub mod pinned;
+pub mod probe;
 pub mod prog;
 pub mod programs;
 mod sys;

@@ -129,6 +129,7 @@ impl MapSpec {
             map_extra: self.map_extra,
             inner_map: self.inner_map.as_ref().map(MapFd::fd),
             btf: self.btf.as_ref().map(|(btf, key, value)| (btf.fd(), key.0, value.0)),
+            vmlinux_value_type_id: 0,
         };
         let fd = sys::map::create(&args).map_err(|errno| Error::MapCreate {
             name: self.name.clone(),
