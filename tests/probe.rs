@@ -94,3 +94,17 @@ fn an_answer_is_probed_once() {
     let answers: Vec<bool> = threads.into_iter().map(|t| t.join().unwrap().unwrap()).collect();
     assert!(answers.iter().all(|&a| a));
 }
+
+#[test]
+fn what_a_6_x_verifier_accepts() {
+    require_kernel!();
+    assert!(probe::bpf_syscall());
+    for what in [
+        probe::InsnFeature::LargeProgram,
+        probe::InsnFeature::BoundedLoops,
+        probe::InsnFeature::IsaV2,
+        probe::InsnFeature::IsaV3,
+    ] {
+        assert!(probe::insns(what).unwrap(), "{what}");
+    }
+}

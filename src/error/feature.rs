@@ -29,6 +29,35 @@ pub enum Feature {
         /// The attach type.
         attach_type: AttachType,
     },
+    /// Something the verifier accepts in a program's instructions.
+    Insns(InsnFeature),
+}
+
+/// What the verifier accepts in a program's instructions, beyond the
+/// original eBPF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InsnFeature {
+    /// Programs of more than 4096 instructions (for privileged loaders;
+    /// 5.2).
+    LargeProgram,
+    /// Loops the verifier can prove end (5.3).
+    BoundedLoops,
+    /// The v2 ISA: `<`, `<=`, signed `<` and `<=` jumps (4.14).
+    IsaV2,
+    /// The v3 ISA: 32-bit conditional jumps (5.1).
+    IsaV3,
+}
+
+impl fmt::Display for InsnFeature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InsnFeature::LargeProgram => "programs of more than 4096 instructions",
+            InsnFeature::BoundedLoops => "bounded loops",
+            InsnFeature::IsaV2 => "the v2 ISA (jlt, jle, jslt, jsle)",
+            InsnFeature::IsaV3 => "the v3 ISA (32-bit jumps)",
+        })
+    }
 }
 
 impl fmt::Display for Feature {
@@ -49,6 +78,7 @@ impl fmt::Display for Feature {
             Feature::AttachType { prog_type, attach_type } => {
                 write!(f, "attach type {attach_type} for {prog_type} programs")
             }
+            Feature::Insns(what) => write!(f, "{what}"),
         }
     }
 }

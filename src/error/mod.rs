@@ -18,7 +18,7 @@ pub(crate) use attach::attach_advice;
 pub use attach::{AttachAction, AttachPath, XdpHolder};
 pub use btf::{BtfError, BtfProblem};
 pub use btf_decode::{BtfDecodeError, DecodeProblem};
-pub use feature::Feature;
+pub use feature::{Feature, InsnFeature};
 pub use map_field::MapField;
 pub use verifier::VerifierError;
 

@@ -26,8 +26,9 @@ pub(super) fn map_type(map_type: MapType) -> Answer {
             (args.key_size, args.value_size, args.flags) = (8, 8, NO_PREALLOC);
         }
         MapType::CGROUP_STORAGE | MapType::PERCPU_CGROUP_STORAGE => {
-            // struct bpf_cgroup_storage_key: u64 cgroup id, u32 attach type.
-            (args.key_size, args.value_size, args.max_entries) = (12, 8, 0);
+            // struct bpf_cgroup_storage_key: u64 cgroup id, u32 attach type,
+            // padded to 16.
+            (args.key_size, args.value_size, args.max_entries) = (16, 8, 0);
         }
         MapType::QUEUE | MapType::STACK | MapType::BLOOM_FILTER => args.key_size = 0,
         MapType::SK_STORAGE

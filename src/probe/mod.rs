@@ -53,13 +53,14 @@
 //! (or when the probe cannot say) the original error is kept.
 
 mod cache;
+mod insns;
 mod map;
 mod prog;
 mod release;
 
 use crate::asm::HelperId;
-pub use crate::error::Feature;
 use crate::error::{Error, Result};
+pub use crate::error::{Feature, InsnFeature};
 use crate::sys::{AttachType, MapType, ProgType};
 
 /// Whether the running kernel supports `what`: `Ok(false)` when it does
@@ -82,6 +83,7 @@ pub fn supported(what: Feature) -> Result<bool> {
             }
             cache::answer(what, || prog::attach_type(prog_type, attach_type))
         }
+        Feature::Insns(insn) => cache::answer(what, || insns::insns(insn)),
     };
     answer.map_err(|errno| Error::CannotProbe { what, errno })
 }
@@ -111,6 +113,19 @@ pub fn helper(prog_type: ProgType, helper: impl Into<HelperId>) -> Result<bool> 
 /// others give [`Error::CannotProbe`] with `EOPNOTSUPP`.
 pub fn attach_type(prog_type: ProgType, attach_type: AttachType) -> Result<bool> {
     supported(Feature::AttachType { prog_type, attach_type })
+}
+
+/// Whether the verifier of the running kernel accepts `what` in a
+/// program's instructions (probed with a socket filter; a `sched_cls`
+/// program for [`InsnFeature::LargeProgram`]).
+pub fn insns(what: InsnFeature) -> Result<bool> {
+    supported(Feature::Insns(what))
+}
+
+/// Whether the `bpf(2)` system call exists at all (`ENOSYS` otherwise).
+/// Not cached: one call that the kernel refuses at once.
+pub fn bpf_syscall() -> bool {
+    prog::bpf_syscall()
 }
 
 /// `Ok(())` when the running kernel supports `what`;

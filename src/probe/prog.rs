@@ -103,6 +103,14 @@ fn refusal(errno: Errno) -> bool {
     matches!(errno, Errno::EINVAL | Errno::EOPNOTSUPP | Errno::ENOTSUPP | Errno::E2BIG)
 }
 
+/// Whether `bpf(2)` exists: a load of nothing as `BPF_PROG_TYPE_UNSPEC`,
+/// which any kernel with the call refuses with something else than
+/// `ENOSYS`.
+pub(super) fn bpf_syscall() -> bool {
+    let recipe = recipe(ProgType::UNSPEC);
+    !matches!(load(ProgType::UNSPEC, &recipe, &[], None), Err(Errno::ENOSYS))
+}
+
 /// Whether the kernel has program type `prog_type`.
 pub(super) fn prog_type(prog_type: ProgType) -> Answer {
     let recipe = recipe(prog_type);
