@@ -108,3 +108,24 @@ fn what_a_6_x_verifier_accepts() {
         assert!(probe::insns(what).unwrap(), "{what}");
     }
 }
+
+#[test]
+fn the_link_types_of_a_6_18_kernel() {
+    require_kernel!();
+    use bpfkit::link::LinkType;
+    for t in [LinkType::TCX, LinkType::CGROUP, LinkType::NETNS, LinkType::SOCKMAP] {
+        assert!(probe::link_type(t).unwrap(), "{t}");
+    }
+    // Kernel options (CONFIG_NETKIT, CONFIG_NETFILTER_BPF_LINK): an answer
+    // either way.
+    probe::link_type(LinkType::NETKIT).unwrap();
+    probe::link_type(LinkType::NETFILTER).unwrap();
+    probe::require_link_type(LinkType::TCX).unwrap();
+    for t in [LinkType::XDP, LinkType::PERF_EVENT] {
+        let err = probe::link_type(t).unwrap_err();
+        assert!(
+            matches!(err, Error::CannotProbe { errno: bpfkit::Errno::EOPNOTSUPP, .. }),
+            "{err}"
+        );
+    }
+}

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::asm::HelperId;
-use crate::sys::{AttachType, MapType, ProgType};
+use crate::sys::{AttachType, LinkType, MapType, ProgType};
 
 /// A kernel feature that `bpfkit::probe` can ask the running kernel about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,6 +31,8 @@ pub enum Feature {
     },
     /// Something the verifier accepts in a program's instructions.
     Insns(InsnFeature),
+    /// A `bpf_link` type (`BPF_LINK_TYPE_*`).
+    LinkType(LinkType),
 }
 
 /// What the verifier accepts in a program's instructions, beyond the
@@ -79,6 +81,7 @@ impl fmt::Display for Feature {
                 write!(f, "attach type {attach_type} for {prog_type} programs")
             }
             Feature::Insns(what) => write!(f, "{what}"),
+            Feature::LinkType(t) => write!(f, "link type {t}"),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What the running kernel supports: program types, map types, helpers per
-//! program type, and expected attach types, found by tiny probes.
+//! program type, expected attach types and link types, found by tiny probes.
 //!
 //! Each question is answered by the smallest `bpf(2)` call that shows it,
 //! as libbpf's `libbpf_probe_bpf_*` and bpftool's `feature probe` do:
@@ -19,7 +19,14 @@
 //! - an expected attach type: load `r0 = 0; exit` as the program type with
 //!   that expected attach type, for the program types whose attach type the
 //!   kernel checks at load (cgroup socket types, `sk_lookup`,
-//!   `sk_reuseport`, `netfilter`).
+//!   `sk_reuseport`, `netfilter`);
+//! - a link type: `BPF_LINK_CREATE` of such a minimal program with the
+//!   link's attach type, on a target that does not exist. The kernel
+//!   refuses an attach type it has no link for with `EINVAL` before it
+//!   looks at the target; one that has the link says the target is
+//!   missing (`ENODEV`, `EBADF`). Only link types whose target can be
+//!   named by a number and whose missing target is not `EINVAL` too are
+//!   probed (`tcx`, `netkit`, `cgroup`, `netns`, `sockmap`, `netfilter`).
 //!
 //! Answers are computed lazily, at most once per process, and cached for
 //! every thread. Each is a [`Result`]: `Ok(true)` supported, `Ok(false)`
@@ -54,6 +61,7 @@
 
 mod cache;
 mod insns;
+mod link;
 mod map;
 mod prog;
 mod release;
@@ -61,7 +69,7 @@ mod release;
 use crate::asm::HelperId;
 use crate::error::{Error, Result};
 pub use crate::error::{Feature, InsnFeature};
-use crate::sys::{AttachType, MapType, ProgType};
+use crate::sys::{AttachType, LinkType, MapType, ProgType};
 
 /// Whether the running kernel supports `what`: `Ok(false)` when it does
 /// not, [`Error::CannotProbe`] when the probe could not tell.
@@ -84,6 +92,14 @@ pub fn supported(what: Feature) -> Result<bool> {
             cache::answer(what, || prog::attach_type(prog_type, attach_type))
         }
         Feature::Insns(insn) => cache::answer(what, || insns::insns(insn)),
+        Feature::LinkType(t) => {
+            if let Some(prog_type) = link::prog_type(t)
+                && !supported(Feature::ProgType(prog_type))?
+            {
+                return Ok(false);
+            }
+            cache::answer(what, || link::link_type(t))
+        }
     };
     answer.map_err(|errno| Error::CannotProbe { what, errno })
 }
@@ -113,6 +129,15 @@ pub fn helper(prog_type: ProgType, helper: impl Into<HelperId>) -> Result<bool> 
 /// others give [`Error::CannotProbe`] with `EOPNOTSUPP`.
 pub fn attach_type(prog_type: ProgType, attach_type: AttachType) -> Result<bool> {
     supported(Feature::AttachType { prog_type, attach_type })
+}
+
+/// Whether the running kernel has link type `link_type`: probed with
+/// `BPF_LINK_CREATE` of a minimal program on a target that does not exist
+/// (see the [module docs](self)), for `tcx`, `netkit`, `cgroup`, `netns`,
+/// `sockmap` and `netfilter` links; the others (`xdp` among them) give
+/// [`Error::CannotProbe`] with `EOPNOTSUPP`.
+pub fn link_type(link_type: LinkType) -> Result<bool> {
+    supported(Feature::LinkType(link_type))
 }
 
 /// Whether the verifier of the running kernel accepts `what` in a
@@ -154,6 +179,11 @@ pub fn require_map_type(map_type: MapType) -> Result<()> {
 pub fn require_helper(prog_type: ProgType, helper: impl Into<HelperId>) -> Result<()> {
     require_prog_type(prog_type)?;
     require(Feature::Helper { prog_type, helper: helper.into() })
+}
+
+/// [`require`] for a link type.
+pub fn require_link_type(link_type: LinkType) -> Result<()> {
+    require(Feature::LinkType(link_type))
 }
 
 /// [`require`] for an expected attach type of a program type (and the

@@ -90,6 +90,13 @@ fn load(
     result
 }
 
+/// A loaded `r0 = 0; exit` of `prog_type` expecting `attach_type`.
+pub(super) fn load_minimal(prog_type: ProgType, attach_type: AttachType) -> Result<OwnedFd, Errno> {
+    let mut recipe = recipe(prog_type);
+    recipe.expected_attach_type = attach_type.0;
+    load(prog_type, &recipe, &return_zero(), None)
+}
+
 /// `r0 = 0; exit`, as bytes.
 fn return_zero() -> Vec<u8> {
     let mut b = ProgramBuilder::new();
