@@ -1,5 +1,5 @@
-//! `bpfkit feature probe [kernel] [full]`: what the running kernel supports,
-//! in bpftool 7.1's sections, lines and JSON.
+//! `bpfkit feature probe [kernel] [full] [unprivileged]`: what the running
+//! kernel supports, in bpftool 7.1's sections, lines and JSON.
 //!
 //! The answers are the library's (`bpfkit::probe`); this file lists what
 //! bpftool 7.1 lists (program types up to `syscall`, map types up to
@@ -18,11 +18,12 @@ use bpfkit::probe::{self, InsnFeature};
 use bpfkit::prog::ProgType;
 
 use crate::args::{Args, is_prefix, pick};
+use crate::caps;
 use crate::feature_system::{KernelConfig, Sysctls};
 use crate::out::{CliError, Output};
 
 const USAGE: &str = "\
-Usage: bpfkit feature probe [kernel] [full]
+Usage: bpfkit feature probe [kernel] [full] [unprivileged]
        bpfkit feature help
 ";
 
@@ -57,6 +58,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
 fn probe(args: &mut Args, output: Output) -> Result<(), CliError> {
     let mut kernel = false;
     let mut full = false;
+    let mut unprivileged = false;
     while let Some(word) = args.next() {
         let w = word.as_str();
         if is_prefix(w, "kernel") {
@@ -73,16 +75,14 @@ fn probe(args: &mut Args, output: Output) -> Result<(), CliError> {
         } else if is_prefix(w, "macros") || is_prefix(w, "prefix") {
             return Err(CliError::new("bpfkit does not write C macros: 'macros' is not supported"));
         } else if is_prefix(w, "unprivileged") {
-            return Err(CliError::new(
-                "bpfkit does not drop capabilities to probe: 'unprivileged' is not supported",
-            ));
+            unprivileged = true;
         } else {
             return Err(CliError::new(format!(
                 "expected no more arguments, 'kernel', 'dev', 'macros' or 'prefix', got: '{w}'?"
             )));
         }
     }
-    check_capabilities()?;
+    capabilities(unprivileged)?;
     let report = Report::probe(full);
     if output.json {
         output.print(&report.json(output));
@@ -97,23 +97,29 @@ fn probe(args: &mut Args, output: Output) -> Result<(), CliError> {
     Ok(())
 }
 
-/// bpftool's check that the process may probe everything: the effective
-/// capabilities must hold CAP_SYS_ADMIN, CAP_BPF, CAP_NET_ADMIN and
-/// CAP_PERFMON (from `/proc/self/status`, as libcap reads them).
-fn check_capabilities() -> Result<(), CliError> {
-    const CAPS: [(u32, &str); 4] =
-        [(21, "CAP_SYS_ADMIN"), (39, "CAP_BPF"), (12, "CAP_NET_ADMIN"), (38, "CAP_PERFMON")];
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return Ok(()) };
-    let Some(effective) = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-    else {
+/// The capabilities bpftool checks, in its order: bit and name.
+const CAPS: [(u32, &str); 4] =
+    [(21, "CAP_SYS_ADMIN"), (39, "CAP_BPF"), (12, "CAP_NET_ADMIN"), (38, "CAP_PERFMON")];
+
+/// bpftool's check of the capabilities: for a full probe the effective set
+/// must hold all of [`CAPS`]; for an `unprivileged` one, those it holds
+/// are dropped from it first, so that the probes see what a user without
+/// them would.
+fn capabilities(unprivileged: bool) -> Result<(), CliError> {
+    let failed = |what: &str, e: std::io::Error| CliError::new(format!("{what}: {e}"));
+    let effective =
+        caps::effective().map_err(|e| failed("failed to get capabilities for process", e))?;
+    let held: u64 =
+        CAPS.iter().filter(|(bit, _)| effective & (1 << bit) != 0).map(|(b, _)| 1 << b).sum();
+    if unprivileged {
+        if held != 0 {
+            caps::drop_effective(held).map_err(|e| failed("failed to drop capabilities", e))?;
+        }
         return Ok(());
-    };
+    }
     let missing: String = CAPS
         .iter()
-        .filter(|(bit, _)| effective & (1 << bit) == 0)
+        .filter(|(bit, _)| held & (1 << bit) == 0)
         .map(|(_, name)| format!("{name}, "))
         .collect();
     if missing.is_empty() {

@@ -11,6 +11,7 @@ mod args;
 mod asm;
 mod btf;
 mod btf_dump;
+mod caps;
 mod clock;
 mod disasm;
 mod errno;
@@ -61,7 +62,7 @@ and for programs tag TAG):
                           BTF objects, as bpftool prints them
   btf dump file FILE [format raw]
                           a BTF file's types, as bpftool's raw dump prints them
-  feature probe [kernel] [full]
+  feature probe [kernel] [full] [unprivileged]
                           what the running kernel supports (bpftool feature probe)
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex

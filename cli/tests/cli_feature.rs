@@ -167,3 +167,16 @@ fn arguments_and_errors_are_bpftools() {
         assert_eq!(bpfkit(&json).stdout, bpftool(&json).unwrap().stdout);
     }
 }
+
+#[test]
+fn unprivileged_probe_is_bpftools() {
+    require_kernel!();
+    for args in [
+        &["feature", "probe", "kernel", "unprivileged"][..],
+        &["-j", "feature", "probe", "unprivileged"],
+    ] {
+        let Some(theirs) = bpftool(args) else { return };
+        let ours = bpfkit(args).success();
+        assert_eq!(ours.stdout, theirs.success().stdout, "{args:?}");
+    }
+}
