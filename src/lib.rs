@@ -75,10 +75,11 @@
 //! | `error` | the crate's [`Error`], whose variants hold only kinds from the layers below | `sys`, `asm` |
 //! | `object` | what maps, programs, links and BTF share: kinds, names, id walks, pins, the load log policy, interfaces, who holds an XDP hook | `error`, `sys` |
 //! | `btf` | BTF: the type model, its encoding, Rust types that describe themselves; reading raw BTF (vmlinux's too); loading it | `object`, `error`, `sys` |
-//! | `maps` | typed maps, batches, per-CPU values, mmap | `btf`, `object`, `error`, `sys`, `asm` |
-//! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `btf`, `object`, `error`, `sys`, `asm` |
+//! | `probe` | what the running kernel supports (program, map and attach types, helpers), by tiny cached probes | `btf`, `error`, `sys`, `asm` |
+//! | `maps` | typed maps, batches, per-CPU values, mmap, ring buffers, globals | `probe`, `btf`, `object`, `error`, `sys`, `asm` |
+//! | `prog` | loading (fd patching, the verifier's log), test runs, program info, kinds, tail call tables | `probe`, `maps`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
-//! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
+//! | `link` | `bpf_link` attachments and the other hooks: tcx, cgroups, netns | `probe`, `netlink`, `prog`, `object`, `error`, `sys` |
 //! | `pinned` | every object pinned on bpffs | `object`, `error`, `sys` |
 //! | `programs` | ready-made programs | `asm`, `maps` |
 //!
@@ -95,6 +96,7 @@ pub mod maps;
 pub mod netlink;
 pub mod object;
 pub mod pinned;
+pub mod probe;
 pub mod prog;
 pub mod programs;
 mod sys;

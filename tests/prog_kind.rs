@@ -51,3 +51,17 @@ fn a_typed_spec_loads_its_kind_and_an_untyped_program_is_checked() {
     let filter = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).name("kind_sf").load().unwrap();
     assert!(filter.into_kind(SocketFilter).is_ok());
 }
+
+#[test]
+fn a_type_the_kernel_lacks_is_named_not_a_bare_einval() {
+    require_kernel!();
+    let insns = returning_one();
+    let err = ProgramSpec::new(ProgType(999), &insns).name("no_such").load().unwrap_err();
+    assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+    assert!(err.to_string().contains("program type 999"), "{err}");
+
+    let spec = bpfkit::maps::MapSpec::new(bpfkit::maps::MapType(999), 4, 4, 1).name("no_such");
+    let err = spec.create().unwrap_err();
+    assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+    assert!(err.to_string().contains("map type 999"), "{err}");
+}

@@ -11,10 +11,14 @@ mod args;
 mod asm;
 mod btf;
 mod btf_dump;
+mod caps;
 mod clock;
 mod disasm;
 mod errno;
 mod every;
+mod feature;
+mod feature_system;
+mod gunzip;
 mod json;
 mod kallsyms;
 mod link;
@@ -58,6 +62,8 @@ and for programs tag TAG):
                           BTF objects, as bpftool prints them
   btf dump file FILE [format raw]
                           a BTF file's types, as bpftool's raw dump prints them
+  feature probe [kernel] [full] [unprivileged]
+                          what the running kernel supports (bpftool feature probe)
   asm [FILE|-] [--raw OUT]
                           assemble LLVM BPF text; print each slot as hex
   disasm [FILE|-] [--raw] print hex slots (or raw bytes) as LLVM BPF text
@@ -73,8 +79,10 @@ and for programs tag TAG):
 /// `v` is `version`); our own commands come after its. `batch` is
 /// bpftool's and not bpfkit's: it stays in the list so that `b` is no
 /// abbreviation of `btf` here either (it is an unknown command).
-const COMMANDS: &[&str] =
-    &["help", "batch", "prog", "map", "link", "net", "btf", "version", "asm", "disasm", "verify"];
+const COMMANDS: &[&str] = &[
+    "help", "batch", "prog", "map", "link", "net", "feature", "btf", "version", "asm", "disasm",
+    "verify",
+];
 
 fn main() -> ExitCode {
     // Arguments are bytes (a pin path may be no UTF-8): `args_os`, never
@@ -169,6 +177,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
         Some("btf") => btf::run(args, output),
+        Some("feature") => feature::run(args, output),
         Some("asm") => asm::run(args, output),
         Some("disasm") => disasm::run(args, output),
         Some("verify") => verify::run(args, output),

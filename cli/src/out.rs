@@ -44,6 +44,15 @@ impl Output {
         }
     }
 
+    /// bpftool's `p_info`: a note on standard error in text mode, nothing
+    /// under JSON.
+    pub fn info(&self, text: &str) {
+        if !self.json {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{}", escape_controls(text));
+        }
+    }
+
     /// Prints `usage` as text, or in JSON mode bpftool's answer to `help`:
     /// `null`.
     pub fn usage(&self, usage: &str) {

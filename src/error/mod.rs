@@ -10,6 +10,7 @@ use std::path::PathBuf;
 mod attach;
 mod btf;
 mod btf_decode;
+mod feature;
 mod map_field;
 mod verifier;
 
@@ -17,6 +18,7 @@ pub(crate) use attach::attach_advice;
 pub use attach::{AttachAction, AttachPath, XdpHolder};
 pub use btf::{BtfError, BtfProblem};
 pub use btf_decode::{BtfDecodeError, DecodeProblem};
+pub use feature::{Feature, InsnFeature};
 pub use map_field::MapField;
 pub use verifier::VerifierError;
 
@@ -321,6 +323,34 @@ pub enum Error {
         /// Where the call came from: the Rust line or the line of text.
         at: Option<Origin>,
     },
+
+    /// The running kernel does not support a feature (found by
+    /// `bpfkit::probe`), where the kernel itself would only say `EINVAL`.
+    #[error(
+        "the running kernel ({release}) does not support {what}: {}",
+        what.advice()
+    )]
+    NotSupported {
+        /// The missing feature.
+        what: Feature,
+        /// The kernel's release (`uname -r`).
+        release: String,
+    },
+
+    /// Whether the running kernel supports a feature could not be found
+    /// out: the probe itself failed (no privilege, or a feature that a
+    /// minimal program cannot show).
+    #[error(
+        "could not probe whether the running kernel supports {what}: {errno}{}",
+        feature::cannot_probe_advice(*errno)
+    )]
+    CannotProbe {
+        /// The feature asked about.
+        what: Feature,
+        /// Why the probe failed (`EPERM` without privilege; `EOPNOTSUPP`
+        /// for a feature no minimal program can probe).
+        errno: Errno,
+    },
 }
 
 impl Error {
@@ -335,6 +365,7 @@ impl Error {
             | Error::Pin { errno, .. }
             | Error::ProgLoad { errno, .. }
             | Error::BtfLoad { errno, .. }
+            | Error::CannotProbe { errno, .. }
             | Error::Attach { errno, .. }
             | Error::Hook { errno, .. } => Some(*errno),
             Error::Verifier(e) => Some(e.errno),

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use super::handle::Link;
 use super::multi::{HookPrograms, query};
 use crate::error::AttachAction;
+use crate::probe::{Feature, explain_einval};
 use crate::prog::kind::{
     CgroupConnect4, CgroupConnect6, CgroupSkb, CgroupSockCreate, CgroupSysctl,
 };
 use crate::prog::{AttachType, Program};
 use crate::sys::link::{LinkExtra, Placement};
-use crate::sys::{self};
+use crate::sys::{self, LinkType};
 use crate::{Errno, Error, Result};
 
 /// A cgroup v2 directory, open: what cgroup hooks attach to.
@@ -162,7 +163,10 @@ pub fn attach_cgroup<K>(
 ) -> Result<Link<K>> {
     sys::link::create(prog.fd(), cgroup.target(), hook.attach_type.0, 0, LinkExtra::None)
         .map(Link::new)
-        .map_err(|errno| cgroup_error(AttachAction::Attach, cgroup, hook.attach_type, errno))
+        .map_err(|errno| {
+            let err = cgroup_error(AttachAction::Attach, cgroup, hook.attach_type, errno);
+            explain_einval(err, &[Feature::LinkType(LinkType::CGROUP)])
+        })
 }
 
 bitflags::bitflags! {

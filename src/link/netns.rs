@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use super::handle::Link;
 use crate::error::AttachAction;
+use crate::probe::{Feature, explain_einval};
 use crate::prog::kind::{FlowDissector, ProgKind, SkLookup};
 use crate::prog::{AttachType, Program};
 use crate::sys::link::LinkExtra;
-use crate::sys::{self};
+use crate::sys::{self, LinkType};
 use crate::{Errno, Error, Result};
 
 /// A network namespace, open: what netns hooks attach to.
@@ -75,9 +76,12 @@ pub fn attach_sk_lookup(prog: &Program<SkLookup>, netns: &NetNs) -> Result<Link<
 fn attach<K: ProgKind>(prog: &Program<K>, netns: &NetNs) -> Result<Link<K>> {
     let attach_type = K::EXPECTED_ATTACH_TYPE.unwrap_or(AttachType(0));
     let target = netns.fd.as_raw_fd() as u32;
-    sys::link::create(prog.fd(), target, attach_type.0, 0, LinkExtra::None)
-        .map(Link::new)
-        .map_err(|errno| netns_error(netns, attach_type, errno))
+    sys::link::create(prog.fd(), target, attach_type.0, 0, LinkExtra::None).map(Link::new).map_err(
+        |errno| {
+            let err = netns_error(netns, attach_type, errno);
+            explain_einval(err, &[Feature::LinkType(LinkType::NETNS)])
+        },
+    )
 }
 
 fn netns_error(netns: &NetNs, attach_type: AttachType, errno: Errno) -> Error {

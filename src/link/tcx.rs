@@ -8,10 +8,11 @@ use super::handle::Link;
 use super::multi::{HookPrograms, query};
 use crate::error::AttachAction;
 use crate::object::Interface;
+use crate::probe::{Feature, explain_einval};
 use crate::prog::kind::SchedCls;
 use crate::prog::{AttachType, Program};
 use crate::sys::link::{LinkExtra, Placement};
-use crate::sys::{self};
+use crate::sys::{self, LinkType};
 use crate::{Errno, Error, Result};
 
 /// `BPF_F_BEFORE`.
@@ -145,7 +146,10 @@ pub fn attach_tcx<'a>(
     };
     sys::link::create(prog.fd(), ifindex, direction.attach_type().0, place.flags, extra)
         .map(Link::new)
-        .map_err(|errno| tcx_error(AttachAction::Attach, &iface, direction, errno))
+        .map_err(|errno| {
+            let err = tcx_error(AttachAction::Attach, &iface, direction, errno);
+            explain_einval(err, &[Feature::LinkType(LinkType::TCX)])
+        })
 }
 
 /// The programs on `iface`'s tcx hook in `direction`, in the order they

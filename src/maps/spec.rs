@@ -129,14 +129,19 @@ impl MapSpec {
             map_extra: self.map_extra,
             inner_map: self.inner_map.as_ref().map(MapFd::fd),
             btf: self.btf.as_ref().map(|(btf, key, value)| (btf.fd(), key.0, value.0)),
+            vmlinux_value_type_id: 0,
         };
-        let fd = sys::map::create(&args).map_err(|errno| Error::MapCreate {
-            name: self.name.clone(),
-            map_type: self.def.map_type,
-            key_size: self.def.key_size,
-            value_size: self.def.value_size,
-            max_entries: self.def.max_entries,
-            errno,
+        let fd = sys::map::create(&args).map_err(|errno| {
+            let err = Error::MapCreate {
+                name: self.name.clone(),
+                map_type: self.def.map_type,
+                key_size: self.def.key_size,
+                value_size: self.def.value_size,
+                max_entries: self.def.max_entries,
+                errno,
+            };
+            // A map type the kernel lacks is EINVAL too: say which it is.
+            crate::probe::explain_einval(err, &[crate::probe::Feature::MapType(self.def.map_type)])
         })?;
         MapFd::new(fd, self.def, self.name.clone())
     }

@@ -20,6 +20,7 @@ use crate::btf::{BtfObject, TypeId, kernel_func};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
 use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, object_name, retry_eagain};
+use crate::probe::{Feature, explain_einval};
 use crate::sys;
 use crate::sys::{AttachType, ProgType};
 use crate::{Errno, Error, Result};
@@ -454,12 +455,24 @@ impl<'a> ProgramSpec<'a> {
         match load_logged(attempt, buf, level) {
             (Ok(fd), log) => Ok((fd, log)),
             (Err(errno), log) if log.trim().is_empty() => {
-                Err(Error::ProgLoad { name: self.name.to_string(), errno })
+                // Refused with no word from the verifier: an EINVAL may be
+                // a program or attach type this kernel lacks.
+                let err = Error::ProgLoad { name: self.name.to_string(), errno };
+                Err(explain_einval(err, &self.features()))
             }
             (Err(errno), log) => {
                 Err(Error::Verifier(Box::new(self.verifier_error(errno, log, insns))))
             }
         }
+    }
+
+    /// What the load needs of the kernel, beyond the instructions.
+    fn features(&self) -> Vec<Feature> {
+        let mut needed = vec![Feature::ProgType(self.prog_type)];
+        if let Some(attach_type) = self.expected_attach_type {
+            needed.push(Feature::AttachType { prog_type: self.prog_type, attach_type });
+        }
+        needed
     }
 
     fn verifier_error(&self, errno: Errno, log: String, insns: &[RawInsn]) -> VerifierError {

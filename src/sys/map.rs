@@ -44,6 +44,8 @@ pub(crate) struct CreateArgs<'a> {
     pub inner_map: Option<BorrowedFd<'a>>,
     /// The BTF object and the ids of the key's and the value's types in it.
     pub btf: Option<(BorrowedFd<'a>, u32, u32)>,
+    /// `btf_vmlinux_value_type_id`: a struct_ops map's value type in vmlinux.
+    pub vmlinux_value_type_id: u32,
 }
 
 /// `BPF_MAP_CREATE`.
@@ -61,6 +63,7 @@ pub(crate) fn create(args: &CreateArgs<'_>) -> Result<OwnedFd, Errno> {
         btf_fd: args.btf.map_or(0, |(fd, _, _)| raw(fd)),
         btf_key_type_id: args.btf.map_or(0, |(_, key, _)| key),
         btf_value_type_id: args.btf.map_or(0, |(_, _, value)| value),
+        btf_vmlinux_value_type_id: args.vmlinux_value_type_id,
         ..Default::default()
     };
     bpf_fd(Cmd::MapCreate, &mut attr)
