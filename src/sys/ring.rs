@@ -63,8 +63,7 @@ impl Ring {
     pub(crate) fn drain(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Drained {
         let mut done = Drained::default();
         let Some(mut consumer) = self.consumer.load_acquire_u64(0) else { return done };
-        loop {
-            let Some(producer) = self.producer.load_acquire_u64(0) else { break };
+        while let Some(producer) = self.producer.load_acquire_u64(0) {
             if consumer >= producer {
                 break;
             }
