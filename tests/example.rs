@@ -96,3 +96,69 @@ fn spin_lock_keeps_its_two_counters_equal() {
     );
     assert!(stdout.contains("the counters always agreed"), "{stdout}");
 }
+
+/// Runs the ring buffer example in a namespace of its own (its loopback
+/// is nobody else's XDP hook), with `args`.
+fn ringbuf_events(ns: &common::Netns, args: &[&str]) -> std::process::Child {
+    std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name])
+        .arg(example_named("ringbuf_events"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn ringbuf_events_prints_a_line_per_packet() {
+    require_kernel!();
+    let ns = common::Netns::new();
+    ns.ip(&["link", "set", "lo", "up"]);
+    let out = ringbuf_events(&ns, &["--count", "4"]).wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let packets: Vec<&str> = stdout.lines().filter(|l| l.starts_with("packet  len")).collect();
+    assert_eq!(packets.len(), 4, "{stdout}");
+    // Its own datagrams: 5 bytes of UDP payload in IPv4 on loopback's
+    // Ethernet header, and the ICMP errors they draw.
+    assert!(packets.iter().all(|l| l.ends_with("proto 0x0800 (IPv4)")), "{stdout}");
+    assert!(packets.iter().any(|l| l.contains("len    47")), "{stdout}");
+    assert!(stdout.ends_with("detached after 4 events\n"), "{stdout}");
+    assert!(!ns.shows_xdp("lo"), "the program is detached");
+}
+
+#[test]
+fn ringbuf_events_exits_cleanly_on_ctrl_c() {
+    require_kernel!();
+    let ns = common::Netns::new();
+    ns.ip(&["link", "set", "lo", "up"]);
+    let child = ringbuf_events(&ns, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    // `ip netns exec` execs the example: the pid is the example's.
+    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("packet  len") && stdout.contains("detached after"), "{stdout}");
+    assert!(!ns.shows_xdp("lo"));
+}
+
+#[test]
+fn tail_calls_dispatch_by_the_first_byte() {
+    require_kernel!();
+    let out = std::process::Command::new(example_named("tail_calls")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for line in [
+        "packet[0] = 0: XDP_DROP",
+        "packet[0] = 1: XDP_TX",
+        "packet[0] = 2: XDP_PASS",
+        "packet[0] = 3: XDP_PASS",
+        "slot 1 cleared, packet[0] = 1: XDP_PASS",
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "{line:?} in\n{stdout}");
+    }
+}
