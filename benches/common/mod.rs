@@ -133,3 +133,40 @@ fn criterion_dir() -> PathBuf {
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     target.join("criterion")
 }
+
+/// [`paired`] for functions that each need `setup` first, untimed (a ring
+/// refilled before each drain): every call of `raw` and `bpfkit` is timed
+/// on its own, right after its own setup, the two alternating.
+#[allow(dead_code)]
+pub fn paired_with_setup(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    group: &str,
+    mut setup: impl FnMut(),
+    mut raw: impl FnMut(),
+    mut bpfkit: impl FnMut(),
+) {
+    let samples = RefCell::new(Vec::<(Duration, Duration)>::new());
+    let mut run = |iters: u64, raw_first: bool| {
+        let (mut raw_total, mut bpfkit_total) = (Duration::ZERO, Duration::ZERO);
+        let mut timed = |f: &mut dyn FnMut()| {
+            setup();
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        };
+        for _ in 0..iters {
+            if raw_first {
+                raw_total += timed(&mut raw);
+                bpfkit_total += timed(&mut bpfkit);
+            } else {
+                bpfkit_total += timed(&mut bpfkit);
+                raw_total += timed(&mut raw);
+            }
+        }
+        samples.borrow_mut().push((raw_total, bpfkit_total));
+        (raw_total, bpfkit_total)
+    };
+    g.bench_function("raw", |b| b.iter_custom(|iters| run(iters, false).0));
+    g.bench_function("bpfkit", |b| b.iter_custom(|iters| run(iters, true).1));
+    report(group, &samples.into_inner());
+}
