@@ -26,12 +26,17 @@ mod message;
 mod query;
 mod tc;
 mod tc_attachment;
+mod tc_client;
+mod tc_filter;
 mod xdp_attachment;
 
+pub use crate::error::TcAction;
+pub use crate::sys::TcDirection;
 pub use client::{BlockingNetlink, Netlink};
 pub use device::NetDevice;
 pub use flow_dissector::flow_dissector_id;
 pub use query::XdpStatus;
 pub use tc::{TcClass, TcHandle, TcQdisc};
 pub use tc_attachment::{TcAttachment, TcBpfAction};
+pub use tc_filter::{ETH_P_ALL, TcFilter, TcFilterGuard, TcFilterSpec};
 pub use xdp_attachment::{XdpAttachment, XdpProgram};
