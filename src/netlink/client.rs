@@ -264,7 +264,7 @@ fn raw(prog: &Program<Xdp>) -> i32 {
 /// private current-thread tokio runtime.
 ///
 /// ```no_run
-/// # fn demo(prog: &bpfkit::prog::Program) -> bpfkit::Result<()> {
+/// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::Xdp>) -> bpfkit::Result<()> {
 /// use bpfkit::link::XdpMode;
 /// use bpfkit::netlink::BlockingNetlink;
 ///

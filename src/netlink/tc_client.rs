@@ -31,6 +31,15 @@ impl Netlink {
     ///
     /// The filter outlives the process; the [`TcFilter`] returned says
     /// where it is, for [`detach_tc`](Self::detach_tc).
+    ///
+    /// Only a tc classifier fits; an XDP program does not compile here:
+    ///
+    /// ```compile_fail
+    /// # async fn demo(nl: &bpfkit::netlink::Netlink, xdp: &bpfkit::prog::Program<bpfkit::prog::kind::Xdp>) {
+    /// use bpfkit::netlink::{TcDirection, TcFilterSpec};
+    /// nl.attach_tc("eth0", xdp, &TcFilterSpec::new(TcDirection::Ingress)).await;
+    /// # }
+    /// ```
     pub async fn attach_tc(
         &self,
         iface: impl Into<Interface>,
@@ -143,6 +152,20 @@ fn tc_error(
 impl BlockingNetlink {
     /// See [`Netlink::attach_tc`]; [`TcFilter::guard`] detaches the filter
     /// when a scope ends.
+    ///
+    /// ```no_run
+    /// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::SchedCls>) -> bpfkit::Result<()> {
+    /// use bpfkit::netlink::{BlockingNetlink, TcDirection, TcFilterSpec};
+    ///
+    /// let nl = BlockingNetlink::new()?;
+    /// // tc qdisc add dev eth0 clsact (if missing), then
+    /// // tc filter add dev eth0 ingress pref 10 handle 1 bpf da ... name counter
+    /// let spec = TcFilterSpec::new(TcDirection::Ingress).priority(10).handle(1).name("counter");
+    /// let filter = nl.attach_tc("eth0", prog, &spec)?.guard(&nl);
+    /// // ... packets are counted ...
+    /// filter.detach()?; // or let it drop
+    /// # Ok(()) }
+    /// ```
     pub fn attach_tc(
         &self,
         iface: impl Into<Interface>,
