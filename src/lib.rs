@@ -77,7 +77,7 @@
 //! | `btf` | BTF: the type model, its encoding, Rust types that describe themselves; reading raw BTF (vmlinux's too); loading it | `object`, `error`, `sys` |
 //! | `maps` | typed maps, batches, per-CPU values, mmap | `btf`, `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info | `maps`, `btf`, `object`, `error`, `sys`, `asm` |
-//! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
+//! | `netlink` | XDP and classic tc (clsact, `bpf` filters) over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments | `netlink`, `prog`, `object`, `error`, `sys` |
 //! | `pinned` | every object pinned on bpffs | `object`, `error`, `sys` |
 //! | `programs` | ready-made programs | `asm`, `maps` |
