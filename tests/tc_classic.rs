@@ -100,7 +100,7 @@ fn an_ingress_filter_counts_every_packet_and_tc_shows_it() {
     let spec = TcFilterSpec::new(TcDirection::Ingress).priority(7).handle(3).name("counter:[tc]");
     let filter = pair.a.run(|| {
         let nl = BlockingNetlink::new().unwrap();
-        nl.attach_tc(VETH_A, &prog, &spec).unwrap().guard(&nl).keep().unwrap()
+        nl.attach_tc(VETH_A, &prog, &spec).unwrap().guard(&nl).keep()
     });
     assert_eq!((filter.direction, filter.priority, filter.handle), (TcDirection::Ingress, 7, 3));
     assert_eq!(filter.parent(), TcHandle::CLSACT_INGRESS);
@@ -150,7 +150,7 @@ fn an_egress_filter_counts_what_the_interface_sends() {
     pair.b.run(|| {
         let nl = BlockingNetlink::new().unwrap();
         let guard = nl.attach_tc(VETH_B, &prog, &spec).unwrap().guard(&nl);
-        assert_eq!(guard.filter().unwrap().parent(), TcHandle::CLSACT_EGRESS);
+        assert_eq!(guard.filter().parent(), TcHandle::CLSACT_EGRESS);
         let filters = nl.tc_bpf_filters(VETH_B, TcHandle::CLSACT_EGRESS).unwrap();
         assert_eq!(filters.len(), 1, "{filters:?}");
         assert_eq!((filters[0].priority, filters[0].handle), (1, 1));
@@ -164,13 +164,15 @@ fn an_egress_filter_counts_what_the_interface_sends() {
     pair.b.run(|| {
         let nl = BlockingNetlink::new().unwrap();
         let ifindex = bpfkit::link::Interface::from(VETH_B).index().unwrap();
-        // Rebuilt by hand from where it is.
+        // Rebuilt by hand from where it is, or found in a dump: the same.
         let f = TcFilter {
             ifindex,
-            direction: filter.direction(),
-            priority: filter.priority_value(),
-            handle: filter.handle_value(),
+            direction: filter.direction,
+            priority: filter.priority,
+            handle: filter.handle,
         };
+        let dumped = nl.tc_bpf_filters(VETH_B, TcHandle::CLSACT_EGRESS).unwrap();
+        assert_eq!(dumped[0].tc_filter(), Some(f));
         f.guard(&nl).detach().unwrap();
         assert_eq!(nl.tc_bpf_filters(VETH_B, TcHandle::CLSACT_EGRESS).unwrap(), []);
     });
@@ -410,4 +412,32 @@ fn bpftool_lists_it_as_it_lists_a_tc_added_filter() {
         }
     }
     assert_eq!(ours_entry["kind"], "clsact/ingress");
+}
+
+#[test]
+fn an_ingress_qdisc_takes_ingress_filters_and_egress_says_why_not() {
+    require_kernel!();
+    if !have_tc("an ingress qdisc tc added") {
+        return;
+    }
+    let pair = VethPair::new();
+    tc(&pair.a, &["qdisc", "add", "dev", VETH_A, "ingress"]);
+    let qdiscs_before = qdiscs(&pair.a, VETH_A);
+    let (prog, counts) = tc_counter("tc_on_ingress");
+    let filter = pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_tc(VETH_A, &prog, &TcFilterSpec::new(TcDirection::Ingress)).unwrap()
+    });
+    assert_eq!(qdiscs(&pair.a, VETH_A), qdiscs_before, "no clsact next to the ingress qdisc");
+    let crossed = pair.send(10);
+    assert_eq!(counts.get(0).unwrap(), crossed);
+    let err = pair.a.run(|| {
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_tc(VETH_A, &prog, &TcFilterSpec::new(TcDirection::Egress)).unwrap_err()
+    });
+    assert!(matches!(err, Error::Tc { action: TcAction::AddClsact, .. }), "{err}");
+    assert_eq!(err.errno(), Some(Errno::EEXIST), "{err}");
+    assert!(err.to_string().contains("egress needs clsact"), "{err}");
+    assert_eq!(qdiscs(&pair.a, VETH_A), qdiscs_before);
+    pair.a.run(|| BlockingNetlink::new().unwrap().detach_tc(&filter).unwrap());
 }

@@ -52,5 +52,6 @@ pub use flow_dissector::flow_dissector_id;
 pub use query::XdpStatus;
 pub use tc::{TcClass, TcHandle, TcQdisc};
 pub use tc_attachment::{TcAttachment, TcBpfAction};
-pub use tc_filter::{ETH_P_ALL, TcFilter, TcFilterGuard, TcFilterSpec};
+pub use tc_client::TcFilterGuard;
+pub use tc_filter::{ETH_P_ALL, TcFilter, TcFilterSpec};
 pub use xdp_attachment::{XdpAttachment, XdpProgram};

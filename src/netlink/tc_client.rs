@@ -1,5 +1,6 @@
 //! The classic tc requests of [`Netlink`] and [`BlockingNetlink`]: add the
-//! clsact qdisc when missing, add or replace a `bpf` filter, delete one.
+//! clsact qdisc when missing, add or replace a `bpf` filter, delete one;
+//! and [`TcFilterGuard`], which deletes one when it drops.
 
 use std::os::fd::AsRawFd;
 
@@ -198,5 +199,56 @@ impl BlockingNetlink {
         action: TcAction,
     ) -> Result<TcFilter> {
         self.run(self.inner.add_tc(iface, prog, spec, action))
+    }
+}
+
+impl TcFilter {
+    /// The filter, deleted when the returned guard drops: the RAII form,
+    /// for [`BlockingNetlink`] (there is no async drop; with [`Netlink`],
+    /// call [`detach_tc`](Netlink::detach_tc)).
+    pub fn guard(self, nl: &BlockingNetlink) -> TcFilterGuard<'_> {
+        TcFilterGuard { nl, filter: self, armed: true }
+    }
+}
+
+/// A [`TcFilter`] deleted when this guard drops (see [`TcFilter::guard`]).
+///
+/// A drop cannot report a failure: to see one, call
+/// [`detach`](Self::detach). [`keep`](Self::keep) leaves the filter in
+/// place. Dropped inside an async runtime, where [`BlockingNetlink`]
+/// cannot run, the guard deletes nothing.
+#[derive(Debug)]
+#[must_use = "dropping the guard deletes the filter at once"]
+pub struct TcFilterGuard<'a> {
+    nl: &'a BlockingNetlink,
+    filter: TcFilter,
+    armed: bool,
+}
+
+impl TcFilterGuard<'_> {
+    /// Where the filter is.
+    pub fn filter(&self) -> &TcFilter {
+        &self.filter
+    }
+
+    /// Deletes the filter now, saying whether that worked.
+    pub fn detach(mut self) -> Result<()> {
+        self.armed = false;
+        self.nl.detach_tc(&self.filter)
+    }
+
+    /// Leaves the filter attached, and says where it is.
+    pub fn keep(mut self) -> TcFilter {
+        self.armed = false;
+        self.filter
+    }
+}
+
+impl Drop for TcFilterGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            // Nowhere to report a failure; `detach` reports it.
+            let _ = self.nl.detach_tc(&self.filter);
+        }
     }
 }

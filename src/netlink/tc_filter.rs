@@ -14,7 +14,6 @@ use rtnetlink::packet_route::tc::{
     TcAttribute, TcBpfFlags, TcFilterBpfOption, TcMessage, TcOption,
 };
 
-use super::client::BlockingNetlink;
 use super::tc::TcHandle;
 use crate::sys::TcDirection;
 use crate::{Error, Result};
@@ -30,18 +29,25 @@ const CLSACT_HANDLE: u32 = 0xffff_0000;
 /// [`Netlink::attach_tc`](super::Netlink::attach_tc) (or
 /// [`replace_tc`](super::Netlink::replace_tc)).
 ///
+/// The fields are public to read; the methods of the same names set them.
+///
 /// ```
 /// use bpfkit::netlink::{TcDirection, TcFilterSpec};
 /// let spec = TcFilterSpec::new(TcDirection::Ingress).priority(10).handle(2).name("counter");
-/// assert_eq!((spec.priority_value(), spec.handle_value()), (10, 2));
+/// assert_eq!((spec.priority, spec.handle), (10, 2));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcFilterSpec {
-    direction: TcDirection,
-    priority: u16,
-    handle: u32,
-    name: Option<String>,
-    protocol: u16,
+    /// The side of the interface.
+    pub direction: TcDirection,
+    /// The priority (`pref`); see [`priority`](Self::priority).
+    pub priority: u16,
+    /// The handle; see [`handle`](Self::handle).
+    pub handle: u32,
+    /// The filter's name; `None` for the program's.
+    pub name: Option<String>,
+    /// The protocol, an EtherType in host order.
+    pub protocol: u16,
 }
 
 impl TcFilterSpec {
@@ -78,21 +84,6 @@ impl TcFilterSpec {
     pub fn protocol(mut self, protocol: u16) -> TcFilterSpec {
         self.protocol = protocol;
         self
-    }
-
-    /// The side of the interface.
-    pub fn direction(&self) -> TcDirection {
-        self.direction
-    }
-
-    /// The priority.
-    pub fn priority_value(&self) -> u16 {
-        self.priority
-    }
-
-    /// The handle.
-    pub fn handle_value(&self) -> u32 {
-        self.handle
     }
 
     /// Refuses what the kernel would fill in by itself: a filter whose
@@ -136,7 +127,8 @@ impl TcFilterSpec {
 /// Where a classic tc `bpf` filter is: interface, side, priority and handle.
 /// [`Netlink::attach_tc`](super::Netlink::attach_tc) returns one;
 /// [`Netlink::detach_tc`](super::Netlink::detach_tc) deletes the filter it
-/// names, and [`guard`](TcFilter::guard) ties that to a scope.
+/// names, and [`guard`](TcFilter::guard) (with
+/// [`BlockingNetlink`](super::BlockingNetlink)) ties that to a scope.
 ///
 /// It is plain data, not an owner: the filter stays in the kernel when this
 /// value is dropped (or the process ends), as with `tc filter add`. Build
@@ -158,56 +150,6 @@ impl TcFilter {
     /// [`TcHandle::CLSACT_EGRESS`].
     pub fn parent(&self) -> TcHandle {
         TcHandle(self.direction.parent())
-    }
-
-    /// The filter, deleted when the returned guard drops: the RAII form,
-    /// for [`BlockingNetlink`] (there is no async drop; with
-    /// [`Netlink`](super::Netlink), call
-    /// [`detach_tc`](super::Netlink::detach_tc)).
-    pub fn guard(self, nl: &BlockingNetlink) -> TcFilterGuard<'_> {
-        TcFilterGuard { nl, filter: Some(self) }
-    }
-}
-
-/// A [`TcFilter`] deleted when this guard drops (see [`TcFilter::guard`]).
-///
-/// A drop cannot report a failure: to see one, call
-/// [`detach`](Self::detach). [`keep`](Self::keep) leaves the filter in
-/// place. Dropped inside an async runtime, where [`BlockingNetlink`]
-/// cannot run, the guard deletes nothing.
-#[derive(Debug)]
-#[must_use = "dropping the guard deletes the filter at once"]
-pub struct TcFilterGuard<'a> {
-    nl: &'a BlockingNetlink,
-    filter: Option<TcFilter>,
-}
-
-impl TcFilterGuard<'_> {
-    /// Where the filter is.
-    pub fn filter(&self) -> Option<&TcFilter> {
-        self.filter.as_ref()
-    }
-
-    /// Deletes the filter now, saying whether that worked.
-    pub fn detach(mut self) -> Result<()> {
-        match self.filter.take() {
-            Some(filter) => self.nl.detach_tc(&filter),
-            None => Ok(()),
-        }
-    }
-
-    /// Leaves the filter attached, and says where it is.
-    pub fn keep(mut self) -> Option<TcFilter> {
-        self.filter.take()
-    }
-}
-
-impl Drop for TcFilterGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(filter) = self.filter.take() {
-            // Nowhere to report a failure; `detach` reports it.
-            let _ = self.nl.detach_tc(&filter);
-        }
     }
 }
 
