@@ -441,3 +441,33 @@ fn an_ingress_qdisc_takes_ingress_filters_and_egress_says_why_not() {
     assert_eq!(qdiscs(&pair.a, VETH_A), qdiscs_before);
     pair.a.run(|| BlockingNetlink::new().unwrap().detach_tc(&filter).unwrap());
 }
+
+#[test]
+fn the_async_client_attaches_replaces_and_detaches() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (first, first_counts) = tc_counter("tc_async1");
+    let (second, second_counts) = tc_counter("tc_async2");
+    let spec = TcFilterSpec::new(TcDirection::Ingress).priority(6).handle(6);
+    let filter = pair.a.run(|| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+        rt.block_on(async {
+            let nl = bpfkit::netlink::Netlink::new().unwrap();
+            let filter = nl.attach_tc(VETH_A, &first, &spec).await.unwrap();
+            let err = nl.attach_tc(VETH_A, &second, &spec).await.unwrap_err();
+            assert_eq!(err.errno(), Some(Errno::EEXIST), "{err}");
+            assert_eq!(nl.replace_tc(VETH_A, &second, &spec).await.unwrap(), filter);
+            filter
+        })
+    });
+    let crossed = pair.send(10);
+    assert_eq!((first_counts.get(0).unwrap(), second_counts.get(0).unwrap()), (0, crossed));
+    pair.a.run(|| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+        rt.block_on(async {
+            let nl = bpfkit::netlink::Netlink::new().unwrap();
+            nl.detach_tc(&filter).await.unwrap();
+        })
+    });
+    assert_eq!(ingress_filters(&pair.a), []);
+}

@@ -30,8 +30,9 @@ impl Netlink {
     /// qdiscs are left alone. On failure the interface is as it was: a
     /// clsact qdisc added for the filter is deleted again.
     ///
-    /// The filter outlives the process; the [`TcFilter`] returned says
-    /// where it is, for [`detach_tc`](Self::detach_tc).
+    /// The filter holds its own reference to the program and outlives the
+    /// process (dropping `prog` detaches nothing); the [`TcFilter`]
+    /// returned says where it is, for [`detach_tc`](Self::detach_tc).
     ///
     /// Only a tc classifier fits; an XDP program does not compile here:
     ///
