@@ -471,3 +471,62 @@ fn the_async_client_attaches_replaces_and_detaches() {
     });
     assert_eq!(ingress_filters(&pair.a), []);
 }
+
+/// Drops `CAP_NET_ADMIN` from the calling thread's effective capabilities
+/// (capabilities are per thread: the rest of the process keeps it).
+#[allow(unsafe_code)]
+fn drop_net_admin_from_this_thread() {
+    const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+    const CAP_NET_ADMIN: u32 = 12;
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut header = Header { version: CAPABILITY_VERSION_3, pid: 0 };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget(2) writes two Data records for version 3, the size of
+    // `data`; both pointers are valid for the call.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    assert_eq!(rc, 0, "capget: {}", std::io::Error::last_os_error());
+    data[0].effective &= !(1 << CAP_NET_ADMIN);
+    // SAFETY: as above; capset(2) reads the same two records.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    assert_eq!(rc, 0, "capset: {}", std::io::Error::last_os_error());
+}
+
+#[test]
+fn without_cap_net_admin_the_error_names_it() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let (prog, _) = tc_counter("tc_eperm");
+    let before = qdiscs(&pair.a, VETH_A);
+    let err = pair.a.run(|| {
+        drop_net_admin_from_this_thread();
+        let nl = BlockingNetlink::new().unwrap();
+        nl.attach_tc(VETH_A, &prog, &TcFilterSpec::new(TcDirection::Ingress)).unwrap_err()
+    });
+    assert_eq!(err.errno(), Some(Errno::EPERM), "{err}");
+    assert!(matches!(err, Error::Tc { action: TcAction::AddClsact, .. }), "{err}");
+    assert!(err.to_string().contains("needs CAP_NET_ADMIN"), "{err}");
+    assert_eq!(qdiscs(&pair.a, VETH_A), before);
+    // Nor can such a thread detach a filter: it stays.
+    let spec = TcFilterSpec::new(TcDirection::Ingress);
+    let filter =
+        pair.a.run(|| BlockingNetlink::new().unwrap().attach_tc(VETH_A, &prog, &spec).unwrap());
+    let err = pair.a.run(|| {
+        drop_net_admin_from_this_thread();
+        BlockingNetlink::new().unwrap().detach_tc(&filter).unwrap_err()
+    });
+    assert_eq!(err.errno(), Some(Errno::EPERM), "{err}");
+    assert!(matches!(err, Error::Tc { action: TcAction::Detach, .. }), "{err}");
+    assert!(err.to_string().contains("needs CAP_NET_ADMIN"), "{err}");
+    assert_eq!(ingress_filters(&pair.a).len(), 1);
+}
