@@ -78,7 +78,7 @@
 //! | `probe` | what the running kernel supports (program, map and attach types, helpers), by tiny cached probes | `btf`, `error`, `sys`, `asm` |
 //! | `maps` | typed maps, batches, per-CPU values, mmap, ring buffers, globals | `probe`, `btf`, `object`, `error`, `sys`, `asm` |
 //! | `prog` | loading (fd patching, the verifier's log), test runs, program info, kinds, tail call tables | `probe`, `maps`, `btf`, `object`, `error`, `sys`, `asm` |
-//! | `netlink` | XDP over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
+//! | `netlink` | XDP and classic tc (clsact, `bpf` filters) over rtnetlink; devices, qdiscs, classes and tc BPF filters | `prog`, `object`, `error`, `sys` |
 //! | `link` | `bpf_link` attachments and the other hooks: tcx, cgroups, netns | `probe`, `netlink`, `prog`, `object`, `error`, `sys` |
 //! | `pinned` | every object pinned on bpffs | `object`, `error`, `sys` |
 //! | `programs` | ready-made programs | `asm`, `maps` |

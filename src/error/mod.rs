@@ -12,6 +12,7 @@ mod btf;
 mod btf_decode;
 mod feature;
 mod map_field;
+mod tc;
 mod verifier;
 
 pub(crate) use attach::attach_advice;
@@ -20,10 +21,12 @@ pub use btf::{BtfError, BtfProblem};
 pub use btf_decode::{BtfDecodeError, DecodeProblem};
 pub use feature::{Feature, InsnFeature};
 pub use map_field::MapField;
+pub use tc::TcAction;
+use tc::{tc_advice, tc_subject};
 pub use verifier::VerifierError;
 
 use crate::asm::{AsmError, Origin};
-use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, ProgType, XdpMode};
+use crate::sys::{Cmd, Errno, LinkType, MapType, ObjectKind, ProgType, TcDirection, XdpMode};
 
 /// The result type of every fallible bpfkit call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -284,6 +287,35 @@ pub enum Error {
         advice: String,
     },
 
+    /// A classic tc attachment failed: adding the `clsact` qdisc, or
+    /// adding, replacing or deleting a `bpf` filter (rtnetlink).
+    ///
+    /// A `bpf` filter is found by interface, direction, priority and
+    /// handle, which the message names, with the kernel's extended-ack
+    /// message when it sent one and what to do about the usual refusals.
+    #[error(
+        "{} failed: {errno}{}{}",
+        tc_subject(*action, iface, *direction, *priority, *handle),
+        message.as_ref().map(|m| format!(": the kernel says \"{m}\"")).unwrap_or_default(),
+        tc_advice(*action, iface, *direction, *priority, *handle, *errno)
+    )]
+    Tc {
+        /// The step that failed.
+        action: TcAction,
+        /// The interface.
+        iface: String,
+        /// The side of the interface.
+        direction: TcDirection,
+        /// The filter's priority (`pref`).
+        priority: u16,
+        /// The filter's handle.
+        handle: u32,
+        /// The kernel's error number.
+        errno: Errno,
+        /// The kernel's extended-ack message, when it sent one.
+        message: Option<String>,
+    },
+
     /// An argument was rejected before it reached the kernel.
     #[error("invalid {what}: {why}")]
     InvalidArgument {
@@ -367,7 +399,8 @@ impl Error {
             | Error::BtfLoad { errno, .. }
             | Error::CannotProbe { errno, .. }
             | Error::Attach { errno, .. }
-            | Error::Hook { errno, .. } => Some(*errno),
+            | Error::Hook { errno, .. }
+            | Error::Tc { errno, .. } => Some(*errno),
             Error::Verifier(e) => Some(e.errno),
             Error::Io { source, .. } => source.raw_os_error().map(Errno),
             _ => None,

@@ -27,7 +27,7 @@ use crate::{Errno, Error, Result};
 /// callers without a runtime.
 #[derive(Clone, Debug)]
 pub struct Netlink {
-    handle: Handle,
+    pub(super) handle: Handle,
 }
 
 impl Netlink {
@@ -190,7 +190,7 @@ impl Netlink {
         Ok(bpf_filters_from(&self.dump(filters_dump(&iface, index, parent)).await?, parent))
     }
 
-    async fn dump(&self, request: Dump) -> Result<Vec<RouteNetlinkMessage>> {
+    pub(super) async fn dump(&self, request: Dump) -> Result<Vec<RouteNetlinkMessage>> {
         dump(&self.handle, request).await
     }
 
@@ -264,7 +264,7 @@ fn raw(prog: &Program<Xdp>) -> i32 {
 /// private current-thread tokio runtime.
 ///
 /// ```no_run
-/// # fn demo(prog: &bpfkit::prog::Program) -> bpfkit::Result<()> {
+/// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::Xdp>) -> bpfkit::Result<()> {
 /// use bpfkit::link::XdpMode;
 /// use bpfkit::netlink::BlockingNetlink;
 ///
@@ -277,7 +277,7 @@ fn raw(prog: &Program<Xdp>) -> i32 {
 #[derive(Debug)]
 pub struct BlockingNetlink {
     runtime: tokio::runtime::Runtime,
-    inner: Netlink,
+    pub(super) inner: Netlink,
 }
 
 /// A blocking call from inside an async runtime would panic in tokio.
@@ -292,7 +292,10 @@ fn outside_runtime() -> Result<()> {
 }
 
 impl BlockingNetlink {
-    fn run<T>(&self, request: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    pub(super) fn run<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         outside_runtime()?;
         let mut answer = None;
         self.block_on(Box::pin(async { answer = Some(request.await) }));

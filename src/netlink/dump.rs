@@ -1,10 +1,13 @@
 //! One rtnetlink dump request: send it with `NLM_F_DUMP`, collect every
 //! answer, and turn a kernel refusal (at once or part way) into an
-//! [`Error`] that says what was being dumped.
+//! [`Error`] that says what was being dumped; and one acked request, whose
+//! refusal its caller turns into an error.
 
 use futures_util::StreamExt;
 use rtnetlink::Handle;
-use rtnetlink::packet_core::{NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_core::{
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
+};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 
 use super::message::{extack_message, failure};
@@ -58,4 +61,25 @@ async fn raw_dump(
         }
     }
     Ok(out)
+}
+
+/// Sends `request` with `flags` and `NLM_F_ACK`, and waits for the ack: the
+/// kernel's errno and extended-ack message when it refuses.
+pub(crate) async fn acked(
+    handle: &Handle,
+    request: RouteNetlinkMessage,
+    flags: u16,
+) -> std::result::Result<(), (Errno, Option<String>)> {
+    let mut req = NetlinkMessage::from(request);
+    req.header.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+    let mut handle = handle.clone();
+    let mut answers = handle.request(req).map_err(failure)?;
+    while let Some(msg) = answers.next().await {
+        if let NetlinkPayload::Error(err) = msg.payload {
+            if err.raw_code() != 0 {
+                return Err((Errno(err.raw_code().abs()), extack_message(&err.header)));
+            }
+        }
+    }
+    Ok(())
 }

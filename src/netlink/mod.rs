@@ -13,10 +13,24 @@
 //! constants. Which parents to ask, in which order, is the caller's choice;
 //! nothing here follows a particular tool's plan.
 //!
+//! Classic tc, as `tc qdisc add dev X clsact` and `tc filter add dev X
+//! ingress bpf da ...` do it: [`Netlink::attach_tc`] adds the interface's
+//! `clsact` qdisc when it has none and a direct-action `bpf` filter of a
+//! [`Program<SchedCls>`](crate::prog::kind::SchedCls) at the priority and
+//! handle of a [`TcFilterSpec`], refusing to clobber a filter already there
+//! ([`Netlink::replace_tc`] swaps it atomically);
+//! [`Netlink::detach_tc`] deletes that one filter. Other filters and
+//! qdiscs are left alone, and the clsact qdisc stays after the last filter
+//! goes, as with tc.
+//!
 //! Unlike a [`XdpLink`](crate::link::XdpLink), an attachment made here
-//! outlives the process: detach it yourself. Errors carry the kernel's
+//! outlives the process: detach it yourself, or (with [`BlockingNetlink`])
+//! let a [`TcFilterGuard`] do it when a scope ends. A [`TcFilter`] is where
+//! a filter is, not a handle the kernel counts: netlink attachments are no
+//! bpf objects, so they cannot be pinned, and one found in a dump can be
+//! detached by building its [`TcFilter`]. Errors carry the kernel's
 //! extended-ack message (e.g. why native mode was refused) and name the
-//! interface.
+//! interface (and for tc, the direction, priority and handle).
 
 mod client;
 mod device;
@@ -26,12 +40,18 @@ mod message;
 mod query;
 mod tc;
 mod tc_attachment;
+mod tc_client;
+mod tc_filter;
 mod xdp_attachment;
 
+pub use crate::error::TcAction;
+pub use crate::sys::TcDirection;
 pub use client::{BlockingNetlink, Netlink};
 pub use device::NetDevice;
 pub use flow_dissector::flow_dissector_id;
 pub use query::XdpStatus;
 pub use tc::{TcClass, TcHandle, TcQdisc};
 pub use tc_attachment::{TcAttachment, TcBpfAction};
+pub use tc_client::TcFilterGuard;
+pub use tc_filter::{ETH_P_ALL, TcFilter, TcFilterSpec};
 pub use xdp_attachment::{XdpAttachment, XdpProgram};

@@ -9,8 +9,10 @@ use rtnetlink::packet_route::tc::{
 
 use super::dump::Dump;
 use super::tc::{TcHandle, kind, request};
+use super::tc_filter::TcFilter;
 use crate::object::Interface;
 use crate::prog::ProgTag;
+use crate::sys::TcDirection;
 
 /// `TCA_BPF_ACT`: the filter's actions, one nest per priority.
 const TCA_BPF_ACT: u16 = 1;
@@ -67,6 +69,24 @@ pub struct TcBpfAction {
 }
 
 impl TcAttachment {
+    /// Where the filter is, to detach it with
+    /// [`Netlink::detach_tc`](super::Netlink::detach_tc): `None` unless it
+    /// hangs from a clsact hook ([`TcHandle::CLSACT_INGRESS`] or
+    /// [`TcHandle::CLSACT_EGRESS`]).
+    pub fn tc_filter(&self) -> Option<TcFilter> {
+        let direction = match self.parent {
+            TcHandle::CLSACT_INGRESS => TcDirection::Ingress,
+            TcHandle::CLSACT_EGRESS => TcDirection::Egress,
+            _ => return None,
+        };
+        Some(TcFilter {
+            ifindex: self.ifindex,
+            direction,
+            priority: self.priority,
+            handle: self.handle,
+        })
+    }
+
     /// The filter in a filter dump message for `parent`, or `None` unless it
     /// is a `bpf` filter with options (the kernel also sends option-less
     /// headers of each filter chain).
@@ -255,6 +275,11 @@ mod tests {
         assert_eq!(f.tag.map(|t| t.to_string()).as_deref(), Some("59f4a931744dcdc6"));
         assert!(f.direct_action);
         assert_eq!(f.actions, None);
+        let place = f.tc_filter().unwrap();
+        assert_eq!((place.ifindex, place.priority, place.handle), (3, 49152, 1));
+        assert_eq!(place.direction, TcDirection::Ingress);
+        let root = TcAttachment { parent: TcHandle::ROOT, ..f };
+        assert_eq!(root.tc_filter(), None);
     }
 
     #[test]

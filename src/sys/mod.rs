@@ -29,6 +29,7 @@ pub(crate) mod prog;
 mod prog_types;
 mod ptr;
 pub(crate) mod ring;
+mod tc_direction;
 mod xdp_mode;
 
 use std::mem::size_of;
@@ -39,6 +40,7 @@ pub use link_type::LinkType;
 pub use map_type::MapType;
 pub use object_kind::ObjectKind;
 pub use prog_types::{AttachType, ProgType};
+pub use tc_direction::TcDirection;
 pub use xdp_mode::XdpMode;
 
 use attr::Attr;
