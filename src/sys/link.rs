@@ -24,6 +24,7 @@ pub(crate) enum LinkExtra {
     /// A perf event link's `bpf_cookie`.
     PerfCookie(u64),
     /// A tracing link's `target_btf_id`.
+    #[allow(dead_code)] // for fentry/fexit links, not attached yet
     TargetBtfId(u32),
 }
 
@@ -92,6 +93,7 @@ pub(crate) struct Placement {
 
 /// `BPF_PROG_ATTACH` of `prog` to `target` (an fd or ifindex) at
 /// `attach_type`, replacing `replace` when given (with `BPF_F_REPLACE`).
+#[allow(dead_code)] // for the hooks attached without links (cgroups), not yet used
 pub(crate) fn prog_attach(
     target: u32,
     prog: BorrowedFd<'_>,
@@ -114,6 +116,7 @@ pub(crate) fn prog_attach(
 
 /// `BPF_PROG_DETACH` of `prog` (or, for single-program hooks, whatever is
 /// attached, with `None`) from `target` at `attach_type`.
+#[allow(dead_code)]
 pub(crate) fn prog_detach(
     target: u32,
     prog: Option<BorrowedFd<'_>>,
