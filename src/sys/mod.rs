@@ -24,9 +24,11 @@ pub(crate) mod mock;
 pub(crate) mod net;
 pub(crate) mod obj;
 mod object_kind;
+pub(crate) mod perf;
 pub(crate) mod prog;
 mod prog_types;
 mod ptr;
+pub(crate) mod socket;
 mod xdp_mode;
 
 use std::mem::size_of;
