@@ -4,8 +4,13 @@
 mod handle;
 mod hook;
 mod info;
+mod kprobe;
 mod multi;
+mod perf_event;
+mod raw_tracepoint;
 mod tcx;
+mod tracefs;
+mod tracepoint;
 mod xdp;
 
 pub use crate::error::{AttachAction, AttachPath, XdpHolder};
@@ -13,6 +18,10 @@ pub use crate::object::Interface;
 pub use crate::sys::{LinkType, XdpMode};
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
+pub use kprobe::attach_kprobe;
 pub use multi::{HookProgram, HookPrograms};
+pub use perf_event::PerfEventLink;
+pub use raw_tracepoint::attach_raw_tracepoint;
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
+pub use tracepoint::{attach_tracepoint, attach_tracepoint_with_cookie};
 pub use xdp::XdpLink;
