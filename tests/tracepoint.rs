@@ -6,15 +6,15 @@
 
 mod common;
 
-use bpfkit::Errno;
-use bpfkit::Error;
 use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R6, R10, Size};
 use bpfkit::link::{
-    AttachAction, LinkType, attach_kprobe, attach_raw_tracepoint, attach_tracepoint,
+    AttachAction, LinkTarget, LinkType, attach_kprobe, attach_raw_tracepoint, attach_tracepoint,
+    attach_tracepoint_with_cookie,
 };
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::kind::{Kprobe, RawTracepoint, Tracepoint};
 use bpfkit::prog::{ProgKind, Program, ProgramSpec};
+use bpfkit::{Errno, Error};
 use common::{PinDir, bpftool, id, unique};
 
 /// x86-64's number of getpid(2), which raw `sys_enter` passes in `args[1]`.
@@ -94,6 +94,8 @@ fn a_tracepoint_program_counts_each_hit_until_dropped() {
     let info = link.info().unwrap();
     assert_eq!(info.link_type, LinkType::PERF_EVENT);
     assert_eq!(info.prog_id, id(&prog));
+    let sys_enter_getpid = LinkTarget::Tracepoint { tp_name: "sys_enter_getpid".into(), cookie: 0 };
+    assert_eq!(info.target, sys_enter_getpid);
 
     // The program is the kernel's now: dropping ours changes nothing.
     drop(prog);
@@ -155,6 +157,16 @@ fn wait_until_stopped(counts: &Array<u64>) {
 }
 
 #[test]
+fn a_cookie_is_the_links() {
+    require_kernel!();
+    ensure_tracefs();
+    let (prog, _counts) = counter(Tracepoint, 0, None);
+    let link = attach_tracepoint_with_cookie(&prog, "sched", "sched_switch", 0xc0ffee).unwrap();
+    let target = LinkTarget::Tracepoint { tp_name: "sched_switch".into(), cookie: 0xc0ffee };
+    assert_eq!(link.info().unwrap().target, target);
+}
+
+#[test]
 fn a_missing_tracepoint_names_the_path_looked_up() {
     require_kernel!();
     ensure_tracefs();
@@ -213,10 +225,7 @@ fn a_raw_tracepoint_program_counts_each_hit_until_dropped() {
     assert_eq!(count(&counts), 9);
     let info = link.info().unwrap();
     assert_eq!(info.link_type, LinkType::RAW_TRACEPOINT);
-    assert_eq!(
-        info.target,
-        bpfkit::link::LinkTarget::RawTracepoint { tp_name: "sys_enter".into() }
-    );
+    assert_eq!(info.target, LinkTarget::RawTracepoint { tp_name: "sys_enter".into() });
 
     // bpftool perf lists raw tracepoint links too.
     let pid = std::process::id(); // a getpid: before the count below
