@@ -228,6 +228,7 @@ fn a_raw_tracepoint_program_counts_each_hit_until_dropped() {
     assert_eq!(info.target, LinkTarget::RawTracepoint { tp_name: "sys_enter".into() });
 
     // bpftool perf lists raw tracepoint links too.
+    let (other, _) = counter(RawTracepoint, 0, None); // getpid in unique()
     let pid = std::process::id(); // a getpid: before the count below
     let counted = count(&counts);
     if let Some(run) = bpftool(&["-j", "perf"]) {
@@ -241,9 +242,15 @@ fn a_raw_tracepoint_program_counts_each_hit_until_dropped() {
         assert!(listed, "{json}");
     }
 
+    // The kernel neither swaps a raw tracepoint link's program nor
+    // detaches it while open (as attach_raw_tracepoint's docs say).
+    assert_eq!(link.update(&other).unwrap_err().errno(), Some(Errno::EINVAL));
     drop(link);
     getpid(3);
     assert_eq!(count(&counts), counted, "the program ran after its link was dropped");
+
+    let link = attach_raw_tracepoint(&prog, "sys_enter").unwrap();
+    assert_eq!(link.detach().unwrap_err().errno(), Some(Errno::EOPNOTSUPP));
 }
 
 #[test]

@@ -19,6 +19,11 @@ use crate::{Errno, Error, Result};
 /// An unknown name is an [`Error::Hook`] with `ENOENT` naming it. Needs
 /// `CAP_BPF` and `CAP_PERFMON` (or root).
 ///
+/// The kernel (6.18 included) can neither swap a raw tracepoint link's
+/// program ([`Link::update`] answers `EINVAL`) nor detach it while it is
+/// open ([`Link::detach`] answers `EOPNOTSUPP`): to detach, drop the link
+/// and remove its pins.
+///
 /// ```no_run
 /// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::RawTracepoint>) -> bpfkit::Result<()> {
 /// use bpfkit::link::attach_raw_tracepoint;
