@@ -214,6 +214,13 @@ fn bpftool_perf_lists_the_tracepoint_attachment() {
     assert_eq!(ours[0]["fd"], link.perf_event_fd().as_raw_fd(), "{json}");
     assert_eq!(ours[0]["fd_type"], "tracepoint", "{json}");
     assert_eq!(ours[0]["tracepoint"], "sys_enter_getpid", "{json}");
+
+    // bpftool link shows the perf_event link (7.1 prints no tracepoint
+    // name for it; LinkInfo has it).
+    let link_id = link.info().unwrap().id.to_string();
+    let shown = bpftool(&["-j", "link", "show", "id", &link_id]).unwrap().success().json();
+    assert_eq!(shown["type"], "perf_event", "{shown}");
+    assert_eq!(shown["prog_id"], id(&prog), "{shown}");
 }
 
 #[test]
@@ -240,6 +247,11 @@ fn a_raw_tracepoint_program_counts_each_hit_until_dropped() {
                 && e["tracepoint"] == "sys_enter"
         });
         assert!(listed, "{json}");
+        let link_id = link.info().unwrap().id.to_string();
+        let shown = bpftool(&["-j", "link", "show", "id", &link_id]).unwrap().success().json();
+        assert_eq!(shown["type"], "raw_tracepoint", "{shown}");
+        assert_eq!(shown["tp_name"], "sys_enter", "{shown}");
+        assert_eq!(shown["prog_id"], id(&prog), "{shown}");
     }
 
     // The kernel neither swaps a raw tracepoint link's program nor

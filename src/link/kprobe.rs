@@ -88,3 +88,17 @@ fn unavailable(legacy: Option<&Path>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_kprobes_says_which_interface_is_missing() {
+        let none = unavailable(None);
+        assert!(none.starts_with("kprobes are not available in this kernel (CONFIG_KPROBES off)"));
+        assert!(none.contains(KPROBE_PMU), "{none}");
+        let legacy = unavailable(Some(Path::new("/sys/kernel/tracing/kprobe_events")));
+        assert!(legacy.contains("only the legacy /sys/kernel/tracing/kprobe_events"), "{legacy}");
+    }
+}

@@ -123,3 +123,31 @@ fn read_id(path: &Path) -> std::result::Result<u64, (Errno, String)> {
         (Errno::EINVAL, format!("{} holds {:?}, not a tracepoint id", path.display(), text.trim()))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_id_says_what_to_list() {
+        let dir = std::env::temp_dir().join(format!("bpfkit-tracefs-{}", std::process::id()));
+        let events = dir.join("events");
+        std::fs::create_dir_all(events.join("syscalls/sys_enter_getpid")).unwrap();
+        std::fs::write(events.join("syscalls/sys_enter_getpid/id"), "309\n").unwrap();
+        std::fs::create_dir_all(events.join("odd/junk")).unwrap();
+        std::fs::write(events.join("odd/junk/id"), "twelve").unwrap();
+
+        assert_eq!(read_id(&events.join("syscalls/sys_enter_getpid/id")), Ok(309));
+        let (errno, advice) = read_id(&events.join("syscalls/sys_enter_nope/id")).unwrap_err();
+        assert_eq!(errno, Errno::ENOENT);
+        let category = events.join("syscalls");
+        assert!(advice.contains(&format!("list {} for the", category.display())), "{advice}");
+        let (_, advice) = read_id(&events.join("nope/x/id")).unwrap_err();
+        assert!(advice.contains("no tracepoint category nope"), "{advice}");
+        assert!(advice.contains(&format!("list {} for the", events.display())), "{advice}");
+        let (errno, advice) = read_id(&events.join("odd/junk/id")).unwrap_err();
+        assert_eq!(errno, Errno::EINVAL);
+        assert!(advice.ends_with("holds \"twelve\", not a tracepoint id"), "{advice}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
