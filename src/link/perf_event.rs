@@ -128,3 +128,18 @@ pub(super) fn link_advice(errno: Errno, what: &str) -> String {
         _ => "BPF_LINK_CREATE on the perf event failed; see the errno".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_capabilities() {
+        let open = perf_event_advice(Errno::EPERM, "a tracepoint");
+        assert!(open.contains("CAP_PERFMON") && open.contains("CAP_BPF"), "{open}");
+        assert!(open.contains("the perf event of a tracepoint"), "{open}");
+        let link = link_advice(Errno::EPERM, "tracepoint");
+        assert!(link.contains("CAP_BPF and CAP_PERFMON"), "{link}");
+        assert!(link_advice(Errno::EINVAL, "kprobe").contains("must be a kprobe program"));
+    }
+}
