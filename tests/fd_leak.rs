@@ -62,3 +62,37 @@ fn btf_load_read_drop_cycles_leak_no_fd() {
     }
     assert_eq!(common::open_fds(), before, "file descriptors leaked");
 }
+
+#[test]
+fn tracepoint_and_socket_filter_attach_cycles_leak_no_fd() {
+    use bpfkit::link::{attach_raw_tracepoint, attach_socket_filter, attach_tracepoint};
+    use bpfkit::prog::kind::{RawTracepoint, SocketFilter, Tracepoint};
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    require_kernel!();
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    if !mounts.lines().any(|l| l.split_whitespace().nth(2) == Some("tracefs")) {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "cannot mount tracefs");
+    }
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 0).exit();
+    let insns = b.assemble().unwrap();
+    let tp = ProgramSpec::typed(Tracepoint, &insns).name("leak_tp").load().unwrap();
+    let raw = ProgramSpec::typed(RawTracepoint, &insns).name("leak_raw").load().unwrap();
+    let filter = ProgramSpec::typed(SocketFilter, &insns).name("leak_sf").load().unwrap();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    drop(attach_tracepoint(&tp, "syscalls", "sys_enter_getpid").unwrap());
+    let before = common::open_fds();
+    for _ in 0..200 {
+        let link = attach_tracepoint(&tp, "syscalls", "sys_enter_getpid").unwrap();
+        let raw_link = attach_raw_tracepoint(&raw, "sys_enter").unwrap();
+        let guard = attach_socket_filter(&filter, &socket).unwrap();
+        // Refusals must not leak either.
+        assert!(attach_tracepoint(&tp, "syscalls", "sys_enter_nope").is_err());
+        assert!(attach_raw_tracepoint(&raw, "no_such_tracepoint").is_err());
+        drop((link, raw_link, guard));
+    }
+    assert_eq!(common::open_fds(), before, "file descriptors leaked");
+}

@@ -54,6 +54,13 @@ pub enum LinkTarget {
         /// Which direction (`tcx_ingress`, `tcx_egress`).
         attach_type: AttachType,
     },
+    /// A tracepoint, through a perf event link (Linux 6.6 reports it).
+    Tracepoint {
+        /// The tracepoint's name, without its category (`sys_enter_getpid`).
+        tp_name: String,
+        /// The link's `bpf_cookie`.
+        cookie: u64,
+    },
     /// An interface's XDP hook.
     Xdp {
         /// The interface index (0 once the interface is gone).
@@ -104,9 +111,12 @@ impl LinkInfo {
         if matches!(link_type, LinkType::RAW_TRACEPOINT | LinkType::ITER) {
             // The same bytes as bpftool's buffer: longer names are cut.
             let mut buf = [0u8; 256];
-            raw = sys::obj::link_info_named(fd, &mut buf).map_err(err)?;
-            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-            name = String::from_utf8_lossy(&buf[..end]).into_owned();
+            raw = sys::obj::link_info_named(fd, &mut buf, 0).map_err(err)?;
+            name = c_text(&buf);
+        } else if link_type == LinkType::PERF_EVENT && raw.data[0] == PERF_EVENT_TRACEPOINT {
+            let mut buf = [0u8; 256];
+            raw = sys::obj::link_info_named(fd, &mut buf, 2).map_err(err)?;
+            name = c_text(&buf);
         }
         let d = raw.data;
         let target = match link_type {
@@ -126,6 +136,9 @@ impl LinkInfo {
             LinkType::NETNS => LinkTarget::Netns { netns_ino: d[0], attach_type: AttachType(d[1]) },
             LinkType::XDP => LinkTarget::Xdp { ifindex: d[0] },
             LinkType::TCX => LinkTarget::Tcx { ifindex: d[0], attach_type: AttachType(d[1]) },
+            LinkType::PERF_EVENT if d[0] == PERF_EVENT_TRACEPOINT => {
+                LinkTarget::Tracepoint { tp_name: name, cookie: u64_at(&d, 6) }
+            }
             _ => LinkTarget::Other,
         };
         Ok(LinkInfo {
@@ -142,6 +155,16 @@ impl LinkInfo {
         let fd = crate::object::open_by_id(ObjectKind::Link, id)?;
         LinkInfo::checked(fd.as_fd(), Origin::Id(id))
     }
+}
+
+/// `BPF_PERF_EVENT_TRACEPOINT`: a perf event link's `type` for a
+/// tracepoint.
+const PERF_EVENT_TRACEPOINT: u32 = 5;
+
+/// The text up to the first NUL.
+fn c_text(buf: &[u8]) -> String {
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 /// The `u64` union member that starts at 32-bit word `at`.

@@ -5,9 +5,15 @@ mod cgroup;
 mod handle;
 mod hook;
 mod info;
+mod kprobe;
 mod multi;
 mod netns;
+mod perf_event;
+mod raw_tracepoint;
+mod socket_filter;
 mod tcx;
+mod tracefs;
+mod tracepoint;
 mod xdp;
 
 pub use crate::error::{AttachAction, AttachPath, XdpHolder};
@@ -19,7 +25,12 @@ pub use cgroup::{
 };
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
+pub use kprobe::attach_kprobe;
 pub use multi::{HookProgram, HookPrograms};
 pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
+pub use perf_event::PerfEventLink;
+pub use raw_tracepoint::attach_raw_tracepoint;
+pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
+pub use tracepoint::{attach_tracepoint, attach_tracepoint_with_cookie};
 pub use xdp::XdpLink;

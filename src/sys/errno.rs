@@ -50,6 +50,8 @@ impl Errno {
     pub const ERANGE: Errno = Errno(libc::ERANGE);
     /// `ESTALE`: stale state (a hook's revision moved on).
     pub const ESTALE: Errno = Errno(libc::ESTALE);
+    /// `ENOTSOCK`: the fd is not a socket.
+    pub const ENOTSOCK: Errno = Errno(libc::ENOTSOCK);
 
     /// The errno of the last failed libc call on this thread.
     pub(crate) fn last() -> Errno {
@@ -84,6 +86,7 @@ impl Errno {
             libc::ELOOP => "ELOOP",
             libc::EOPNOTSUPP => "EOPNOTSUPP",
             libc::EXDEV => "EXDEV",
+            libc::ENOTSOCK => "ENOTSOCK",
             524 => "ENOTSUPP",
             _ => return None,
         })

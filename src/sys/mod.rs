@@ -25,10 +25,12 @@ pub(crate) mod mock;
 pub(crate) mod net;
 pub(crate) mod obj;
 mod object_kind;
+pub(crate) mod perf;
 pub(crate) mod prog;
 mod prog_types;
 mod ptr;
 pub(crate) mod ring;
+pub(crate) mod socket;
 mod tc_direction;
 mod xdp_mode;
 

@@ -65,17 +65,23 @@ pub(crate) fn link_info(fd: BorrowedFd<'_>) -> Result<LinkInfoRaw, Errno> {
     info_zeroed(fd)
 }
 
-/// `struct bpf_link_info` of a link fd, with the name a raw tracepoint or
-/// iterator link has (`tp_name` / `target_name`, both a pointer and a
-/// length at the start of the union) copied into `name`, NUL-terminated.
-pub(crate) fn link_info_named(fd: BorrowedFd<'_>, name: &mut [u8]) -> Result<LinkInfoRaw, Errno> {
+/// `struct bpf_link_info` of a link fd, with a name the link has copied
+/// into `name`, NUL-terminated: the type-specific union holds the name's
+/// pointer (8-byte aligned) at 32-bit word `at` and its length right
+/// after. Raw tracepoints (`tp_name`) and iterators (`target_name`) have
+/// them at word 0, perf event links' tracepoints and kprobes at word 2
+/// (after `type` and a pad word).
+pub(crate) fn link_info_named(
+    fd: BorrowedFd<'_>,
+    name: &mut [u8],
+    at: usize,
+) -> Result<LinkInfoRaw, Errno> {
     let mut info = LinkInfoRaw::new_zeroed();
-    // The union's first member is an 8-byte-aligned u64 pointer: its bytes
-    // in host order fill the first two u32 words.
     let ptr = (name.as_mut_ptr() as u64).to_ne_bytes();
-    info.data[0] = u32::from_ne_bytes([ptr[0], ptr[1], ptr[2], ptr[3]]);
-    info.data[1] = u32::from_ne_bytes([ptr[4], ptr[5], ptr[6], ptr[7]]);
-    info.data[2] = name.len() as u32;
+    let words = info.data.get_mut(at..at + 3).ok_or(Errno::EINVAL)?;
+    words[0] = u32::from_ne_bytes([ptr[0], ptr[1], ptr[2], ptr[3]]);
+    words[1] = u32::from_ne_bytes([ptr[4], ptr[5], ptr[6], ptr[7]]);
+    words[2] = name.len() as u32;
     // The kernel writes at most `name.len()` bytes through the pointer set
     // above; `name` is exclusively borrowed for this whole function.
     info_into(fd, info.as_mut_bytes())?;
