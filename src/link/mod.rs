@@ -7,6 +7,7 @@ mod hook;
 mod info;
 mod multi;
 mod netns;
+mod prog_attach;
 mod tcx;
 mod xdp;
 
@@ -21,5 +22,9 @@ pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
 pub use multi::{HookProgram, HookPrograms};
 pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
+pub use prog_attach::{
+    SockMapHook, attach_flow_dissector_legacy, attach_to_sock_map, detach_flow_dissector,
+    detach_from_sock_map,
+};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
 pub use xdp::XdpLink;
