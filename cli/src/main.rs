@@ -22,6 +22,7 @@ mod map;
 mod names;
 mod net;
 mod out;
+mod pinning;
 mod pins;
 mod prog;
 mod select;

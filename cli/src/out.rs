@@ -92,6 +92,16 @@ impl Output {
     }
 }
 
+/// Writes the lines of `text` (control characters escaped) to standard
+/// error, in text and JSON mode alike: the lines libbpf prints before
+/// bpftool's own error, and bpfkit's in their place.
+pub fn note(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    for line in text.lines() {
+        let _ = writeln!(stderr, "{}", escape_controls(line));
+    }
+}
+
 /// What bpfkit adds, in text mode, to an error of `EPERM` (bpftool's ends
 /// with "Operation not permitted").
 pub const PRIVILEGE_HINT: &str =
