@@ -93,9 +93,13 @@ impl Output {
 }
 
 /// Writes the lines of `text` (control characters escaped) to standard
-/// error, in text and JSON mode alike: the lines libbpf prints before
-/// bpftool's own error, and bpfkit's in their place.
-pub fn note(text: &str) {
+/// error in text mode: the lines libbpf prints before bpftool's own error,
+/// and bpfkit's in their place. Under `-j` standard error stays empty (the
+/// error object is bpftool's).
+pub fn note(output: Output, text: &str) {
+    if output.json {
+        return;
+    }
     let mut stderr = std::io::stderr().lock();
     for line in text.lines() {
         let _ = writeln!(stderr, "{}", escape_controls(line));

@@ -93,7 +93,7 @@ pub fn attach(words: &[Word], output: Output, attach: bool) -> Result<(), CliErr
     result.map_err(|e| {
         // bpftool's error says no more than this; the reason goes first,
         // on its own line, as libbpf's would.
-        crate::out::note(&e.to_string());
+        crate::out::note(output, &e.to_string());
         let what = if attach { "failed prog attach to map" } else { "failed prog detach from map" };
         CliError::new(what).with_status(einval)
     })?;

@@ -51,7 +51,7 @@ enum MapRef {
 /// Runs `bpfkit prog load ...` on the words after `load`.
 pub fn run(words: &[Word], output: Output) -> Result<(), CliError> {
     let request = parse(words, output)?;
-    let source = read_text(&request.file)?;
+    let source = read_text(&request.file, output)?;
     let Some(section) = request.section else {
         return Err(CliError::new(
             "no program type given: text has no ELF section to guess it from; add 'type TYPE' \
@@ -59,7 +59,7 @@ pub fn run(words: &[Word], output: Output) -> Result<(), CliError> {
         ));
     };
     let file = request.file.as_str();
-    let mut insns = assemble(file, &source)?;
+    let mut insns = assemble(file, &source, output)?;
     if section.needs_btf_target() {
         return Err(CliError::new(format!(
             "type '{}' loads against a BTF-described target (a kernel function, hook or \
@@ -77,22 +77,22 @@ pub fn run(words: &[Word], output: Output) -> Result<(), CliError> {
         spec = spec.expected_attach_type(attach);
     }
     let prog = spec.load().map_err(|e| {
-        detail(&e.to_string());
+        detail(output, &e.to_string());
         if let bpfkit::Error::Verifier(v) = &e {
             if let Some(line) = verify::text_line(v.location) {
                 let text = verify::source_line(&source, line).unwrap_or_default();
-                detail(&format!("{file}:{line}: {text}"));
+                detail(output, &format!("{file}:{line}: {text}"));
             }
         }
         CliError::new("failed to load object file")
     })?;
     check_pin_path(&request.pin)?;
     prog.pin(&request.pin).map_err(|e| {
-        detail(&e.to_string());
+        detail(output, &e.to_string());
         CliError::new(format!("failed to pin program {}", section.name()))
     })?;
     if let Some(dir) = &request.pinmaps {
-        if let Err(e) = pin_maps(dir, &bound) {
+        if let Err(e) = pin_maps(dir, &bound, output) {
             let _ = std::fs::remove_file(&request.pin);
             return Err(e);
         }
@@ -168,24 +168,26 @@ fn parse_type(name: &str, output: Output) -> Result<Section, CliError> {
         .iter()
         .map(|s| format!("{}{}", s.name(), if s.takes_extras() { "+" } else { "" }))
         .collect();
-    note(&format!("libbpf: failed to guess program type from ELF section '{name}/'"));
-    note(&format!("libbpf: supported section(type) names are: {}", known.join(" ")));
+    let guess = format!("failed to guess program type from ELF section '{name}/'");
     if output.json {
-        // bpftool's JSON writer ends its (empty) document with a newline.
-        output.print("\n");
+        // bpftool prints libbpf's lines and an empty document; bpfkit keeps
+        // to one JSON document on standard output.
+        return Err(CliError::new(guess));
     }
+    note(output, &format!("libbpf: {guess}"));
+    note(output, &format!("libbpf: supported section(type) names are: {}", known.join(" ")));
     Err(CliError::quiet(crate::out::status::FAILURE))
 }
 
 /// A line before bpftool's error, where libbpf would print its own.
-fn detail(message: &str) {
-    note(message);
+fn detail(output: Output, message: &str) {
+    note(output, message);
 }
 
 /// The text of `file`: not an ELF object, readable, UTF-8.
-fn read_text(file: &Word) -> Result<String, CliError> {
+fn read_text(file: &Word, output: Output) -> Result<String, CliError> {
     let open_failed = |why: String| {
-        detail(&format!("bpfkit: {file}: {why}"));
+        detail(output, &format!("bpfkit: {file}: {why}"));
         CliError::new("failed to open object file")
     };
     let elf = || {
@@ -209,9 +211,9 @@ fn read_text(file: &Word) -> Result<String, CliError> {
 }
 
 /// Assembles the text; `FILE:LINE:COLUMN: message` when it does not.
-fn assemble(file: &str, source: &str) -> Result<Assembled, CliError> {
+fn assemble(file: &str, source: &str, output: Output) -> Result<Assembled, CliError> {
     let failed = |at: String| {
-        detail(&format!("bpfkit: {at}"));
+        detail(output, &format!("bpfkit: {at}"));
         CliError::new("failed to open object file")
     };
     let builder = bpfkit::asm::parse(source)
@@ -296,7 +298,7 @@ fn bind_maps<'m>(
 }
 
 /// `pinmaps DIR`: each map at `DIR/NAME`, the directory made if need be.
-fn pin_maps(dir: &Path, maps: &[(String, &MapFd)]) -> Result<(), CliError> {
+fn pin_maps(dir: &Path, maps: &[(String, &MapFd)], output: Output) -> Result<(), CliError> {
     if !dir.exists() {
         check_pin_path(dir)?;
         std::fs::create_dir(dir).map_err(|e| {
@@ -306,7 +308,7 @@ fn pin_maps(dir: &Path, maps: &[(String, &MapFd)]) -> Result<(), CliError> {
     for (name, map) in maps {
         let path = dir.join(name);
         if let Err(e) = crate::pinning::pin_at(&path, |p| map.pin(p)) {
-            detail(&e.message);
+            detail(output, &e.message);
             return Err(CliError::new("failed to pin all maps"));
         }
     }
