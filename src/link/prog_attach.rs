@@ -11,9 +11,11 @@
 //! Each function checks at run time what the kernel would refuse with a
 //! bare `EINVAL`: the program's type for the hook, and the map's type.
 
+use std::os::fd::{AsFd, AsRawFd as _, BorrowedFd};
+
 use crate::error::{AttachAction, MapField};
-use crate::maps::{MapFd, MapType};
 use crate::prog::{AttachType, ProgType, Program};
+use crate::sys::MapType;
 use crate::sys::link::Placement;
 use crate::{Errno, Error, Result};
 
@@ -57,25 +59,27 @@ impl SockMapHook {
 }
 
 /// Attaches `prog` to `map`'s `hook` slot (`BPF_PROG_ATTACH`, target the
-/// map). `map` must be a sockmap or sockhash and `prog` of the slot's type.
-pub fn attach_to_sock_map(prog: &Program, map: &MapFd, hook: SockMapHook) -> Result<()> {
-    check_sock_map(prog, map, hook)?;
-    let target = fd_target(map);
+/// map: a [`MapFd`](crate::maps::MapFd) or any fd of one). `map` must be a
+/// sockmap or sockhash and `prog` of the slot's type.
+pub fn attach_to_sock_map(prog: &Program, map: impl AsFd, hook: SockMapHook) -> Result<()> {
+    let map = map.as_fd();
+    let name = check_sock_map(prog, map, hook)?;
     crate::sys::link::prog_attach(
-        target,
+        fd_target(map),
         prog.fd(),
         hook.attach_type().0,
         Placement::default(),
         None,
     )
-    .map_err(|errno| sock_map_error(AttachAction::Attach, map, hook, errno))
+    .map_err(|errno| sock_map_error(AttachAction::Attach, &name, hook, errno))
 }
 
 /// Detaches `prog` from `map`'s `hook` slot (`BPF_PROG_DETACH`).
-pub fn detach_from_sock_map(prog: &Program, map: &MapFd, hook: SockMapHook) -> Result<()> {
-    check_sock_map(prog, map, hook)?;
+pub fn detach_from_sock_map(prog: &Program, map: impl AsFd, hook: SockMapHook) -> Result<()> {
+    let map = map.as_fd();
+    let name = check_sock_map(prog, map, hook)?;
     crate::sys::link::prog_detach(fd_target(map), Some(prog.fd()), hook.attach_type().0)
-        .map_err(|errno| sock_map_error(AttachAction::Detach, map, hook, errno))
+        .map_err(|errno| sock_map_error(AttachAction::Detach, &name, hook, errno))
 }
 
 /// Attaches `prog` as the flow dissector of the calling thread's network
@@ -103,10 +107,9 @@ pub fn detach_flow_dissector(prog: &Program) -> Result<()> {
         .map_err(|errno| flow_dissector_error(AttachAction::Detach, errno))
 }
 
-fn fd_target(map: &MapFd) -> u32 {
-    use std::os::fd::AsRawFd as _;
+fn fd_target(map: BorrowedFd<'_>) -> u32 {
     // A valid fd is never negative.
-    map.fd().as_raw_fd().unsigned_abs()
+    map.as_raw_fd().unsigned_abs()
 }
 
 fn check_type(prog: &Program, expected: ProgType) -> Result<()> {
@@ -120,22 +123,32 @@ fn check_type(prog: &Program, expected: ProgType) -> Result<()> {
     })
 }
 
-fn check_sock_map(prog: &Program, map: &MapFd, hook: SockMapHook) -> Result<()> {
+/// Checks the program's and the map's types; returns how to name the map
+/// (`sockmap map "NAME"`).
+fn check_sock_map(prog: &Program, map: BorrowedFd<'_>, hook: SockMapHook) -> Result<String> {
     check_type(prog, hook.prog_type())?;
-    let found = map.map_type();
+    let info = crate::sys::obj::map_info(map).map_err(|errno| Error::Hook {
+        action: AttachAction::Query,
+        hook: format!("map fd {}", map.as_raw_fd()),
+        errno,
+        advice: "the target of a sockmap program must be a map".to_string(),
+    })?;
+    let found = MapType(info.map_type);
+    let len = info.name.iter().position(|&b| b == 0).unwrap_or(info.name.len());
+    let name = String::from_utf8_lossy(&info.name[..len]).into_owned();
     if found != MapType::SOCKMAP && found != MapType::SOCKHASH {
         return Err(Error::MapMismatch {
-            map: map.name().to_string(),
+            map: name,
             path: None,
             field: MapField::Type,
             expected: "sockmap or sockhash".to_string(),
             found: found.to_string(),
         });
     }
-    Ok(())
+    Ok(format!("{found} map {name:?}"))
 }
 
-fn sock_map_error(action: AttachAction, map: &MapFd, hook: SockMapHook, errno: Errno) -> Error {
+fn sock_map_error(action: AttachAction, map: &str, hook: SockMapHook, errno: Errno) -> Error {
     let advice = match errno {
         Errno::EPERM => "attaching needs CAP_NET_ADMIN; run as root",
         Errno::EBUSY => "the slot holds another program: detach it first",
@@ -144,7 +157,7 @@ fn sock_map_error(action: AttachAction, map: &MapFd, hook: SockMapHook, errno: E
     };
     Error::Hook {
         action,
-        hook: format!("{} map {:?} ({})", map.map_type(), map.name(), hook.attach_type()),
+        hook: format!("{map} ({})", hook.attach_type()),
         errno,
         advice: advice.to_string(),
     }
