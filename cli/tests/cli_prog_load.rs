@@ -294,6 +294,14 @@ fn prog_run_prints_what_bpftool_prints() {
     same_run(&["prog", "run", "pinned", p, "data_in", d, "data_out", "-", "repeat", "5"], b"");
     same_run(&["-j", "prog", "run", "pinned", p, "data_in", "-", "data_out", "-"], &data);
     same_run(&["prog", "run", "pinned", p, "data_in", "-", "repeat", "0x2"], &data);
+    // A context in and out (struct xdp_md: data, data_end, data_meta,
+    // ingress_ifindex 1 = lo, rx_queue_index, egress_ifindex).
+    let md: Vec<u8> = [0u32, 50, 0, 1, 0, 0].iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let ctx = TempFile::new(".ctx", &md);
+    let c = ctx.path();
+    same_run(&["prog", "run", "pinned", p, "data_in", d, "ctx_in", c, "ctx_out", "-"], b"");
+    let args = ["-j", "prog", "run", "pinned", p, "data_in", d, "ctx_in", c, "ctx_out", "-"];
+    same_run(&[&args[..], &["ctx_size_out", "24", "data_out", "-"]].concat(), b"");
     // A buffer too small for the packet: the kernel's ENOSPC, as bpftool reports it.
     same_run(&["prog", "run", "pinned", p, "data_in", d, "data_size_out", "10"], b"");
     // Errors.
