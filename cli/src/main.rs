@@ -26,6 +26,7 @@ mod map;
 mod names;
 mod net;
 mod out;
+mod pinning;
 mod pins;
 mod prog;
 mod select;
@@ -54,7 +55,10 @@ and for programs tag TAG):
   prog { show | list } [PROG]
                           loaded programs, as bpftool prints them
   prog dump [xlated] PROG a program's translated instructions, disassembled
-  map { show | list | dump | lookup | getnext | update | delete } ...
+  prog { load | pin | run | attach | detach } ...
+                          load a .s file and pin it, pin, test-run, attach
+                          (see 'bpfkit prog help')
+  map { show | list | dump | lookup | getnext | update | delete | pin | create } ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
   link { show | list } [LINK]
                           links, as bpftool prints them

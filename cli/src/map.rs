@@ -14,14 +14,18 @@
 //! bpfkit map getnext MAP [key DATA]
 //! bpfkit map update MAP [key DATA] [value VALUE] [any|exist|noexist]
 //! bpfkit map delete MAP key DATA
+//! bpfkit map pin MAP FILE
+//! bpfkit map create FILE type TYPE key KEY_SIZE value VALUE_SIZE entries MAX_ENTRIES name NAME
+//!     [flags FLAGS] [inner_map MAP]
 //! ```
 
-mod bytes;
+pub mod bytes;
+mod create;
 mod elem;
 mod entry;
 mod formatted;
 mod read;
-mod select;
+pub mod select;
 mod show;
 mod write;
 
@@ -38,6 +42,10 @@ Usage: bpfkit map { show | list }   [MAP]
        bpfkit map lookup     MAP [key DATA]
        bpfkit map getnext    MAP [key DATA]
        bpfkit map delete     MAP  key DATA
+       bpfkit map pin        MAP  FILE
+       bpfkit map create     FILE type TYPE key KEY_SIZE value VALUE_SIZE \\
+                                  entries MAX_ENTRIES name NAME [flags FLAGS] \\
+                                  [inner_map MAP]
        bpfkit map peek       MAP
        bpfkit map push       MAP value VALUE
        bpfkit map enqueue    MAP value VALUE
@@ -108,6 +116,8 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             element_command(command, &mut words, output, write::update)
         }
         "delete" => element_command(command, &mut words, output, write::delete),
+        "create" => create::create(rest, output),
+        "pin" => create::pin(rest, output),
         other => Err(CliError::new(format!(
             "'map {other}' is a bpftool command that bpfkit does not have (see 'bpfkit map help')"
         ))),

@@ -101,6 +101,20 @@ impl Output {
     }
 }
 
+/// Writes the lines of `text` (control characters escaped) to standard
+/// error in text mode: the lines libbpf prints before bpftool's own error,
+/// and bpfkit's in their place. Under `-j` standard error stays empty (the
+/// error object is bpftool's).
+pub fn note(output: Output, text: &str) {
+    if output.json {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    for line in text.lines() {
+        let _ = writeln!(stderr, "{}", escape_controls(line));
+    }
+}
+
 /// What bpfkit adds, in text mode, to an error of `EPERM` (bpftool's ends
 /// with "Operation not permitted").
 pub const PRIVILEGE_HINT: &str =

@@ -1,5 +1,10 @@
 //! `bpfkit prog`: `show`/`list` and `dump xlated`, a drop-in for bpftool
-//! 7.1's output (text line for line, JSON key for key) except `pids`.
+//! 7.1's output (text line for line, JSON key for key) except `pids`; and
+//! `load` (from LLVM BPF text, [`load`]), `pin`, `run`, `attach`, `detach`.
+
+mod attach;
+mod load;
+mod run;
 
 use std::fmt::Write as _;
 
@@ -23,14 +28,32 @@ const USAGE: &str = "\
 Usage: bpfkit prog { show | list } [PROG]
        bpfkit prog dump xlated PROG [{ file FILE | opcodes | linum }]
        bpfkit prog dump ID
+       bpfkit prog pin   PROG FILE
+       bpfkit prog load  FILE.s PATH type TYPE [map { idx IDX | name NAME } MAP]\\
+                         [pinmaps MAP_DIR]
+       bpfkit prog attach PROG ATTACH_TYPE [MAP]
+       bpfkit prog detach PROG ATTACH_TYPE [MAP]
+       bpfkit prog run PROG \\
+                         data_in FILE \\
+                         [data_out FILE [data_size_out L]] \\
+                         [ctx_in FILE [ctx_out FILE [ctx_size_out M]]] \\
+                         [repeat N]
        bpfkit prog help
 
+       MAP := { id MAP_ID | pinned FILE | name MAP_NAME }
        PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME | PROG_ID }
+       TYPE := a libbpf section name: { xdp | socket | classifier | kprobe | ... }
+       ATTACH_TYPE := { sk_msg_verdict | sk_skb_verdict | sk_skb_stream_verdict |
+                        sk_skb_stream_parser | flow_dissector }
        OPTIONS := { {-j|--json} [{-p|--pretty}] | {-f|--bpffs} }
 ";
 
-/// The subcommands, in bpftool's order of abbreviation.
-const COMMANDS: &[&str] = &["show", "list", "help", "dump"];
+/// The subcommands, in bpftool's order of abbreviation (`l` is `list`,
+/// `lo` is `load`); those bpfkit does not have are refused by name.
+const COMMANDS: &[&str] = &[
+    "show", "list", "help", "dump", "pin", "load", "loadall", "attach", "detach", "tracelog",
+    "run", "profile",
+];
 
 /// Runs `bpfkit prog ...`.
 pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
@@ -40,6 +63,14 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     match pick(&word, COMMANDS) {
         Some("show" | "list") => show(&args.rest(), output),
         Some("dump") => xlated::run(args, output),
+        Some("pin") => attach::pin(&args.rest(), output),
+        Some("load") => load::run(&args.rest(), output),
+        Some("attach") => attach::attach(&args.rest(), output, true),
+        Some("detach") => attach::attach(&args.rest(), output, false),
+        Some("run") => run::run(&args.rest(), output),
+        Some(other @ ("loadall" | "tracelog" | "profile")) => Err(CliError::new(format!(
+            "'prog {other}' is a bpftool command that bpfkit does not have (see 'bpfkit prog help')"
+        ))),
         Some("help") => {
             output.usage(USAGE);
             Ok(())

@@ -206,7 +206,7 @@ pub fn open_pinned_as(path: &Path, want: ObjectKind) -> Result<OwnedFd, CliError
 }
 
 /// POSIX `dirname`: the path without its last component, on bytes.
-fn dirname(path: &Path) -> &Path {
+pub fn dirname(path: &Path) -> &Path {
     fn path_of(b: &[u8]) -> &Path {
         Path::new(OsStr::from_bytes(b))
     }

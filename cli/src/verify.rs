@@ -89,7 +89,7 @@ fn assemble(file: &str, source: &str) -> Result<Assembled, CliError> {
 }
 
 /// The instruction an assembler error is about.
-fn asm_error_origin(e: &AsmError) -> Option<Origin> {
+pub fn asm_error_origin(e: &AsmError) -> Option<Origin> {
     match e {
         AsmError::UnboundLabel { used_at: at, .. }
         | AsmError::LabelBoundTwice { second: at, .. }
@@ -147,7 +147,7 @@ fn bind_maps(request: &Request, source: &str, insns: &mut Assembled) -> Result<(
 }
 
 /// The program name the kernel shows: the file's stem, cut to what it keeps.
-fn program_name(file: &Path) -> String {
+pub fn program_name(file: &Path) -> String {
     let stem = file.file_stem().map(text::os).unwrap_or_default();
     stem.chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' })
@@ -181,7 +181,7 @@ fn accepted(request: &Request, prog: &Program) -> Result<Accepted, CliError> {
 }
 
 /// The `.s` line an instruction came from.
-fn text_line(origin: Option<Origin>) -> Option<u32> {
+pub fn text_line(origin: Option<Origin>) -> Option<u32> {
     match origin? {
         Origin::Text { line, .. } => Some(line),
         Origin::Rust(_) => None,
@@ -189,7 +189,7 @@ fn text_line(origin: Option<Origin>) -> Option<u32> {
 }
 
 /// Line `line` (1-based) of `source`, trimmed.
-fn source_line(source: &str, line: u32) -> Option<&str> {
+pub fn source_line(source: &str, line: u32) -> Option<&str> {
     source.lines().nth((line as usize).checked_sub(1)?).map(str::trim)
 }
 

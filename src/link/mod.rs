@@ -11,6 +11,7 @@ mod netns;
 mod perf_event;
 mod raw_tracepoint;
 mod socket_filter;
+mod prog_attach;
 mod tcx;
 mod tracefs;
 mod tracepoint;
@@ -31,6 +32,10 @@ pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
 pub use perf_event::PerfEventLink;
 pub use raw_tracepoint::attach_raw_tracepoint;
 pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
+pub use prog_attach::{
+    SockMapHook, attach_flow_dissector_legacy, attach_to_sock_map, detach_flow_dissector,
+    detach_from_sock_map,
+};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
 pub use tracepoint::{attach_tracepoint, attach_tracepoint_with_cookie};
 pub use xdp::XdpLink;
