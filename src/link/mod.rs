@@ -8,18 +8,21 @@ mod info;
 mod multi;
 mod netns;
 mod tcx;
+mod tcx_legacy;
 mod xdp;
 
 pub use crate::error::{AttachAction, AttachPath, XdpHolder};
 pub use crate::object::Interface;
 pub use crate::sys::{LinkType, XdpMode};
 pub use cgroup::{
-    Cgroup, CgroupAttachFlags, CgroupAttachment, CgroupHook, attach_cgroup, attach_cgroup_legacy,
-    cgroup_programs, cgroup2_mount,
+    Cgroup, CgroupAttachFlags, CgroupAttachment, CgroupHook, CgroupQuery, attach_cgroup,
+    attach_cgroup_legacy, attach_cgroup_untyped, cgroup_programs, cgroup_query, cgroup2_mount,
+    detach_cgroup_untyped,
 };
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
 pub use multi::{HookProgram, HookPrograms};
 pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
+pub use tcx_legacy::{attach_tcx_legacy, detach_tcx_legacy};
 pub use xdp::XdpLink;
