@@ -21,7 +21,7 @@ use crate::{Errno, Error, Result};
 /// link was pinned. Needs no netlink and no async runtime.
 ///
 /// ```no_run
-/// # fn demo(prog: &bpfkit::prog::Program) -> bpfkit::Result<()> {
+/// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::Xdp>) -> bpfkit::Result<()> {
 /// use bpfkit::link::{XdpLink, XdpMode};
 /// let link = XdpLink::attach(prog, "eth0", XdpMode::Skb)?;
 /// // ... the program runs until `link` is dropped.
