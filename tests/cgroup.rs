@@ -15,8 +15,8 @@ use std::process::Command;
 use bpfkit::Errno;
 use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
 use bpfkit::link::{
-    Cgroup, CgroupAttachFlags, CgroupHook, attach_cgroup, attach_cgroup_legacy, cgroup_programs,
-    cgroup2_mount,
+    Cgroup, CgroupAttachFlags, CgroupHook, attach_cgroup, attach_cgroup_legacy,
+    attach_cgroup_untyped, cgroup_programs, cgroup_query, cgroup2_mount, detach_cgroup_untyped,
 };
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::kind::{
@@ -217,4 +217,50 @@ fn a_program_verified_for_another_hook_is_refused_with_advice() {
 fn a_directory_that_is_no_cgroup2_is_refused() {
     let err = Cgroup::open(std::env::temp_dir()).unwrap_err();
     assert!(err.to_string().contains("not a cgroup v2 directory"), "{err}");
+}
+
+#[test]
+fn untyped_attach_stays_until_detached_and_refuses_a_program_of_another_type() {
+    require_kernel!();
+    let cg = TestCgroup::new();
+    let (prog, counts) = counter(CgroupSkb);
+    let prog = prog.into_untyped();
+    let egress = AttachType::CGROUP_INET_EGRESS;
+    let multi = CgroupAttachFlags::ALLOW_MULTI;
+    attach_cgroup_untyped(&prog, &cg.cgroup, egress, multi).unwrap();
+    cg.run("udp", 4);
+    assert_eq!(count(&counts), 4);
+    let q = cgroup_query(&cg.cgroup, egress, false).unwrap();
+    assert_eq!((q.flags, q.programs), (multi, vec![id(&prog)]));
+    // The parent's programs are the child's effective ones only.
+    let child = cg.path.join("child");
+    std::fs::create_dir(&child).unwrap();
+    let child_cg = Cgroup::open(&child).unwrap();
+    assert!(cgroup_query(&child_cg, egress, false).unwrap().programs.is_empty());
+    assert_eq!(cgroup_query(&child_cg, egress, true).unwrap().programs, [id(&prog)]);
+    drop(child_cg);
+    std::fs::remove_dir(&child).unwrap();
+
+    // A program of another type, or a hook that is no cgroup's: refused
+    // before the kernel is asked, naming both types; the hook is as it was.
+    let (sysctl, _) = counter(CgroupSysctl);
+    let err = attach_cgroup_untyped(&sysctl.into_untyped(), &cg.cgroup, egress, multi).unwrap_err();
+    assert!(matches!(
+        err,
+        bpfkit::Error::WrongProgType {
+            expected: ProgType::CGROUP_SKB,
+            found: ProgType::CGROUP_SYSCTL,
+            ..
+        }
+    ));
+    let err = attach_cgroup_untyped(&prog, &cg.cgroup, AttachType::XDP, multi).unwrap_err();
+    assert!(matches!(err, bpfkit::Error::InvalidArgument { .. }), "{err}");
+    assert_eq!(cgroup_query(&cg.cgroup, egress, false).unwrap().programs, [id(&prog)]);
+
+    detach_cgroup_untyped(&prog, &cg.cgroup, egress).unwrap();
+    assert!(cgroup_query(&cg.cgroup, egress, false).unwrap().programs.is_empty());
+    let err = detach_cgroup_untyped(&prog, &cg.cgroup, egress).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::ENOENT));
+    cg.run("udp", 2);
+    assert_eq!(count(&counts), 4);
 }

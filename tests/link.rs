@@ -29,6 +29,9 @@ fn bpf_link_counts_every_packet_and_detaches_on_drop() {
     assert_eq!(crossed, 150);
 
     drop(link);
+    // A child forked meanwhile by a parallel test holds the fd until it
+    // execs: the kernel detaches a moment later.
+    common::wait_link_gone(info.id);
     assert!(!pair.a.shows_xdp(VETH_A));
     let more = pair.send(10);
     assert_eq!(counts.get(0).unwrap(), crossed, "{more} packets were counted after detach");

@@ -7,7 +7,10 @@ mod common;
 
 use bpfkit::Errno;
 use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
-use bpfkit::link::{Anchor, Link, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
+use bpfkit::link::{
+    Anchor, Link, Order, Relative, TcxDirection, attach_tcx, attach_tcx_legacy, detach_tcx_legacy,
+    tcx_programs,
+};
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::kind::SchedCls;
 use bpfkit::prog::{Program, ProgramSpec};
@@ -139,4 +142,31 @@ fn a_missing_interface_is_named() {
     let (prog, _) = counter(0);
     let err = attach_tcx(&prog, "nosuchif0", TcxDirection::Ingress, Anchor::Last).unwrap_err();
     assert!(err.to_string().contains("nosuchif0"), "{err}");
+}
+
+#[test]
+fn legacy_attach_fires_without_a_link_and_the_last_one_detaches() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let ((a, a_counts), (b, _)) = (counter(TCX_NEXT), counter(TCX_NEXT));
+    let ingress = TcxDirection::Ingress;
+    pair.a.run(|| attach_tcx_legacy(&a, VETH_A, ingress).unwrap());
+    pair.a.run(|| attach_tcx_legacy(&b, VETH_A, ingress).unwrap());
+    let on = pair.a.run(|| tcx_programs(VETH_A, ingress).unwrap());
+    let held: Vec<_> = on.programs.iter().map(|p| (p.prog_id, p.link_id)).collect();
+    assert_eq!(held, [(id(&a), None), (id(&b), None)]);
+    let sent = pair.send(4);
+    assert!(sent >= 4, "{sent}");
+    assert_eq!(count(&a_counts), sent);
+    // The same program twice: refused, the hook as it was.
+    let err = pair.a.run(|| attach_tcx_legacy(&a, VETH_A, ingress).unwrap_err());
+    assert_eq!(err.errno(), Some(Errno::EEXIST), "{err}");
+    assert_eq!(order(&pair), [id(&a), id(&b)]);
+    // Without a program named, the kernel detaches the last one.
+    pair.a.run(|| detach_tcx_legacy(None, VETH_A, ingress).unwrap());
+    assert_eq!(order(&pair), [id(&a)]);
+    pair.a.run(|| detach_tcx_legacy(Some(&a), VETH_A, ingress).unwrap());
+    assert!(order(&pair).is_empty());
+    let err = pair.a.run(|| detach_tcx_legacy(None, VETH_A, ingress).unwrap_err());
+    assert_eq!(err.errno(), Some(Errno::ENOENT), "{err}");
 }

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use bpfkit::link::{LinkInfo, LinkTarget, link_ids};
+use bpfkit::link::{Link, LinkInfo, LinkTarget, link_ids};
 use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{AttachType, Program};
 
@@ -18,11 +18,12 @@ use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
 use crate::pins::PinTable;
-use crate::select::{LinkSelector, bad_arg, looks_numeric, parse_id};
+use crate::select::{LinkSelector, bad_arg, looks_numeric, open_pinned_as, parse_id};
 use crate::text;
 
 const USAGE: &str = "\
 Usage: bpfkit link { show | list } [LINK]
+       bpfkit link detach LINK
        bpfkit link help
 
        LINK := { id LINK_ID | pinned FILE | LINK_ID }
@@ -30,7 +31,7 @@ Usage: bpfkit link { show | list } [LINK]
 ";
 
 /// The subcommands, in bpftool's order of abbreviation.
-const COMMANDS: &[&str] = &["show", "list", "help"];
+const COMMANDS: &[&str] = &["show", "list", "help", "pin", "detach"];
 
 /// Runs `bpfkit link ...`.
 pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
@@ -39,6 +40,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     };
     match pick(&word, COMMANDS) {
         Some("show" | "list") => show(&args.rest(), output),
+        Some("detach") => detach(&args.rest(), output),
         Some("help") => {
             output.usage(USAGE);
             Ok(())
@@ -46,6 +48,44 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         _ => {
             Err(CliError::usage(format!("unknown command 'link {word}' (see 'bpfkit link help')")))
         }
+    }
+}
+
+/// `link detach LINK` (`BPF_LINK_DETACH`): the program leaves its hook at
+/// once; the link lives on, empty, while fds or pins hold it. bpftool
+/// exits with 1 on every failure here.
+fn detach(words: &[Word], output: Output) -> Result<(), CliError> {
+    const FAILED: u8 = 1;
+    let link = match words {
+        [one] if looks_numeric(one) => open_link(&LinkSelector::Id(parse_id(one)?)),
+        [keyword, value] => LinkSelector::from_words(keyword, value).and_then(|s| open_link(&s)),
+        // bpftool's message ends with a newline of its own, left out here.
+        _ => Err(CliError::usage("link specifier is invalid or missing")),
+    }
+    .map_err(|e| e.with_status(FAILED))?;
+    link.detach().map_err(|e| {
+        let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
+        CliError::new(format!("failed link detach: {}", crate::errno::strerror(errno)))
+            .with_errno(errno)
+            .with_status(FAILED)
+    })?;
+    output.nothing();
+    Ok(())
+}
+
+/// Opens the selected link, with bpftool's messages.
+fn open_link(selector: &LinkSelector) -> Result<Link, CliError> {
+    match selector {
+        LinkSelector::Id(id) => Link::from_id(*id).map_err(|e| {
+            let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
+            CliError::new(format!(
+                "failed to get link with ID {}: {}",
+                *id as i32,
+                crate::errno::strerror(errno)
+            ))
+            .with_errno(errno)
+        }),
+        LinkSelector::Pinned(path) => Ok(Link::from_fd(open_pinned_as(path, ObjectKind::Link)?)?),
     }
 }
 

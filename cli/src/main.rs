@@ -12,6 +12,7 @@ mod asm;
 mod btf;
 mod btf_dump;
 mod caps;
+mod cgroup;
 mod clock;
 mod disasm;
 mod errno;
@@ -51,6 +52,14 @@ and for programs tag TAG):
   help, -h, --help        this text
   net { show | list } [dev IFNAME]
                           XDP, tc and flow dissector attachments (bpftool net show)
+  net attach { xdp | xdpgeneric | xdpdrv | tcx_ingress | tcx_egress } PROG
+             dev IFNAME [overwrite]
+  net detach ATTACH_TYPE dev IFNAME
+                          attach or detach a program at an interface
+  cgroup { show | list } CGROUP [effective] | tree [ROOT] [effective]
+                          the programs on cgroups (bpftool cgroup show/tree)
+  cgroup { attach | detach } CGROUP ATTACH_TYPE PROG [multi|override]
+                          attach or detach a cgroup program (BPF_PROG_ATTACH)
   version, -V, --version  the version of bpfkit
   prog { show | list } [PROG]
                           loaded programs, as bpftool prints them
@@ -62,6 +71,7 @@ and for programs tag TAG):
                           maps, as bpftool's 'map' (see 'bpfkit map help')
   link { show | list } [LINK]
                           links, as bpftool prints them
+  link detach LINK        detach a link's program (BPF_LINK_DETACH)
   btf { show | list } [id BTF_ID]
                           BTF objects, as bpftool prints them
   btf dump file FILE [format raw]
@@ -84,8 +94,8 @@ and for programs tag TAG):
 /// bpftool's and not bpfkit's: it stays in the list so that `b` is no
 /// abbreviation of `btf` here either (it is an unknown command).
 const COMMANDS: &[&str] = &[
-    "help", "batch", "prog", "map", "link", "net", "feature", "btf", "version", "asm", "disasm",
-    "verify",
+    "help", "batch", "prog", "map", "link", "cgroup", "net", "feature", "btf", "version", "asm",
+    "disasm", "verify",
 ];
 
 fn main() -> ExitCode {
@@ -180,6 +190,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("map") => map::run(args, output),
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
+        Some("cgroup") => cgroup::run(args, output),
         Some("btf") => btf::run(args, output),
         Some("feature") => feature::run(args, output),
         Some("asm") => asm::run(args, output),

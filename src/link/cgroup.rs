@@ -16,7 +16,7 @@ use crate::probe::{Feature, explain_einval};
 use crate::prog::kind::{
     CgroupConnect4, CgroupConnect6, CgroupSkb, CgroupSockCreate, CgroupSysctl,
 };
-use crate::prog::{AttachType, Program};
+use crate::prog::{AttachType, ProgType, Program};
 use crate::sys::link::{LinkExtra, Placement};
 use crate::sys::{self, LinkType};
 use crate::{Errno, Error, Result};
@@ -303,5 +303,137 @@ fn cgroup_error(
         hook: format!("cgroup {} ({attach_type})", cgroup.path.display()),
         errno,
         advice: advice.to_string(),
+    }
+}
+
+/// The program type that runs at the cgroup hook `attach_type`, or `None`
+/// when `attach_type` is no cgroup hook.
+fn cgroup_prog_type(attach_type: AttachType) -> Option<ProgType> {
+    let t = attach_type;
+    Some(match t {
+        AttachType::CGROUP_INET_INGRESS | AttachType::CGROUP_INET_EGRESS => ProgType::CGROUP_SKB,
+        AttachType::CGROUP_INET_SOCK_CREATE
+        | AttachType::CGROUP_INET_SOCK_RELEASE
+        | AttachType::CGROUP_INET4_POST_BIND
+        | AttachType::CGROUP_INET6_POST_BIND => ProgType::CGROUP_SOCK,
+        AttachType::CGROUP_SOCK_OPS => ProgType::SOCK_OPS,
+        AttachType::CGROUP_DEVICE => ProgType::CGROUP_DEVICE,
+        AttachType::CGROUP_SYSCTL => ProgType::CGROUP_SYSCTL,
+        AttachType::CGROUP_GETSOCKOPT | AttachType::CGROUP_SETSOCKOPT => ProgType::CGROUP_SOCKOPT,
+        AttachType::LSM_CGROUP => ProgType::LSM,
+        AttachType::CGROUP_INET4_BIND
+        | AttachType::CGROUP_INET6_BIND
+        | AttachType::CGROUP_INET4_CONNECT
+        | AttachType::CGROUP_INET6_CONNECT
+        | AttachType::CGROUP_UDP4_SENDMSG
+        | AttachType::CGROUP_UDP6_SENDMSG
+        | AttachType::CGROUP_UDP4_RECVMSG
+        | AttachType::CGROUP_UDP6_RECVMSG
+        | AttachType::CGROUP_INET4_GETPEERNAME
+        | AttachType::CGROUP_INET6_GETPEERNAME
+        | AttachType::CGROUP_INET4_GETSOCKNAME
+        | AttachType::CGROUP_INET6_GETSOCKNAME
+        | AttachType::CGROUP_UNIX_CONNECT
+        | AttachType::CGROUP_UNIX_SENDMSG
+        | AttachType::CGROUP_UNIX_RECVMSG
+        | AttachType::CGROUP_UNIX_GETPEERNAME
+        | AttachType::CGROUP_UNIX_GETSOCKNAME => ProgType::CGROUP_SOCK_ADDR,
+        _ => return None,
+    })
+}
+
+/// Checks that `prog` can run at the cgroup hook `attach_type`.
+fn check_cgroup_prog(prog: &Program, attach_type: AttachType) -> Result<()> {
+    let Some(expected) = cgroup_prog_type(attach_type) else {
+        return Err(Error::InvalidArgument {
+            what: "attach type",
+            why: format!("{attach_type} is no cgroup hook"),
+        });
+    };
+    if prog.prog_type() != expected {
+        let id = prog.info().map(|info| format!(" (id {})", info.id)).unwrap_or_default();
+        return Err(Error::WrongProgType {
+            program: format!("{:?}{id}", prog.name()),
+            expected,
+            found: prog.prog_type(),
+        });
+    }
+    Ok(())
+}
+
+/// Attaches `prog` to `cgroup`'s hook `attach_type` the legacy way
+/// (`BPF_PROG_ATTACH`) and leaves it there: no guard detaches it, and it
+/// stays attached after this process exits, until
+/// [`detach_cgroup_untyped`] (or `bpftool cgroup detach`) removes it.
+///
+/// The run-time-checked path, for callers whose hook is data (a command
+/// line, a configuration file): [`attach_cgroup_legacy`] takes a typed
+/// [`CgroupHook`] instead. A program whose type cannot run at
+/// `attach_type` is [`Error::WrongProgType`], naming both types; an
+/// attach type that is no cgroup hook is [`Error::InvalidArgument`].
+/// Nothing is attached then.
+pub fn attach_cgroup_untyped(
+    prog: &Program,
+    cgroup: &Cgroup,
+    attach_type: AttachType,
+    flags: CgroupAttachFlags,
+) -> Result<()> {
+    check_cgroup_prog(prog, attach_type)?;
+    let place = Placement { flags: flags.bits(), ..Placement::default() };
+    sys::link::prog_attach(cgroup.target(), prog.fd(), attach_type.0, place, None)
+        .map_err(|errno| cgroup_error(AttachAction::Attach, cgroup, attach_type, errno))
+}
+
+/// Detaches `prog` from `cgroup`'s hook `attach_type` (`BPF_PROG_DETACH`),
+/// however it was attached there without a link: by
+/// [`attach_cgroup_untyped`], by another process, by `bpftool`. A program
+/// not attached there is `ENOENT`.
+pub fn detach_cgroup_untyped(
+    prog: &Program,
+    cgroup: &Cgroup,
+    attach_type: AttachType,
+) -> Result<()> {
+    sys::link::prog_detach(cgroup.target(), Some(prog.fd()), attach_type.0)
+        .map_err(|errno| cgroup_error(AttachAction::Detach, cgroup, attach_type, errno))
+}
+
+/// What a cgroup hook holds, as [`cgroup_query`] reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CgroupQuery {
+    /// The flags the hook's programs were attached with
+    /// (`BPF_F_ALLOW_MULTI` for programs attached through links), as the
+    /// kernel's bits: unknown bits are kept.
+    pub flags: CgroupAttachFlags,
+    /// The program ids, in the order they run.
+    pub programs: Vec<u32>,
+}
+
+/// The programs at `cgroup`'s hook `attach_type`: those attached to the
+/// cgroup itself, or with `effective` those that run for its tasks
+/// (its ancestors' that are inherited, too; `BPF_F_QUERY_EFFECTIVE`).
+/// Programs attached through links and without are both listed.
+pub fn cgroup_query(
+    cgroup: &Cgroup,
+    attach_type: AttachType,
+    effective: bool,
+) -> Result<CgroupQuery> {
+    const QUERY_EFFECTIVE: u32 = 1;
+    let query_flags = if effective { QUERY_EFFECTIVE } else { 0 };
+    let err = |errno| cgroup_error(AttachAction::Query, cgroup, attach_type, errno);
+    let mut cap = 16;
+    loop {
+        let mut progs = vec![0u32; cap];
+        let out =
+            sys::link::query_multi(cgroup.target(), attach_type.0, query_flags, &mut progs, None)
+                .map_err(err)?;
+        let count = out.count as usize;
+        if count <= cap {
+            progs.truncate(count);
+            return Ok(CgroupQuery {
+                flags: CgroupAttachFlags::from_bits_retain(out.attach_flags),
+                programs: progs,
+            });
+        }
+        cap = count;
     }
 }

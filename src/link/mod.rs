@@ -9,10 +9,11 @@ mod kprobe;
 mod multi;
 mod netns;
 mod perf_event;
+mod prog_attach;
 mod raw_tracepoint;
 mod socket_filter;
-mod prog_attach;
 mod tcx;
+mod tcx_legacy;
 mod tracefs;
 mod tracepoint;
 mod xdp;
@@ -21,8 +22,9 @@ pub use crate::error::{AttachAction, AttachPath, XdpHolder};
 pub use crate::object::Interface;
 pub use crate::sys::{LinkType, XdpMode};
 pub use cgroup::{
-    Cgroup, CgroupAttachFlags, CgroupAttachment, CgroupHook, attach_cgroup, attach_cgroup_legacy,
-    cgroup_programs, cgroup2_mount,
+    Cgroup, CgroupAttachFlags, CgroupAttachment, CgroupHook, CgroupQuery, attach_cgroup,
+    attach_cgroup_legacy, attach_cgroup_untyped, cgroup_programs, cgroup_query, cgroup2_mount,
+    detach_cgroup_untyped,
 };
 pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
@@ -30,12 +32,13 @@ pub use kprobe::attach_kprobe;
 pub use multi::{HookProgram, HookPrograms};
 pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
 pub use perf_event::PerfEventLink;
-pub use raw_tracepoint::attach_raw_tracepoint;
-pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
 pub use prog_attach::{
     SockMapHook, attach_flow_dissector_legacy, attach_to_sock_map, detach_flow_dissector,
     detach_from_sock_map,
 };
+pub use raw_tracepoint::attach_raw_tracepoint;
+pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
+pub use tcx_legacy::{attach_tcx_legacy, detach_tcx_legacy};
 pub use tracepoint::{attach_tracepoint, attach_tracepoint_with_cookie};
 pub use xdp::XdpLink;

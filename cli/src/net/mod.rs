@@ -10,6 +10,7 @@
 //! writes the array's element as an object, `"flow_dissector":[{"id":9}]`,
 //! so that every `-j` output parses.
 
+mod attach;
 #[cfg(feature = "netlink")]
 mod listing;
 #[cfg(feature = "netlink")]
@@ -22,14 +23,21 @@ use crate::out::{CliError, Output};
 
 const USAGE: &str = "\
 Usage: bpfkit net { show | list } [dev <devname>]
+       bpfkit net attach ATTACH_TYPE PROG dev <devname> [ overwrite ]
+       bpfkit net detach ATTACH_TYPE dev <devname>
        bpfkit net help
 
-Lists the XDP programs, tc BPF filters and flow dissector of the current
-network namespace, as 'bpftool net show' does.
+       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME | PROG_ID }
+       ATTACH_TYPE := { xdp | xdpgeneric | xdpdrv | xdpoffload | tcx_ingress | tcx_egress }
+
+'show' lists the XDP programs, tc BPF filters and flow dissector of the
+current network namespace, as 'bpftool net show' does. 'attach' leaves the
+program attached after bpfkit exits; tcx_ingress and tcx_egress are those
+of bpftool 7.3 and later (BPF_PROG_ATTACH), which bpftool 7.1 lacks.
 ";
 
 /// The subcommands, in bpftool's order for abbreviations.
-const SUBCOMMANDS: &[&str] = &["show", "list", "help"];
+const SUBCOMMANDS: &[&str] = &["show", "list", "attach", "detach", "help"];
 
 /// Runs `net ...`.
 pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
@@ -39,13 +47,15 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     };
     match pick(&word, SUBCOMMANDS) {
         Some("show" | "list") => show(args, output),
+        Some("attach") => attach::attach(&args.rest(), output),
+        Some("detach") => attach::detach(&args.rest(), output),
         Some(_) => {
             args.done()?;
             output.usage(USAGE);
             Ok(())
         }
         None => Err(CliError::usage(format!(
-            "unknown net command '{word}': expected show, list or help"
+            "unknown net command '{word}': expected show, list, attach, detach or help"
         ))),
     }
 }
