@@ -301,6 +301,40 @@ impl ProgramBuilder {
         self.ld_map_fd(Reg::R1, ring).mov64(Reg::R4, 0).call(super::Helper::RingbufOutput)
     }
 
+    /// `bpf_perf_event_output(r1, array, BPF_F_CURRENT_CPU, data, size)`:
+    /// copies `size` bytes from `data` into the current CPU's ring of the
+    /// perf event array `array`. `r1` must hold the context, as at entry.
+    /// Sets `r2` to `r5`; as any call, clobbers `r0` to `r5`.
+    #[track_caller]
+    pub fn perf_event_output(
+        &mut self,
+        array: &impl MapHandle,
+        data: Reg,
+        size: impl Into<Src>,
+    ) -> &mut Self {
+        let (r4, r5) = (Src::Reg(Reg::R4.into()), Src::Reg(Reg::R5.into()));
+        // Moves into r4 (data) and r5 (size) that never overwrite a source
+        // before it is read; r3 is free until it takes the flags.
+        match (data, size.into()) {
+            (Reg::R5, size) if size == r4 => {
+                self.mov64(Reg::R3, Reg::R4).mov64(Reg::R4, Reg::R5).mov64(Reg::R5, Reg::R3);
+            }
+            (Reg::R5, size) => {
+                self.mov64(Reg::R4, Reg::R5).mov64(Reg::R5, size);
+            }
+            (data, size) => {
+                if size != r5 {
+                    self.mov64(Reg::R5, size);
+                }
+                if data != Reg::R4 {
+                    self.mov64(Reg::R4, data);
+                }
+            }
+        }
+        // BPF_F_CURRENT_CPU is 0xffffffff: a 32-bit move of -1 zero-extends.
+        self.ld_map_fd(Reg::R2, array).mov32(Reg::R3, -1).call(super::Helper::PerfEventOutput)
+    }
+
     /// `r1 = record; r2 = 0`: the arguments of submit and discard.
     #[track_caller]
     fn record_arg(&mut self, record: Reg) -> &mut Self {

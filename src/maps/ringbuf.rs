@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::fd::MapFd;
+use super::perf_buffer::PerfBuffer;
 use super::spec::MapSpec;
 use crate::sys::MapType;
 use crate::sys::epoll::Epoll;
@@ -146,13 +147,37 @@ impl AsFd for RingBufReader {
     }
 }
 
-/// Waits on several ring buffers at once and hands out their records, as
-/// libbpf's `ring_buffer__add` and `ring_buffer__poll` do. Its own fd
-/// ([`AsFd`]) is an epoll fd that a caller's event loop can watch.
+/// Waits on several ring buffers and perf buffers at once and hands out
+/// their records, as libbpf's `ring_buffer__add` and `ring_buffer__poll`
+/// do. Its own fd ([`AsFd`]) is an epoll fd that a caller's event loop can
+/// watch.
 #[derive(Debug)]
 pub struct EventPoller {
     epoll: Epoll,
-    rings: Vec<RingBufReader>,
+    sources: Vec<Source>,
+}
+
+/// One source of records.
+#[derive(Debug)]
+enum Source {
+    Ring(RingBufReader),
+    Perf(PerfBuffer),
+}
+
+impl Source {
+    fn has_records(&self) -> bool {
+        match self {
+            Source::Ring(ring) => ring.has_records(),
+            Source::Perf(perf) => perf.has_records(),
+        }
+    }
+
+    fn drain(&mut self, mut f: impl FnMut(&[u8])) -> usize {
+        match self {
+            Source::Ring(ring) => ring.drain(f),
+            Source::Perf(perf) => perf.drain(|_, data| f(data)),
+        }
+    }
 }
 
 impl EventPoller {
@@ -162,7 +187,7 @@ impl EventPoller {
             what: "creating an epoll instance".into(),
             source: std::io::Error::from_raw_os_error(e.0),
         })?;
-        Ok(EventPoller { epoll, rings: Vec::new() })
+        Ok(EventPoller { epoll, sources: Vec::new() })
     }
 
     /// Adds a reader of `ring`; returns the source number its records are
@@ -173,21 +198,53 @@ impl EventPoller {
 
     /// Adds `reader`; returns its source number.
     pub fn add_reader(&mut self, reader: RingBufReader) -> Result<usize> {
-        let source = self.rings.len();
-        self.epoll.add(reader.as_fd(), source as u64).map_err(|e| Error::Io {
-            what: format!("watching ring buffer {:?} with epoll", reader.map.name()),
-            source: std::io::Error::from_raw_os_error(e.0),
-        })?;
-        self.rings.push(reader);
+        let source = self.sources.len();
+        self.watch(reader.as_fd(), source, reader.map())?;
+        self.sources.push(Source::Ring(reader));
         Ok(source)
+    }
+
+    /// Adds the rings of a perf buffer, as one source; returns its number.
+    /// Its lost samples are counted in [`lost`](Self::lost).
+    pub fn add_perf(&mut self, buffer: PerfBuffer) -> Result<usize> {
+        let source = self.sources.len();
+        for (_, fd) in buffer.fds() {
+            self.watch(fd, source, buffer.map())?;
+        }
+        self.sources.push(Source::Perf(buffer));
+        Ok(source)
+    }
+
+    fn watch(&self, fd: BorrowedFd<'_>, source: usize, map: &MapFd) -> Result<()> {
+        self.epoll.add(fd, source as u64).map_err(|e| Error::Io {
+            what: format!("watching {:?} with epoll", map.name()),
+            source: std::io::Error::from_raw_os_error(e.0),
+        })
+    }
+
+    /// Samples the kernel dropped from the perf buffer of `source` (0 for
+    /// a ring buffer, whose producers see a full ring as a failed reserve).
+    pub fn lost(&self, source: usize) -> u64 {
+        match self.sources.get(source) {
+            Some(Source::Perf(perf)) => perf.lost(),
+            _ => 0,
+        }
+    }
+
+    /// Discarded records passed over in the ring buffer of `source`.
+    pub fn discarded(&self, source: usize) -> u64 {
+        match self.sources.get(source) {
+            Some(Source::Ring(ring)) => ring.discarded(),
+            _ => 0,
+        }
     }
 
     /// Hands every record ready now, of every source, to `f(source,
     /// record)`; returns how many. Never blocks.
     pub fn drain(&mut self, mut f: impl FnMut(usize, &[u8])) -> usize {
         let mut n = 0;
-        for (source, ring) in self.rings.iter_mut().enumerate() {
-            n += ring.drain(|record| f(source, record));
+        for (number, source) in self.sources.iter_mut().enumerate() {
+            n += source.drain(|record| f(number, record));
         }
         n
     }
@@ -201,7 +258,7 @@ impl EventPoller {
         timeout: Option<Duration>,
         f: impl FnMut(usize, &[u8]),
     ) -> Result<usize> {
-        if !self.rings.iter().any(RingBufReader::has_records) {
+        if !self.sources.iter().any(Source::has_records) {
             let ms = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
             let mut ready = [0u64; 16];
             self.epoll.wait(&mut ready, ms).map_err(|e| Error::Io {
@@ -210,11 +267,6 @@ impl EventPoller {
             })?;
         }
         Ok(self.drain(f))
-    }
-
-    /// The readers, by source number.
-    pub fn readers(&self) -> &[RingBufReader] {
-        &self.rings
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) mod net;
 pub(crate) mod obj;
 mod object_kind;
 pub(crate) mod perf;
+pub(crate) mod perf_ring;
 pub(crate) mod prog;
 mod prog_types;
 mod ptr;
