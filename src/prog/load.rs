@@ -466,13 +466,12 @@ impl<'a> ProgramSpec<'a> {
         }
     }
 
-    /// What the load needs of the kernel, beyond the instructions.
-    fn features(&self) -> Vec<Feature> {
-        let mut needed = vec![Feature::ProgType(self.prog_type)];
-        if let Some(attach_type) = self.expected_attach_type {
-            needed.push(Feature::AttachType { prog_type: self.prog_type, attach_type });
-        }
-        needed
+    /// What the load needs of the kernel, beyond the instructions. Not
+    /// the expected attach type: the kernel answers a pair it does not
+    /// know and a pair that makes no sense (an XDP attach type for a
+    /// cgroup program) alike, and only the first is "not supported".
+    fn features(&self) -> [Feature; 1] {
+        [Feature::ProgType(self.prog_type)]
     }
 
     fn verifier_error(&self, errno: Errno, log: String, insns: &[RawInsn]) -> VerifierError {
