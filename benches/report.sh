@@ -12,7 +12,7 @@ if ((${#need[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo bench --bench load --bench maps --bench attach --bench ringbuf 2>&1 | grep -E 'paired|^[a-z_/]+ +time:|^ +thrpt:|skipped'
+cargo bench --bench load --bench maps --bench attach --bench ringbuf --bench perf_buffer 2>&1 | grep -E 'paired|^[a-z_/]+ +time:|^ +thrpt:|skipped'
 
 target=x86_64-unknown-linux-gnu
 out=$(mktemp -d)

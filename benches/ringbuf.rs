@@ -126,9 +126,8 @@ fn consume(c: &mut Criterion) {
         paired_with_setup(
             &mut group,
             &name,
-            fill,
-            || assert_eq!(black_box(raw.drain()), u64::from(records)),
-            || assert_eq!(black_box(drain(&mut reader.borrow_mut())), u64::from(records)),
+            (fill, || assert_eq!(black_box(raw.drain()), u64::from(records))),
+            (fill, || assert_eq!(black_box(drain(&mut reader.borrow_mut())), u64::from(records))),
         );
         group.finish();
 

@@ -35,6 +35,7 @@ pub fn pin_to_one_cpu() {
 /// Registers `raw` and `bpfkit` in `g` (named `group`), each timed block
 /// of one next to a timed block of the other, then reports the paired
 /// ratio.
+#[allow(dead_code)] // not every bench pairs whole calls
 pub fn paired(
     g: &mut BenchmarkGroup<'_, WallTime>,
     group: &str,
@@ -134,21 +135,20 @@ fn criterion_dir() -> PathBuf {
     target.join("criterion")
 }
 
-/// [`paired`] for functions that each need `setup` first, untimed (a ring
-/// refilled before each drain): every call of `raw` and `bpfkit` is timed
-/// on its own, right after its own setup, the two alternating.
+/// [`paired`] for functions that each need their setup first, untimed (a
+/// ring refilled before each drain): every call of `raw` and `bpfkit` is
+/// timed on its own, right after its own setup, the two alternating.
 #[allow(dead_code)]
 pub fn paired_with_setup(
     g: &mut BenchmarkGroup<'_, WallTime>,
     group: &str,
-    mut setup: impl FnMut(),
-    mut raw: impl FnMut(),
-    mut bpfkit: impl FnMut(),
+    (mut setup_raw, mut raw): (impl FnMut(), impl FnMut()),
+    (mut setup_bpfkit, mut bpfkit): (impl FnMut(), impl FnMut()),
 ) {
     let samples = RefCell::new(Vec::<(Duration, Duration)>::new());
     let mut run = |iters: u64, raw_first: bool| {
         let (mut raw_total, mut bpfkit_total) = (Duration::ZERO, Duration::ZERO);
-        let mut timed = |f: &mut dyn FnMut()| {
+        let timed = |setup: &mut dyn FnMut(), f: &mut dyn FnMut()| {
             setup();
             let start = Instant::now();
             f();
@@ -156,11 +156,11 @@ pub fn paired_with_setup(
         };
         for _ in 0..iters {
             if raw_first {
-                raw_total += timed(&mut raw);
-                bpfkit_total += timed(&mut bpfkit);
+                raw_total += timed(&mut setup_raw, &mut raw);
+                bpfkit_total += timed(&mut setup_bpfkit, &mut bpfkit);
             } else {
-                bpfkit_total += timed(&mut bpfkit);
-                raw_total += timed(&mut raw);
+                bpfkit_total += timed(&mut setup_bpfkit, &mut bpfkit);
+                raw_total += timed(&mut setup_raw, &mut raw);
             }
         }
         samples.borrow_mut().push((raw_total, bpfkit_total));

@@ -66,6 +66,7 @@ impl Mmap {
     }
 
     /// A pointer to `size` bytes at `offset`, aligned for `align`, if in bounds.
+    #[inline]
     fn at(&self, offset: usize, size: usize, align: usize) -> Option<NonNull<u8>> {
         let end = offset.checked_add(size)?;
         if end > self.len || offset % align != 0 {
@@ -77,6 +78,7 @@ impl Mmap {
     }
 
     /// Copies the `T` at `offset` out of the mapping.
+    #[inline]
     pub(crate) fn read<T: FromBytes>(&self, offset: usize) -> Option<T> {
         let p = self.at(offset, size_of::<T>(), align_of::<T>())?;
         // SAFETY: in bounds and aligned (checked by `at`); any bytes are a
@@ -127,6 +129,7 @@ impl Mmap {
     /// protocol guarantees it for a committed record until the consumer
     /// position moves past it, which the caller does only after the slice
     /// is gone.
+    #[inline]
     pub(super) unsafe fn bytes(&self, offset: usize, len: usize) -> Option<&[u8]> {
         let p = self.at(offset, len, 1)?;
         // SAFETY: in bounds (checked by `at`); unchanging while borrowed

@@ -95,13 +95,23 @@ impl PerfRing {
         let size = self.mask + 1;
         let mut n = 0;
         while tail < head {
-            let Some(header) = self.read_wrapped(tail, 8) else { break };
+            let start = (tail & self.mask) as usize;
+            // Records are 8-byte aligned: the header never wraps.
+            let Some(word) = self.mem.read::<u64>(self.page + start) else { break };
+            let header = word.to_ne_bytes();
             let kind = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]);
-            let len = u64::from(u16::from_ne_bytes([header[6], header[7]]));
-            if len < 8 || len > size {
+            let len = u16::from_ne_bytes([header[6], header[7]]) as usize;
+            if len < 8 || len as u64 > size {
                 break; // not a record: stop rather than read garbage
             }
-            let Some(body) = self.read_wrapped(tail + 8, (len - 8) as usize) else { break };
+            let body = if start + len <= size as usize {
+                // SAFETY: between our tail and the kernel's head: not
+                // written until the tail moves, after `f` is done with it.
+                unsafe { self.mem.bytes(self.page + start + 8, len - 8) }
+            } else {
+                self.read_wrapped(tail + 8, len - 8)
+            };
+            let Some(body) = body else { break };
             match kind {
                 RECORD_SAMPLE if body.len() >= 4 => {
                     let raw = u32::from_ne_bytes([body[0], body[1], body[2], body[3]]) as usize;
@@ -114,7 +124,7 @@ impl PerfRing {
                 }
                 _ => {}
             }
-            tail += len;
+            tail += len as u64;
         }
         self.mem.store_release_u64(DATA_TAIL, tail);
         n

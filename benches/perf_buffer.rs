@@ -1,0 +1,148 @@
+//! Perf buffer consumption: bpfkit's `PerfBuffer` against a raw consumer
+//! of a perf ring mapped by hand, each draining its own ring (one per
+//! perf event array, both on the bench's CPU) that its own program filled
+//! beforehand, untimed, with 16-byte or 256-byte samples.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
+
+mod common;
+
+use std::hint::black_box;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bpfkit::asm::{ProgramBuilder, R0, R1, R2, R6, R10, Size};
+use bpfkit::maps::{PerfBuffer, PerfEventArray, UpdateMode};
+use bpfkit::prog::kind::Xdp;
+use bpfkit::prog::{Program, ProgramSpec, TestRun};
+use common::paired_with_setup;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// Data pages per ring.
+const PAGES: usize = 64;
+
+/// A program that sends `size` bytes of its stack (the first byte 1).
+fn producer(array: &PerfEventArray, size: i16) -> Program<Xdp> {
+    let mut b = ProgramBuilder::new();
+    b.mov64(R6, R1).mov64(R2, 0);
+    for off in (0..size).step_by(8) {
+        b.stx(Size::DW, R10, off - size, R2);
+    }
+    b.st(Size::B, R10, -size, 1).mov64(R1, R6).mov64(R2, R10).add64(R2, i32::from(-size));
+    b.perf_event_output(array, R2, i32::from(size)).mov64(R0, 2).exit();
+    ProgramSpec::typed(Xdp, &b.assemble().unwrap()).name("perf_bench").load().unwrap()
+}
+
+/// The raw consumer: a `PERF_COUNT_SW_BPF_OUTPUT` event on `cpu`, its
+/// ring mapped by hand and read as `perf_event_mmap_page` documents it.
+struct RawPerf {
+    _fd: OwnedFd,
+    base: *mut u8,
+    page: usize,
+    mask: u64,
+}
+
+impl RawPerf {
+    #[allow(unsafe_code)]
+    fn open(array: &PerfEventArray, cpu: u32) -> RawPerf {
+        let mut attr = [0u64; 16]; // struct perf_event_attr, 128 bytes
+        attr[0] = 1 | (128 << 32); // type PERF_TYPE_SOFTWARE, size
+        attr[1] = 10; // PERF_COUNT_SW_BPF_OUTPUT
+        attr[2] = 1; // sample_period
+        attr[3] = 1 << 10; // PERF_SAMPLE_RAW
+        attr[6] = 1; // wakeup_events
+        // SAFETY: a live 128-byte attribute; the other arguments are values.
+        let fd = unsafe {
+            libc::syscall(libc::SYS_perf_event_open, attr.as_mut_ptr(), -1, cpu as i64, -1, 8)
+        };
+        assert!(fd >= 0, "perf_event_open: {}", std::io::Error::last_os_error());
+        // SAFETY: the fd was just returned to us.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        let len = (PAGES + 1) * page;
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        // SAFETY: a fresh shared mapping of the event's ring, kept while `self` lives.
+        let base = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, rw, libc::MAP_SHARED, fd.as_raw_fd(), 0)
+        };
+        assert!(base != libc::MAP_FAILED);
+        // SAFETY: PERF_EVENT_IOC_ENABLE on the event's own fd.
+        unsafe { libc::ioctl(fd.as_raw_fd(), 0x2400, 0) };
+        let raw_fd = fd.as_raw_fd();
+        array
+            .map()
+            .update_bytes(&cpu.to_ne_bytes(), &raw_fd.to_ne_bytes(), UpdateMode::Any)
+            .unwrap();
+        RawPerf { _fd: fd, base: base.cast(), page, mask: (PAGES * page) as u64 - 1 }
+    }
+
+    /// Drains every sample, adding each one's first byte to the result.
+    /// The samples here never wrap: each fill starts where the last drain
+    /// left off, and a fill is a fraction of the ring.
+    #[allow(unsafe_code)]
+    fn drain(&self) -> u64 {
+        // SAFETY: the head and tail are aligned u64s of the control page;
+        // records lie between them.
+        unsafe {
+            let head = (*self.base.add(1024).cast::<AtomicU64>()).load(Ordering::Acquire);
+            let tail_cell = &*self.base.add(1032).cast::<AtomicU64>();
+            let mut tail = tail_cell.load(Ordering::Relaxed);
+            let mut sum = 0;
+            while tail < head {
+                let at = self.base.add(self.page + (tail & self.mask) as usize);
+                let kind = at.cast::<u32>().read();
+                let size = u64::from(at.add(6).cast::<u16>().read());
+                if kind == 9 {
+                    sum += u64::from(*at.add(12));
+                }
+                tail += size;
+            }
+            tail_cell.store(tail, Ordering::Release);
+            sum
+        }
+    }
+}
+
+fn consume(c: &mut Criterion) {
+    // The CPU `pin_to_one_cpu` picks (the last online one), where the test
+    // runs will write: asked before pinning, as glibc's count of online
+    // CPUs follows the affinity mask.
+    // SAFETY: sysconf has no preconditions.
+    #[allow(unsafe_code)]
+    let cpu = u32::try_from(unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) } - 1).unwrap_or(0);
+    common::pin_to_one_cpu();
+    let (Ok(raw_array), Ok(kit_array)) =
+        (PerfEventArray::create("pb_raw"), PerfEventArray::create("pb_bpfkit"))
+    else {
+        eprintln!("perf_buffer: skipped, bpf(2) is not usable here; run as root");
+        return;
+    };
+    let raw = RawPerf::open(&raw_array, cpu);
+    let kit: std::cell::RefCell<PerfBuffer> = kit_array.open_buffer(PAGES).unwrap().into();
+    for (size, records) in [(16i16, 2048u32), (256, 256)] {
+        let (raw_prog, kit_prog) = (producer(&raw_array, size), producer(&kit_array, size));
+        let fill = |prog: &Program<Xdp>| {
+            prog.test_run(TestRun::new(&[0u8; 64]).repeat(records)).unwrap();
+        };
+        let name = format!("perf_consume_{size}");
+        let mut group = c.benchmark_group(&name);
+        group.throughput(Throughput::Elements(u64::from(records)));
+        paired_with_setup(
+            &mut group,
+            &name,
+            (|| fill(&raw_prog), || assert_eq!(black_box(raw.drain()), u64::from(records))),
+            (
+                || fill(&kit_prog),
+                || {
+                    let mut sum = 0u64;
+                    kit.borrow_mut().drain(|_, data| sum += u64::from(data[0]));
+                    assert_eq!(black_box(sum), u64::from(records));
+                },
+            ),
+        );
+        group.finish();
+    }
+}
+
+criterion_group!(benches, consume);
+criterion_main!(benches);
