@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bpfkit::Errno;
-use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
+use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::link::{
     Cgroup, CgroupAttachFlags, CgroupHook, attach_cgroup, attach_cgroup_legacy,
     attach_cgroup_untyped, cgroup_programs, cgroup_query, cgroup2_mount, detach_cgroup_untyped,
 };
-use bpfkit::maps::{Array, MapFlags};
+use bpfkit::maps::Array;
 use bpfkit::prog::kind::{
     CgroupConnect4, CgroupConnect6, CgroupSkb, CgroupSockCreate, CgroupSysctl, ProgKind,
 };
@@ -99,15 +99,7 @@ impl Drop for TestCgroup {
 
 /// A program of kind `K` that counts its runs and returns 1 (allow).
 fn counter<K: ProgKind>(kind: K) -> (Program<K>, Array<u64>) {
-    let name = unique("cg");
-    let counts = Array::<u64>::create(&name, 1, MapFlags::empty()).unwrap();
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0).mov64(R2, R10).add64(R2, -4).ld_map_fd(R1, &counts);
-    b.call(Helper::MapLookupElem).jeq(R0, 0, done).mov64(R1, 1).atomic_add64(R0, 0, R1);
-    b.bind(done).mov64(R0, 1).exit();
-    let insns = b.assemble().unwrap();
-    (ProgramSpec::typed(kind, &insns).name(&name).load().unwrap(), counts)
+    common::counting(kind, 1)
 }
 
 fn count(counts: &Array<u64>) -> u64 {

@@ -5,32 +5,17 @@
 mod common;
 
 use bpfkit::Errno;
-use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
 use bpfkit::link::{LinkTarget, NetNs, attach_flow_dissector, attach_sk_lookup};
-use bpfkit::maps::{Array, MapFlags};
-use bpfkit::prog::kind::{FlowDissector, ProgKind, SkLookup};
-use bpfkit::prog::{AttachType, Program, ProgramSpec};
-use common::{Netns, VETH_A, VethPair, id, unique, wait_link_gone};
-
-/// A program of kind `K` that counts its runs and returns `verdict`.
-fn counter<K: ProgKind>(kind: K, verdict: i32) -> (Program<K>, Array<u64>) {
-    let name = unique("ns");
-    let counts = Array::<u64>::create(&name, 1, MapFlags::empty()).unwrap();
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0).mov64(R2, R10).add64(R2, -4).ld_map_fd(R1, &counts);
-    b.call(Helper::MapLookupElem).jeq(R0, 0, done).mov64(R1, 1).atomic_add64(R0, 0, R1);
-    b.bind(done).mov64(R0, verdict).exit();
-    let insns = b.assemble().unwrap();
-    (ProgramSpec::typed(kind, &insns).name(&name).load().unwrap(), counts)
-}
+use bpfkit::prog::AttachType;
+use bpfkit::prog::kind::{FlowDissector, SkLookup};
+use common::{Netns, VETH_A, VethPair, id, wait_link_gone};
 
 #[test]
 fn sk_lookup_runs_for_each_datagram_in_its_namespace() {
     require_kernel!();
     let ns = Netns::new();
     ns.ip(&["link", "set", "lo", "up"]);
-    let (prog, counts) = counter(SkLookup, 1); // SK_PASS
+    let (prog, counts) = common::counting(SkLookup, 1); // SK_PASS
     let netns = NetNs::named(&ns.name).unwrap();
     let link = attach_sk_lookup(&prog, &netns).unwrap();
     let info = link.info().unwrap();
@@ -62,8 +47,8 @@ fn sk_lookup_runs_for_each_datagram_in_its_namespace() {
 fn one_flow_dissector_per_namespace_and_it_dissects() {
     require_kernel!();
     let pair = VethPair::new();
-    let (first, counts) = counter(FlowDissector, 0); // BPF_OK
-    let (second, _) = counter(FlowDissector, 0);
+    let (first, counts) = common::counting(FlowDissector, 0); // BPF_OK
+    let (second, _) = common::counting(FlowDissector, 0);
     let netns = NetNs::named(&pair.a.name).unwrap();
     let link = attach_flow_dissector(&first, &netns).unwrap();
     let err = attach_flow_dissector(&second, &netns).unwrap_err();

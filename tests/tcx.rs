@@ -6,31 +6,21 @@
 mod common;
 
 use bpfkit::Errno;
-use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
 use bpfkit::link::{
     Anchor, Link, Order, Relative, TcxDirection, attach_tcx, attach_tcx_legacy, detach_tcx_legacy,
     tcx_programs,
 };
-use bpfkit::maps::{Array, MapFlags};
+use bpfkit::maps::Array;
+use bpfkit::prog::Program;
 use bpfkit::prog::kind::SchedCls;
-use bpfkit::prog::{Program, ProgramSpec};
-use common::{PinDir, VETH_A, VETH_B, VethPair, id, unique, wait_link_gone};
+use common::{PinDir, VETH_A, VETH_B, VethPair, id, wait_link_gone};
 
 /// tcx's "run the next program" verdict.
 const TCX_NEXT: i32 = -1;
 
-/// A sched_cls program that counts the packets it sees in its own map
-/// and returns `verdict`.
+/// A sched_cls program that counts the packets it sees and returns `verdict`.
 fn counter(verdict: i32) -> (Program<SchedCls>, Array<u64>) {
-    let name = unique("tcx");
-    let counts = Array::<u64>::create(&name, 1, MapFlags::empty()).unwrap();
-    let mut b = ProgramBuilder::new();
-    let done = b.label();
-    b.st(Size::W, R10, -4, 0).mov64(R2, R10).add64(R2, -4).ld_map_fd(R1, &counts);
-    b.call(Helper::MapLookupElem).jeq(R0, 0, done).mov64(R1, 1).atomic_add64(R0, 0, R1);
-    b.bind(done).mov64(R0, verdict).exit();
-    let insns = b.assemble().unwrap();
-    (ProgramSpec::typed(SchedCls, &insns).name(&name).load().unwrap(), counts)
+    common::counting(SchedCls, verdict)
 }
 
 fn count(counts: &Array<u64>) -> u64 {

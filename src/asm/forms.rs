@@ -279,25 +279,8 @@ impl ProgramBuilder {
         data: Reg,
         size: impl Into<Src>,
     ) -> &mut Self {
-        let (r2, r3) = (Src::Reg(Reg::R2.into()), Src::Reg(Reg::R3.into()));
-        // Moves into r2 (data) and r3 (size) that never overwrite a source
-        // before it is read; r4 is free until it takes the flags.
-        match (data, size.into()) {
-            (Reg::R3, size) if size == r2 => {
-                self.mov64(Reg::R4, Reg::R2).mov64(Reg::R2, Reg::R3).mov64(Reg::R3, Reg::R4);
-            }
-            (Reg::R3, size) => {
-                self.mov64(Reg::R2, Reg::R3).mov64(Reg::R3, size);
-            }
-            (data, size) => {
-                if size != r3 {
-                    self.mov64(Reg::R3, size);
-                }
-                if data != Reg::R2 {
-                    self.mov64(Reg::R2, data);
-                }
-            }
-        }
+        // r4 is free until it takes the flags.
+        self.move_pair((Reg::R2, data), (Reg::R3, size.into()), Reg::R4);
         self.ld_map_fd(Reg::R1, ring).mov64(Reg::R4, 0).call(super::Helper::RingbufOutput)
     }
 
@@ -312,27 +295,31 @@ impl ProgramBuilder {
         data: Reg,
         size: impl Into<Src>,
     ) -> &mut Self {
-        let (r4, r5) = (Src::Reg(Reg::R4.into()), Src::Reg(Reg::R5.into()));
-        // Moves into r4 (data) and r5 (size) that never overwrite a source
-        // before it is read; r3 is free until it takes the flags.
-        match (data, size.into()) {
-            (Reg::R5, size) if size == r4 => {
-                self.mov64(Reg::R3, Reg::R4).mov64(Reg::R4, Reg::R5).mov64(Reg::R5, Reg::R3);
-            }
-            (Reg::R5, size) => {
-                self.mov64(Reg::R4, Reg::R5).mov64(Reg::R5, size);
-            }
-            (data, size) => {
-                if size != r5 {
-                    self.mov64(Reg::R5, size);
-                }
-                if data != Reg::R4 {
-                    self.mov64(Reg::R4, data);
-                }
-            }
-        }
+        // r3 is free until it takes the flags.
+        self.move_pair((Reg::R4, data), (Reg::R5, size.into()), Reg::R3);
         // BPF_F_CURRENT_CPU is 0xffffffff: a 32-bit move of -1 zero-extends.
         self.ld_map_fd(Reg::R2, array).mov32(Reg::R3, -1).call(super::Helper::PerfEventOutput)
+    }
+
+    /// `a = data; b = size` as if at once: no move overwrites a source
+    /// before it is read (`data` may be in `b`, `size` in `a`, or both),
+    /// `temp` holding one while they swap.
+    #[track_caller]
+    fn move_pair(&mut self, (a, data): (Reg, Reg), (b, size): (Reg, Src), temp: Reg) -> &mut Self {
+        let reg = |r: Reg| Src::Reg(r.into());
+        if data == b && size == reg(a) {
+            self.mov64(temp, a).mov64(a, b).mov64(b, temp)
+        } else if data == b {
+            self.mov64(a, b).mov64(b, size)
+        } else {
+            if size != reg(b) {
+                self.mov64(b, size);
+            }
+            if data != a {
+                self.mov64(a, data);
+            }
+            self
+        }
     }
 
     /// `r1 = record; r2 = 0`: the arguments of submit and discard.
@@ -520,6 +507,42 @@ impl ProgramBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every placement of the two sources, the targets among them: run
+    /// the moves on a register file and check both values arrive.
+    #[test]
+    fn move_pair_never_overwrites_a_source_before_reading_it() {
+        let (a, b_reg, temp) = (Reg::R2, Reg::R3, Reg::R4);
+        let sizes = Reg::ALL[..6].iter().map(|&r| Src::from(r)).chain([Src::Imm(77)]);
+        for size in sizes {
+            for &data in &Reg::ALL[..6] {
+                if Src::from(data) == size || data == temp || size == Src::from(temp) {
+                    continue; // one register cannot be both; temp is free
+                }
+                let mut b = ProgramBuilder::new();
+                b.move_pair((a, data), (b_reg, size), temp);
+                let mut file: [i64; 11] = std::array::from_fn(|i| 100 + i as i64);
+                let want = (
+                    file[usize::from(data.number())],
+                    match size {
+                        Src::Reg(r) => file[usize::from(r.number())],
+                        Src::Imm(i) => i64::from(i),
+                    },
+                );
+                let moves =
+                    if b.len() == 0 { Vec::new() } else { b.assemble().unwrap().insns().to_vec() };
+                for raw in moves {
+                    let dst = usize::from(raw.dst());
+                    file[dst] = match raw.code {
+                        0xbf => file[usize::from(raw.src())], // mov64 reg
+                        0xb7 => i64::from(raw.imm),           // mov64 imm
+                        code => panic!("unexpected opcode {code:#x}"),
+                    };
+                }
+                assert_eq!((file[2], file[3]), want, "data {data}, size {size:?}");
+            }
+        }
+    }
 
     fn text(b: &ProgramBuilder) -> Vec<String> {
         b.insns().map(|insn| insn.to_string()).collect()

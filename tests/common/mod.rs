@@ -459,3 +459,37 @@ pub fn wait_link_gone(id: u32) {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
+
+/// A program of kind `K` that counts its runs in an array of its own
+/// (slot 0) and returns `verdict`: what the hook tests watch move.
+pub fn counting<K: bpfkit::prog::ProgKind>(
+    kind: K,
+    verdict: i32,
+) -> (bpfkit::prog::Program<K>, bpfkit::maps::Array<u64>) {
+    use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R10, Size};
+    let name = unique("cnt");
+    let counts =
+        bpfkit::maps::Array::<u64>::create(&name, 1, bpfkit::maps::MapFlags::empty()).unwrap();
+    let mut b = ProgramBuilder::new();
+    let done = b.label();
+    b.st(Size::W, R10, -4, 0).mov64(R2, R10).add64(R2, -4).ld_map_fd(R1, &counts);
+    b.call(Helper::MapLookupElem).jeq(R0, 0, done).mov64(R1, 1).atomic_add64(R0, 0, R1);
+    b.bind(done).mov64(R0, verdict).exit();
+    let insns = b.assemble().unwrap();
+    let prog = bpfkit::prog::ProgramSpec::typed(kind, &insns).name(&name).load().unwrap();
+    (prog, counts)
+}
+
+/// Keeps the calling thread on CPU 0: a program's test runs then write to
+/// that CPU's perf ring every time.
+pub fn stay_on_cpu0() {
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET writes inside
+    // it; sched_setaffinity(0) affects only the calling thread.
+    #[allow(unsafe_code)]
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0
+    };
+    assert!(ok, "sched_setaffinity: {}", std::io::Error::last_os_error());
+}
