@@ -530,7 +530,7 @@ mod tests {
                     },
                 );
                 let moves =
-                    if b.len() == 0 { Vec::new() } else { b.assemble().unwrap().insns().to_vec() };
+                    if b.is_empty() { Vec::new() } else { b.assemble().unwrap().insns().to_vec() };
                 for raw in moves {
                     let dst = usize::from(raw.dst());
                     file[dst] = match raw.code {
