@@ -27,6 +27,7 @@ mod map;
 mod names;
 mod net;
 mod out;
+mod perf;
 mod pinning;
 mod pins;
 mod prog;
@@ -60,6 +61,8 @@ and for programs tag TAG):
                           the programs on cgroups (bpftool cgroup show/tree)
   cgroup { attach | detach } CGROUP ATTACH_TYPE PROG [multi|override]
                           attach or detach a cgroup program (BPF_PROG_ATTACH)
+  perf [{ show | list }]  programs on tracepoints and probes through the perf
+                          event fds processes hold (bpftool perf show)
   version, -V, --version  the version of bpfkit
   prog { show | list } [PROG]
                           loaded programs, as bpftool prints them
@@ -94,8 +97,8 @@ and for programs tag TAG):
 /// bpftool's and not bpfkit's: it stays in the list so that `b` is no
 /// abbreviation of `btf` here either (it is an unknown command).
 const COMMANDS: &[&str] = &[
-    "help", "batch", "prog", "map", "link", "cgroup", "net", "feature", "btf", "version", "asm",
-    "disasm", "verify",
+    "help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature", "btf", "version",
+    "asm", "disasm", "verify",
 ];
 
 fn main() -> ExitCode {
@@ -191,6 +194,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
         Some("cgroup") => cgroup::run(args, output),
+        Some("perf") => perf::run(args, output),
         Some("btf") => btf::run(args, output),
         Some("feature") => feature::run(args, output),
         Some("asm") => asm::run(args, output),
