@@ -32,6 +32,7 @@ mod pinning;
 mod pins;
 mod prog;
 mod select;
+mod stop;
 mod strtoul;
 mod text;
 mod verify;
@@ -72,6 +73,8 @@ and for programs tag TAG):
                           (see 'bpfkit prog help')
   map { show | list | dump | lookup | getnext | update | delete | pin | create } ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
+  map event_pipe MAP [cpu N index M]
+                          print a perf event array's samples until Ctrl-C
   link { show | list } [LINK]
                           links, as bpftool prints them
   link detach LINK        detach a link's program (BPF_LINK_DETACH)
