@@ -27,10 +27,12 @@ mod map;
 mod names;
 mod net;
 mod out;
+mod perf;
 mod pinning;
 mod pins;
 mod prog;
 mod select;
+mod stop;
 mod strtoul;
 mod text;
 mod verify;
@@ -60,6 +62,8 @@ and for programs tag TAG):
                           the programs on cgroups (bpftool cgroup show/tree)
   cgroup { attach | detach } CGROUP ATTACH_TYPE PROG [multi|override]
                           attach or detach a cgroup program (BPF_PROG_ATTACH)
+  perf [{ show | list }]  programs on tracepoints and probes through the perf
+                          event fds processes hold (bpftool perf show)
   version, -V, --version  the version of bpfkit
   prog { show | list } [PROG]
                           loaded programs, as bpftool prints them
@@ -69,6 +73,8 @@ and for programs tag TAG):
                           (see 'bpfkit prog help')
   map { show | list | dump | lookup | getnext | update | delete | pin | create } ...
                           maps, as bpftool's 'map' (see 'bpfkit map help')
+  map event_pipe MAP [cpu N index M]
+                          print a perf event array's samples until Ctrl-C
   link { show | list } [LINK]
                           links, as bpftool prints them
   link detach LINK        detach a link's program (BPF_LINK_DETACH)
@@ -94,8 +100,8 @@ and for programs tag TAG):
 /// bpftool's and not bpfkit's: it stays in the list so that `b` is no
 /// abbreviation of `btf` here either (it is an unknown command).
 const COMMANDS: &[&str] = &[
-    "help", "batch", "prog", "map", "link", "cgroup", "net", "feature", "btf", "version", "asm",
-    "disasm", "verify",
+    "help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature", "btf", "version",
+    "asm", "disasm", "verify",
 ];
 
 fn main() -> ExitCode {
@@ -191,6 +197,7 @@ fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         Some("prog") => prog::run(args, output),
         Some("link") => link::run(args, output),
         Some("cgroup") => cgroup::run(args, output),
+        Some("perf") => perf::run(args, output),
         Some("btf") => btf::run(args, output),
         Some("feature") => feature::run(args, output),
         Some("asm") => asm::run(args, output),

@@ -15,6 +15,7 @@
 //! bpfkit map update MAP [key DATA] [value VALUE] [any|exist|noexist]
 //! bpfkit map delete MAP key DATA
 //! bpfkit map pin MAP FILE
+//! bpfkit map event_pipe MAP [cpu N index M]
 //! bpfkit map create FILE type TYPE key KEY_SIZE value VALUE_SIZE entries MAX_ENTRIES name NAME
 //!     [flags FLAGS] [inner_map MAP]
 //! ```
@@ -23,6 +24,7 @@ pub mod bytes;
 mod create;
 mod elem;
 mod entry;
+mod event_pipe;
 mod formatted;
 mod read;
 pub mod select;
@@ -43,6 +45,7 @@ Usage: bpfkit map { show | list }   [MAP]
        bpfkit map getnext    MAP [key DATA]
        bpfkit map delete     MAP  key DATA
        bpfkit map pin        MAP  FILE
+       bpfkit map event_pipe MAP [cpu N index M]
        bpfkit map create     FILE type TYPE key KEY_SIZE value VALUE_SIZE \\
                                   entries MAX_ENTRIES name NAME [flags FLAGS] \\
                                   [inner_map MAP]
@@ -118,6 +121,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
         "delete" => element_command(command, &mut words, output, write::delete),
         "create" => create::create(rest, output),
         "pin" => create::pin(rest, output),
+        "event_pipe" => event_pipe::event_pipe(&mut words, output),
         other => Err(CliError::new(format!(
             "'map {other}' is a bpftool command that bpfkit does not have (see 'bpfkit map help')"
         ))),

@@ -12,6 +12,7 @@ mod perf_event;
 mod prog_attach;
 mod raw_tracepoint;
 mod socket_filter;
+mod task_fd;
 mod tcx;
 mod tcx_legacy;
 mod tracefs;
@@ -38,6 +39,7 @@ pub use prog_attach::{
 };
 pub use raw_tracepoint::attach_raw_tracepoint;
 pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
+pub use task_fd::{TaskFdInfo, TaskFdKind, task_fd_query};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};
 pub use tcx_legacy::{attach_tcx_legacy, detach_tcx_legacy};
 pub use tracepoint::{attach_tracepoint, attach_tracepoint_with_cookie};

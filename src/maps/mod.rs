@@ -96,7 +96,7 @@ pub use global::{Global, ReadOnlyGlobal};
 pub use hash::HashMap;
 pub use mmap::ArrayView;
 pub use per_cpu::{PerCpuArray, PerCpuHashMap};
-pub use perf_buffer::{PerfBuffer, PerfEventArray};
+pub use perf_buffer::{PerfBuffer, PerfEvent, PerfEventArray};
 pub use ringbuf::{EventPoller, RingBuf, RingBufReader};
 pub use spec::MapSpec;
 pub use types::{MapFlags, UpdateMode};

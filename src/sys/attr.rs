@@ -328,3 +328,26 @@ attr!(ProgQueryAttr, size 64, {
     target @ 0, attach_type @ 4, query_flags @ 8, attach_flags @ 12, prog_ids @ 16,
     prog_cnt @ 24, prog_attach_flags @ 32, link_ids @ 40, link_attach_flags @ 48, revision @ 56,
 });
+
+/// `BPF_TASK_FD_QUERY`: what a file descriptor of some process is attached
+/// to, when it is a perf event or a raw tracepoint with a program.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct TaskFdQueryAttr<'a> {
+    pub pid: u32,
+    pub fd: u32,
+    pub flags: u32,
+    /// The capacity of `buf` in; the length of the name out (without its
+    /// NUL).
+    pub buf_len: u32,
+    pub buf: UserPtr<'a>,
+    /// Written by the kernel, as the four fields after it.
+    pub prog_id: u32,
+    pub fd_type: u32,
+    pub probe_offset: u64,
+    pub probe_addr: u64,
+}
+attr!(TaskFdQueryAttr, size 48, {
+    pid @ 0, fd @ 4, flags @ 8, buf_len @ 12, buf @ 16, prog_id @ 24, fd_type @ 28,
+    probe_offset @ 32, probe_addr @ 40,
+});

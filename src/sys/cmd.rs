@@ -47,6 +47,8 @@ pub enum Cmd {
     RawTracepointOpen = 17,
     /// `BPF_BTF_GET_FD_BY_ID`
     BtfGetFdById = 19,
+    /// `BPF_TASK_FD_QUERY`
+    TaskFdQuery = 20,
     /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`
     MapLookupAndDeleteElem = 21,
     /// `BPF_MAP_FREEZE`
@@ -99,6 +101,7 @@ impl Cmd {
             Cmd::BtfLoad => "BPF_BTF_LOAD",
             Cmd::RawTracepointOpen => "BPF_RAW_TRACEPOINT_OPEN",
             Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
+            Cmd::TaskFdQuery => "BPF_TASK_FD_QUERY",
             Cmd::MapLookupAndDeleteElem => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
             Cmd::BtfGetNextId => "BPF_BTF_GET_NEXT_ID",

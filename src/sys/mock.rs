@@ -17,7 +17,7 @@ use super::Errno;
 use super::attr::{
     BtfLoadAttr, EnableStatsAttr, IdAttr, InfoAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr,
     MapBatchAttr, MapCreateAttr, MapElemAttr, ObjAttr, ProgAttachAttr, ProgLoadAttr, ProgQueryAttr,
-    RawTracepointAttr, TestRunAttr,
+    RawTracepointAttr, TaskFdQueryAttr, TestRunAttr,
 };
 use super::cmd::Cmd;
 
@@ -77,6 +77,7 @@ attr_mut!(
     ProgAttach(ProgAttachAttr) prog_attach,
     RawTracepoint(RawTracepointAttr) raw_tracepoint,
     BtfLoad(BtfLoadAttr) btf_load,
+    TaskFdQuery(TaskFdQueryAttr) task_fd_query,
 );
 
 /// Answers a command in place of the kernel, or `None` to pass it through.

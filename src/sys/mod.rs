@@ -32,6 +32,7 @@ mod prog_types;
 mod ptr;
 pub(crate) mod ring;
 pub(crate) mod socket;
+pub(crate) mod task_fd;
 mod tc_direction;
 mod xdp_mode;
 

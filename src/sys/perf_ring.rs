@@ -26,6 +26,8 @@ const RECORD_SAMPLE: u32 = 9;
 const TYPE_SOFTWARE: u32 = 1;
 /// `PERF_COUNT_SW_BPF_OUTPUT`.
 const SW_BPF_OUTPUT: u64 = 10;
+/// `PERF_SAMPLE_TIME`.
+const SAMPLE_TIME: u64 = 1 << 2;
 /// `PERF_SAMPLE_RAW`.
 const SAMPLE_RAW: u64 = 1 << 10;
 /// `PERF_EVENT_IOC_ENABLE`: `_IO('$', 0)`.
@@ -34,10 +36,13 @@ const IOC_ENABLE: libc::c_ulong = 0x2400;
 /// One thing read from a perf ring.
 #[derive(Debug)]
 pub(crate) enum PerfRecord<'a> {
-    /// A sample's raw data, as the program passed it.
-    Sample(&'a [u8]),
-    /// Samples the kernel dropped because the ring was full.
-    Lost(u64),
+    /// A sample's raw data, as the program passed it, and its time
+    /// (the perf clock's nanoseconds since boot; 0 unless the ring was
+    /// opened with time stamps).
+    Sample { time: u64, data: &'a [u8] },
+    /// `count` samples the kernel dropped because the ring was full; `id`
+    /// is the event's id.
+    Lost { id: u64, count: u64 },
 }
 
 /// An open `PERF_COUNT_SW_BPF_OUTPUT` event on one CPU, its ring mapped.
@@ -50,17 +55,20 @@ pub(crate) struct PerfRing {
     mask: u64,
     /// Where a record that wraps is put together.
     scratch: Vec<u8>,
+    /// Whether samples start with their time (`PERF_SAMPLE_TIME`).
+    timed: bool,
 }
 
 impl PerfRing {
     /// Opens the BPF output event of CPU `cpu` with a data area of
-    /// `pages` pages (a power of two), maps it and enables it.
-    pub(crate) fn open(cpu: u32, pages: usize) -> Result<PerfRing, Errno> {
+    /// `pages` pages (a power of two), maps it and enables it; `timed`
+    /// asks the kernel to stamp each sample with its time.
+    pub(crate) fn open(cpu: u32, pages: usize, timed: bool) -> Result<PerfRing, Errno> {
         if !pages.is_power_of_two() {
             return Err(Errno::EINVAL);
         }
         let mut attr = PerfEventAttr::new(TYPE_SOFTWARE, SW_BPF_OUTPUT);
-        attr.sample_type = SAMPLE_RAW;
+        attr.sample_type = if timed { SAMPLE_RAW | SAMPLE_TIME } else { SAMPLE_RAW };
         let cpu = i32::try_from(cpu).map_err(|_| Errno::EINVAL)?;
         let fd = super::perf::perf_event_open(&mut attr, -1, cpu)?;
         let page = page_size();
@@ -71,7 +79,7 @@ impl PerfRing {
         if unsafe { libc::ioctl(fd.as_raw_fd(), IOC_ENABLE, 0) } < 0 {
             return Err(Errno::last());
         }
-        Ok(PerfRing { fd, mem, page, mask: (pages * page) as u64 - 1, scratch: Vec::new() })
+        Ok(PerfRing { fd, mem, page, mask: (pages * page) as u64 - 1, scratch: Vec::new(), timed })
     }
 
     /// The event's fd: what goes into the map's slot, and what epoll
@@ -93,6 +101,7 @@ impl PerfRing {
         let Some(head) = self.mem.load_acquire_u64(DATA_HEAD) else { return 0 };
         let Some(mut tail) = self.mem.read::<u64>(DATA_TAIL) else { return 0 };
         let size = self.mask + 1;
+        let timed = self.timed;
         let mut n = 0;
         while tail < head {
             let start = (tail & self.mask) as usize;
@@ -112,15 +121,24 @@ impl PerfRing {
                 self.read_wrapped(tail + 8, len - 8)
             };
             let Some(body) = body else { break };
+            let u64_at = |at: usize| {
+                body.get(at..at + 8)
+                    .map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8])))
+            };
+            // With PERF_SAMPLE_TIME the time comes first, then the raw size.
+            let raw_at = if timed { 8 } else { 0 };
             match kind {
-                RECORD_SAMPLE if body.len() >= 4 => {
-                    let raw = u32::from_ne_bytes([body[0], body[1], body[2], body[3]]) as usize;
-                    f(PerfRecord::Sample(&body[4..(4 + raw).min(body.len())]));
+                RECORD_SAMPLE if body.len() >= raw_at + 4 => {
+                    let time = if timed { u64_at(0) } else { 0 };
+                    let size = &body[raw_at..raw_at + 4];
+                    let raw = u32::from_ne_bytes([size[0], size[1], size[2], size[3]]) as usize;
+                    let start = raw_at + 4;
+                    let data = &body[start..(start + raw).min(body.len())];
+                    f(PerfRecord::Sample { time, data });
                     n += 1;
                 }
                 RECORD_LOST if body.len() >= 16 => {
-                    let lost = u64::from_ne_bytes(body[8..16].try_into().unwrap_or([0; 8]));
-                    f(PerfRecord::Lost(lost));
+                    f(PerfRecord::Lost { id: u64_at(0), count: u64_at(8) });
                 }
                 _ => {}
             }
