@@ -321,11 +321,14 @@ fn prog_run_prints_what_bpftool_prints() {
     // data_out to a file: the same bytes.
     let (ours, theirs) = (TempFile::new(".out", b""), TempFile::new(".out", b""));
     bpfkit(&["prog", "run", "pinned", p, "data_in", d, "data_out", ours.path()]).success();
-    bpftool(&["prog", "run", "pinned", p, "data_in", d, "data_out", theirs.path()])
-        .unwrap()
-        .success();
-    assert_eq!(std::fs::read(&ours.0).unwrap(), std::fs::read(&theirs.0).unwrap());
     assert_eq!(std::fs::read(&ours.0).unwrap(), data);
+    // Without bpftool, its side is skipped (require_bpftool said so).
+    if let Some(run) =
+        bpftool(&["prog", "run", "pinned", p, "data_in", d, "data_out", theirs.path()])
+    {
+        run.success();
+        assert_eq!(std::fs::read(&ours.0).unwrap(), std::fs::read(&theirs.0).unwrap());
+    }
 }
 
 #[test]
