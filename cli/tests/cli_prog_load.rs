@@ -83,6 +83,16 @@ fn counter_map(dir: &PinDir) -> PathBuf {
     map
 }
 
+/// The counter loaded and pinned at `prog` in `dir`, its map bound to the
+/// `packet_count` pinned there: (program pin, map pin).
+fn loaded_counter(dir: &PinDir) -> (PathBuf, PathBuf) {
+    let map = counter_map(dir);
+    let prog = dir.path("prog");
+    let load = ["prog", "load", COUNTER, s(&prog), "type", "xdp"];
+    bpfkit(&[&load[..], &["map", "name", "packet_count", "pinned", s(&map)]].concat()).success();
+    (prog, map)
+}
+
 #[test]
 fn a_loaded_program_is_listed_by_bpftool_with_its_map() {
     require_kernel!();
@@ -268,22 +278,7 @@ fn same_run(args: &[&str], input: &[u8]) {
 fn prog_run_prints_what_bpftool_prints() {
     require_kernel!();
     let dir = PinDir::new();
-    let map = counter_map(&dir);
-    let prog = dir.path("prog");
-    bpfkit(&[
-        "prog",
-        "load",
-        COUNTER,
-        s(&prog),
-        "type",
-        "xdp",
-        "map",
-        "name",
-        "packet_count",
-        "pinned",
-        s(&map),
-    ])
-    .success();
+    let (prog, _map) = loaded_counter(&dir);
     let p = s(&prog);
     let data: Vec<u8> = (0u8..50).map(|b| b.wrapping_mul(7)).collect();
     let packet = TempFile::new(".bin", &data);
@@ -335,22 +330,7 @@ fn prog_run_prints_what_bpftool_prints() {
 fn pins_are_silent_and_fail_as_bpftools() {
     require_kernel!();
     let dir = PinDir::new();
-    let map = counter_map(&dir);
-    let prog = dir.path("prog");
-    bpfkit(&[
-        "prog",
-        "load",
-        COUNTER,
-        s(&prog),
-        "type",
-        "xdp",
-        "map",
-        "name",
-        "packet_count",
-        "pinned",
-        s(&map),
-    ])
-    .success();
+    let (prog, map) = loaded_counter(&dir);
     let (prog2, map2) = (dir.path("prog2"), dir.path("map2"));
     assert_eq!(bpfkit(&["prog", "pin", "pinned", s(&prog), s(&prog2)]).success().stdout, "");
     let run = bpfkit(&["-j", "map", "pin", "pinned", s(&map), s(&map2)]).success();
