@@ -60,11 +60,7 @@ fn one_flow_dissector_per_namespace_and_it_dissects() {
     // veth0 has an RPS map: the namespace's dissector runs.
     // (`ip netns exec` mounts the namespace's own sysfs.)
     let rps = format!("echo 1 > /sys/class/net/{VETH_A}/queues/rx-0/rps_cpus");
-    let status = std::process::Command::new("ip")
-        .args(["netns", "exec", &pair.a.name, "sh", "-c", &rps])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert_eq!(pair.a.exec("sh", &["-c", &rps]).status, Some(0));
     pair.send(4);
     assert!(counts.get(0).unwrap() >= 4, "{}", counts.get(0).unwrap());
 }

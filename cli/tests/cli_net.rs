@@ -68,16 +68,7 @@ impl Scene {
 
     /// Runs `program ARGS...` inside the namespace with `ip netns exec`.
     fn exec(&self, program: &str, args: &[&str]) -> Run {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns.name, program])
-            .args(args)
-            .output()
-            .unwrap();
-        Run {
-            status: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.ns.exec(program, args)
     }
 
     fn bpfkit(&self, args: &[&str]) -> Run {

@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use bpfkit::asm::{ProgramBuilder, R0};
 use bpfkit::link::{TcxDirection, tcx_programs};
 use bpfkit::maps::Array;
@@ -48,16 +46,7 @@ impl Scene {
     }
 
     fn exec(&self, program: &str, args: &[&str]) -> Run {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns.name, program])
-            .args(args)
-            .output()
-            .unwrap();
-        Run {
-            status: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.ns.exec(program, args)
     }
 
     fn bpfkit(&self, args: &[&str]) -> Run {

@@ -154,6 +154,14 @@ impl Netns {
         self.run(|| std::fs::write(format!("/proc/sys/{key}"), value).unwrap());
     }
 
+    /// Runs `program ARGS...` inside the namespace (`ip netns exec`, which
+    /// also mounts the namespace's own sysfs).
+    pub fn exec(&self, program: &str, args: &[&str]) -> Run {
+        let mut command = std::process::Command::new("ip");
+        command.args(["netns", "exec", &self.name, program]);
+        spawn_with(command, args, None)
+    }
+
     /// Runs `f` on a thread that has entered this namespace.
     pub fn run<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
         let path = format!("/run/netns/{}", self.name);
