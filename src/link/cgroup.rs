@@ -350,15 +350,7 @@ fn check_cgroup_prog(prog: &Program, attach_type: AttachType) -> Result<()> {
             why: format!("{attach_type} is no cgroup hook"),
         });
     };
-    if prog.prog_type() != expected {
-        let id = prog.info().map(|info| format!(" (id {})", info.id)).unwrap_or_default();
-        return Err(Error::WrongProgType {
-            program: format!("{:?}{id}", prog.name()),
-            expected,
-            found: prog.prog_type(),
-        });
-    }
-    Ok(())
+    prog.expect_type(expected)
 }
 
 /// Attaches `prog` to `cgroup`'s hook `attach_type` the legacy way

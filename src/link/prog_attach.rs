@@ -87,7 +87,7 @@ pub fn detach_from_sock_map(prog: &Program, map: impl AsFd, hook: SockMapHook) -
 /// one; attaching another replaces it, unless a link holds the hook (then
 /// `EEXIST`).
 pub fn attach_flow_dissector_legacy(prog: &Program) -> Result<()> {
-    check_type(prog, ProgType::FLOW_DISSECTOR)?;
+    prog.expect_type(ProgType::FLOW_DISSECTOR)?;
     crate::sys::link::prog_attach(
         0,
         prog.fd(),
@@ -102,7 +102,7 @@ pub fn attach_flow_dissector_legacy(prog: &Program) -> Result<()> {
 /// namespace attached by [`attach_flow_dissector_legacy`]
 /// (`BPF_PROG_DETACH`); `ENOENT` when it is not the one attached.
 pub fn detach_flow_dissector(prog: &Program) -> Result<()> {
-    check_type(prog, ProgType::FLOW_DISSECTOR)?;
+    prog.expect_type(ProgType::FLOW_DISSECTOR)?;
     crate::sys::link::prog_detach(0, Some(prog.fd()), AttachType::FLOW_DISSECTOR.0)
         .map_err(|errno| flow_dissector_error(AttachAction::Detach, errno))
 }
@@ -112,21 +112,10 @@ fn fd_target(map: BorrowedFd<'_>) -> u32 {
     map.as_raw_fd().unsigned_abs()
 }
 
-fn check_type(prog: &Program, expected: ProgType) -> Result<()> {
-    if prog.prog_type() == expected {
-        return Ok(());
-    }
-    Err(Error::WrongProgType {
-        program: prog.name().to_string(),
-        expected,
-        found: prog.prog_type(),
-    })
-}
-
 /// Checks the program's and the map's types; returns how to name the map
 /// (`sockmap map "NAME"`).
 fn check_sock_map(prog: &Program, map: BorrowedFd<'_>, hook: SockMapHook) -> Result<String> {
-    check_type(prog, hook.prog_type())?;
+    prog.expect_type(hook.prog_type())?;
     let info = crate::sys::obj::map_info(map).map_err(|errno| Error::Hook {
         action: AttachAction::Query,
         hook: format!("map fd {}", map.as_raw_fd()),

@@ -45,14 +45,7 @@ impl Program {
     /// report the attach type a program was verified for: a kind that
     /// fixes one is checked by the kernel when the program attaches.
     pub fn into_kind<K: ProgKind>(self, _kind: K) -> Result<Program<K>> {
-        if self.prog_type != K::PROG_TYPE {
-            let id = self.info().map(|info| format!(" (id {})", info.id)).unwrap_or_default();
-            return Err(Error::WrongProgType {
-                program: format!("{:?}{id}", self.name),
-                expected: K::PROG_TYPE,
-                found: self.prog_type,
-            });
-        }
+        self.expect_type(K::PROG_TYPE)?;
         Ok(self.assume_kind())
     }
 
@@ -125,6 +118,22 @@ impl<K> Program<K> {
     pub(crate) fn assume_kind<L>(self) -> Program<L> {
         let Program { fd, prog_type, name, log, .. } = self;
         Program { fd, prog_type, name, log, kind: PhantomData }
+    }
+
+    /// `Ok` if the program is of `expected` type, else
+    /// [`Error::WrongProgType`] naming both types and the program (its
+    /// name and id): the run-time check of hooks whose program type is
+    /// data.
+    pub fn expect_type(&self, expected: ProgType) -> Result<()> {
+        if self.prog_type == expected {
+            return Ok(());
+        }
+        let id = self.info().map(|info| format!(" (id {})", info.id)).unwrap_or_default();
+        Err(Error::WrongProgType {
+            program: format!("{:?}{id}", self.name),
+            expected,
+            found: self.prog_type,
+        })
     }
 
     /// The same program without its kind, as code that takes any program
