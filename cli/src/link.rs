@@ -13,16 +13,19 @@ use bpfkit::pinned::ObjectKind;
 use bpfkit::prog::{AttachType, Program};
 
 use crate::args::{Args, Word, pick};
+use crate::errno;
 use crate::every::every;
 use crate::json::JsonWriter;
 use crate::names;
 use crate::out::{CliError, Output};
+use crate::pinning::{pin_at, too_few};
 use crate::pins::PinTable;
 use crate::select::{LinkSelector, bad_arg, looks_numeric, open_pinned_as, parse_id};
 use crate::text;
 
 const USAGE: &str = "\
 Usage: bpfkit link { show | list } [LINK]
+       bpfkit link pin LINK FILE
        bpfkit link detach LINK
        bpfkit link help
 
@@ -40,6 +43,7 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
     };
     match pick(&word, COMMANDS) {
         Some("show" | "list") => show(&args.rest(), output),
+        Some("pin") => pin(&args.rest(), output),
         Some("detach") => detach(&args.rest(), output),
         Some("help") => {
             output.usage(USAGE);
@@ -49,6 +53,18 @@ pub fn run(args: &mut Args, output: Output) -> Result<(), CliError> {
             Err(CliError::usage(format!("unknown command 'link {word}' (see 'bpfkit link help')")))
         }
     }
+}
+
+/// `link pin LINK FILE`: a second pin of the link at `FILE`, as bpftool's
+/// `do_pin_any`: `LINK` is `id N` or `pinned PATH` only.
+fn pin(words: &[Word], output: Output) -> Result<(), CliError> {
+    if words.len() < 3 {
+        return Err(too_few("pin", 3, words.len()).with_status(errno::status(libc::EINVAL)));
+    }
+    let link = open_link(&LinkSelector::from_words(&words[0], &words[1])?)?;
+    pin_at(words[2].path(), |p| link.pin(p))?;
+    output.nothing();
+    Ok(())
 }
 
 /// `link detach LINK` (`BPF_LINK_DETACH`): the program leaves its hook at
@@ -65,7 +81,7 @@ fn detach(words: &[Word], output: Output) -> Result<(), CliError> {
     .map_err(|e| e.with_status(FAILED))?;
     link.detach().map_err(|e| {
         let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
-        CliError::new(format!("failed link detach: {}", crate::errno::strerror(errno)))
+        CliError::new(format!("failed link detach: {}", errno::strerror(errno)))
             .with_errno(errno)
             .with_status(FAILED)
     })?;
@@ -81,9 +97,10 @@ fn open_link(selector: &LinkSelector) -> Result<Link, CliError> {
             CliError::new(format!(
                 "failed to get link with ID {}: {}",
                 *id as i32,
-                crate::errno::strerror(errno)
+                errno::strerror(errno)
             ))
             .with_errno(errno)
+            .with_status(errno::status(errno))
         }),
         LinkSelector::Pinned(path) => Ok(Link::from_fd(open_pinned_as(path, ObjectKind::Link)?)?),
     }

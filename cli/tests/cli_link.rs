@@ -109,3 +109,57 @@ fn link_errors_have_bpftools_shape_and_status() {
         assert_same_error(args, 255);
     }
 }
+
+/// Both tools, same arguments: the same status, stdout and stderr.
+fn assert_same(args: &[&str]) {
+    let Some(theirs) = bpftool(args) else { return };
+    let ours = bpfkit(args);
+    assert_eq!(ours.status, theirs.status, "{args:?}\nbpftool: {theirs:?}\nbpfkit: {ours:?}");
+    assert_eq!(ours.stdout, theirs.stdout, "stdout of {args:?}");
+    assert_eq!(ours.stderr, theirs.stderr, "stderr of {args:?}");
+}
+
+#[test]
+fn link_pin_is_silent_and_fails_as_bpftools() {
+    require_kernel!();
+    let pair = VethPair::new();
+    let pins = PinDir::new();
+    let (prog, _counts) = counter(&unique("lp"));
+    let link = pair.a.run(|| XdpLink::attach(&prog, VETH_A, XdpMode::Skb).unwrap());
+    let first = pins.path("first");
+    link.pin(&first).unwrap();
+    let n = link.info().unwrap().id.to_string();
+    let (by_id, by_pin) = (pins.path("by_id"), pins.path("by_pin"));
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    assert_eq!(bpfkit(&["link", "pin", "id", &n, &s(&by_id)]).success().stdout, "");
+    assert_eq!(
+        bpfkit(&["-j", "link", "pin", "pinned", &s(&first), &s(&by_pin)]).success().json(),
+        Value::Null
+    );
+    // Both new pins hold the same link, whichever tool reads them.
+    for path in [&by_id, &by_pin] {
+        let shown = bpfkit(&["-j", "link", "show", "pinned", &s(path)]).success().json();
+        assert_eq!(shown["id"].to_string(), n);
+        if let Some(theirs) = bpftool(&["-j", "link", "show", "pinned", &s(path)]) {
+            assert_eq!(theirs.success().json()["id"].to_string(), n);
+        }
+    }
+    let (prog_pin, missing) = (pins.path("prog"), pins.path("no/such"));
+    prog.pin(&prog_pin).unwrap();
+    let spare = pins.path("spare");
+    for args in [
+        vec!["link", "pin"],
+        vec!["link", "pin", "id", &n],
+        vec!["link", "pin", "id", "4294967295", &s(&spare)],
+        vec!["link", "pin", "id", "x1", &s(&spare)],
+        vec!["link", "pin", "name", "x", &s(&spare)],
+        vec!["link", "pin", "pinned", &s(&prog_pin), &s(&spare)],
+        vec!["link", "pin", "pinned", &s(&first), &s(&by_id)],
+        vec!["link", "pin", "pinned", &s(&first), &s(&missing)],
+    ] {
+        assert_same(&args);
+        assert_same(&[&["-j"], &args[..]].concat());
+    }
+    assert!(!spare.exists());
+    link.detach().unwrap();
+}
