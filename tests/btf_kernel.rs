@@ -143,3 +143,30 @@ fn a_program_described_by_loaded_btf_names_its_id_and_function() {
     assert_eq!(info.btf_id, btf.info().unwrap().id);
     assert_eq!(info.full_name, common::btf::FUNC_NAME);
 }
+
+/// A `tp_btf` program names the kernel type it attaches through: its info
+/// carries that type's id and the kernel's own BTF object; a program with
+/// no attach BTF carries zeros.
+#[test]
+fn program_info_names_the_kernel_type_it_attaches_through() {
+    require_kernel!();
+    let vmlinux = bpfkit::btf::kernel_btf().unwrap();
+    let target = vmlinux.find(bpfkit::btf::Kind::Typedef, "btf_trace_sys_enter").unwrap();
+    let mut b = ProgramBuilder::new();
+    b.mov64(R0, 0).exit();
+    let insns = b.assemble().unwrap();
+    let prog = ProgramSpec::new(ProgType::TRACING, &insns)
+        .expected_attach_type(bpfkit::prog::AttachType::TRACE_RAW_TP)
+        .attach_btf_id(target.0)
+        .load()
+        .unwrap();
+    let info = prog.info().unwrap();
+    assert_eq!(info.attach_btf_id, target.0);
+    let object = BtfObject::from_id(info.attach_btf_obj_id).unwrap().info().unwrap();
+    assert!(object.kernel_btf, "{object:?}");
+    assert_eq!(object.name, "vmlinux");
+
+    let plain = ProgramSpec::new(ProgType::SOCKET_FILTER, &insns).load().unwrap();
+    let info = plain.info().unwrap();
+    assert_eq!((info.attach_btf_obj_id, info.attach_btf_id), (0, 0));
+}

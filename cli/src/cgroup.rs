@@ -9,9 +9,9 @@
 //! it knows (up to `lsm_cgroup`), so not the `cgroup_unix_*` hooks of later
 //! kernels.
 //!
-//! One difference: bpftool names the kernel function an `lsm_cgroup`
-//! program hooks (`attach_btf_name`, and its BTF ids); bpfkit prints them
-//! empty and zero, as bpftool does for every other kind of cgroup program.
+//! An `lsm_cgroup` program is named by the kernel function it hooks, as
+//! bpftool names it (`attach_btf_name`; see [`AttachBtfNames`] for the
+//! order-dependent rules bpftool follows).
 
 use std::fmt::Write as _;
 use std::os::unix::fs::MetadataExt as _;
@@ -24,6 +24,7 @@ use bpfkit::link::{
 use bpfkit::prog::{AttachType, Program};
 
 use crate::args::{Args, Word, is_prefix, pick};
+use crate::attach_btf_name::AttachBtfNames;
 use crate::errno::strerror;
 use crate::json::JsonWriter;
 use crate::names;
@@ -193,11 +194,20 @@ struct Shown {
     /// `None` in effective mode, where bpftool shows no flags.
     flags: Option<String>,
     name: String,
+    /// The kernel function an `lsm_cgroup` program hooks, where bpftool
+    /// prints a name (see [`AttachBtfNames`]).
+    btf_name: Option<String>,
+    attach_btf_obj_id: u32,
+    attach_btf_id: u32,
 }
 
 /// The programs of `hooks`, in order; programs gone meanwhile are skipped,
 /// as bpftool skips them.
-fn programs(hooks: &[(AttachType, CgroupQuery)], effective: bool) -> Vec<Shown> {
+fn programs(
+    hooks: &[(AttachType, CgroupQuery)],
+    effective: bool,
+    names: &mut AttachBtfNames,
+) -> Vec<Shown> {
     let mut shown = Vec::new();
     for (t, q) in hooks {
         let flags = (!effective).then(|| flags_name(q.flags));
@@ -208,6 +218,9 @@ fn programs(hooks: &[(AttachType, CgroupQuery)], effective: bool) -> Vec<Shown> 
                 attach_type: *t,
                 flags: flags.clone(),
                 name: info.full_name,
+                btf_name: names.name(info.attach_btf_obj_id, info.attach_btf_id),
+                attach_btf_obj_id: info.attach_btf_obj_id,
+                attach_btf_id: info.attach_btf_id,
             });
         }
     }
@@ -241,8 +254,15 @@ fn line(s: &mut String, p: &Shown, indent: bool) {
         Some(flags) => write!(s, " {flags:<15} {:<15}", p.name),
         None => write!(s, " {:<15}", p.name),
     };
-    // bpftool's attach_btf_name: empty for every program but lsm_cgroup's.
-    let _ = writeln!(s, " {:<15}", "");
+    let _ = match &p.btf_name {
+        Some(name) => writeln!(s, " {name:<15}"),
+        None if p.attach_btf_id != 0 => writeln!(
+            s,
+            " attach_btf_obj_id={} attach_btf_id={}",
+            p.attach_btf_obj_id, p.attach_btf_id
+        ),
+        None => writeln!(s),
+    };
 }
 
 fn json(w: &mut JsonWriter, p: &Shown) {
@@ -254,10 +274,12 @@ fn json(w: &mut JsonWriter, p: &Shown) {
     if let Some(flags) = &p.flags {
         w.string_field("attach_flags", flags);
     }
-    w.string_field("name", &p.name)
-        .string_field("attach_btf_name", "")
-        .raw_field("attach_btf_obj_id", 0)
-        .raw_field("attach_btf_id", 0)
+    w.string_field("name", &p.name);
+    if let Some(name) = &p.btf_name {
+        w.string_field("attach_btf_name", name);
+    }
+    w.raw_field("attach_btf_obj_id", p.attach_btf_obj_id)
+        .raw_field("attach_btf_id", p.attach_btf_id)
         .end_object();
 }
 
@@ -268,7 +290,8 @@ fn show(words: &[Word], output: Output) -> Result<(), CliError> {
     };
     let effective = effective(rest)?;
     let cgroup = open(path.path())?;
-    let shown = programs(&hooks(cgroup.as_ref(), path, effective)?, effective);
+    let found = hooks(cgroup.as_ref(), path, effective)?;
+    let shown = programs(&found, effective, &mut AttachBtfNames::new());
     if shown.is_empty() {
         // bpftool prints nothing (in JSON, its writer's closing newline).
         if output.json {
@@ -314,6 +337,8 @@ struct Listing {
     output: Output,
     text: String,
     json: JsonWriter,
+    /// One for the whole walk, as bpftool's state is.
+    names: AttachBtfNames,
 }
 
 impl Listing {
@@ -321,7 +346,7 @@ impl Listing {
         let mut json = output.writer();
         json.start_array();
         let text = format!("CgroupPath\n{}", header(effective));
-        Listing { output, text, json }
+        Listing { output, text, json, names: AttachBtfNames::new() }
     }
 
     fn cgroup(&mut self, path: &str, shown: &[Shown], indent: bool) {
@@ -401,7 +426,8 @@ fn visit(
     let found = hooks(cgroup.as_ref(), &shown_path, effective)?;
     drop(cgroup);
     if !found.is_empty() {
-        listing.cgroup(&shown_path, &programs(&found, effective), level > 0);
+        let shown = programs(&found, effective, &mut listing.names);
+        listing.cgroup(&shown_path, &shown, level > 0);
     }
     for entry in entries.flatten() {
         let path = entry.path();
@@ -511,6 +537,9 @@ mod tests {
             attach_type: AttachType::CGROUP_INET_SOCK_CREATE,
             flags: Some(String::new()),
             name: "sockc".into(),
+            btf_name: Some(String::new()),
+            attach_btf_obj_id: 0,
+            attach_btf_id: 0,
         };
         let mut s = String::new();
         line(&mut s, &p, true);
@@ -518,6 +547,30 @@ mod tests {
             s,
             format!("    7        cgroup_inet_sock_create {:15} sockc{:10} {:15}\n", "", "", "")
         );
+        // A hooked kernel function by name; ids where bpftool has no name;
+        // nothing when there is neither.
+        let lsm = |btf_name: Option<&str>, attach_btf_id| Shown {
+            id: 8,
+            attach_type: AttachType::LSM_CGROUP,
+            flags: None,
+            name: "lsmc".into(),
+            btf_name: btf_name.map(str::to_owned),
+            attach_btf_obj_id: 1,
+            attach_btf_id,
+        };
+        let shown = |p: &Shown| {
+            let mut s = String::new();
+            line(&mut s, p, false);
+            s
+        };
+        let named = shown(&lsm(Some("bpf_lsm_socket_bind"), 9));
+        assert_eq!(named, "8        lsm_cgroup      lsmc            bpf_lsm_socket_bind\n");
+        let ids = shown(&lsm(None, 9));
+        assert_eq!(
+            ids,
+            "8        lsm_cgroup      lsmc            attach_btf_obj_id=1 attach_btf_id=9\n"
+        );
+        assert_eq!(shown(&lsm(None, 0)), "8        lsm_cgroup      lsmc           \n");
         assert_eq!(header(true), "ID       AttachType      Name           \n");
         assert_eq!(flags_name(CgroupAttachFlags::from_bits_retain(6)), "unknown(6)");
     }

@@ -9,6 +9,7 @@
 
 mod args;
 mod asm;
+mod attach_btf_name;
 mod btf;
 mod btf_dump;
 mod caps;

@@ -79,6 +79,11 @@ pub struct ProgramInfo {
     /// Bytes of memory charged to the program (fdinfo's `memlock`;
     /// bpftool's `bytes_memlock`), 0 where the kernel does not say.
     pub memlock: u64,
+    /// The BTF object holding the kernel function or program this one
+    /// attaches to (tracing, `lsm`, `lsm_cgroup`, extensions); 0 for others.
+    pub attach_btf_obj_id: u32,
+    /// The id of that function's type in [`attach_btf_obj_id`](Self::attach_btf_obj_id).
+    pub attach_btf_id: u32,
 }
 
 impl ProgramInfo {
@@ -133,6 +138,8 @@ impl ProgramInfo {
             // fdinfo is procfs: absent in some sandboxes, where this stays 0.
             memlock: sys::fdinfo::FdInfo::of(fd)
                 .map_or(0, |info| info.number("memlock").unwrap_or(0)),
+            attach_btf_obj_id: raw.attach_btf_obj_id,
+            attach_btf_id: raw.attach_btf_id,
         })
     }
 
