@@ -63,8 +63,10 @@ impl<K> Link<K> {
 
     /// Swaps in `new` atomically (`BPF_LINK_UPDATE`): the hook runs the old
     /// program or the new one, never neither. Links to tracepoints (raw or
-    /// through perf events) cannot be updated: the kernel answers `EINVAL`
-    /// (attach the new program, then drop the old link).
+    /// through perf events) cannot be updated, and their types
+    /// ([`RawTracepointLink`](super::RawTracepointLink),
+    /// [`PerfEventLink`](super::PerfEventLink)) do not offer it; an untyped
+    /// one opened from a pin gets the kernel's `EINVAL`.
     pub fn update(&self, new: &Program<K>) -> Result<()> {
         sys::link::update(self.fd(), new.fd(), None).map_err(|e| Error::syscall(Cmd::LinkUpdate, e))
     }
@@ -84,8 +86,8 @@ impl<K> Link<K> {
 
     /// Detaches the program now (`BPF_LINK_DETACH`), pinned or not; the
     /// link object lives on, empty, while fds or pins refer to it. Raw
-    /// tracepoint links answer `EOPNOTSUPP`: drop them, and remove their
-    /// pins, instead.
+    /// tracepoint links answer `EOPNOTSUPP` (their type has no `detach`):
+    /// drop them, and remove their pins, instead.
     pub fn detach(self) -> Result<()> {
         sys::link::detach(self.fd()).map_err(|e| Error::syscall(Cmd::LinkDetach, e))
     }

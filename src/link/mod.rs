@@ -37,7 +37,7 @@ pub use prog_attach::{
     SockMapHook, attach_flow_dissector_legacy, attach_to_sock_map, detach_flow_dissector,
     detach_from_sock_map,
 };
-pub use raw_tracepoint::attach_raw_tracepoint;
+pub use raw_tracepoint::{RawTracepointLink, attach_raw_tracepoint};
 pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};
 pub use task_fd::{TaskFdInfo, TaskFdKind, task_fd_query};
 pub use tcx::{Anchor, Order, Relative, TcxDirection, attach_tcx, tcx_programs};

@@ -58,10 +58,10 @@ impl<K> PerfEventLink<K> {
         }
     }
 
-    /// The link alone; the perf event fd closes, and the event lives on
-    /// as long as the link.
-    pub fn into_link(self) -> Link<K> {
-        self.link
+    /// The link alone, untyped (the kernel refuses its `update`); the perf
+    /// event fd closes, and the event lives on as long as the link.
+    pub fn into_link(self) -> Link {
+        self.link.into_untyped()
     }
 
     /// The link's file descriptor.

@@ -3,8 +3,11 @@
 //! as the kernel passes them (`u64 args[]`), before any tracefs formatting.
 
 use std::ffi::CString;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::Path;
 
 use super::handle::Link;
+use super::info::LinkInfo;
 use crate::error::AttachAction;
 use crate::prog::Program;
 use crate::prog::kind::RawTracepoint;
@@ -20,9 +23,8 @@ use crate::{Errno, Error, Result};
 /// `CAP_BPF` and `CAP_PERFMON` (or root).
 ///
 /// The kernel (6.18 included) can neither swap a raw tracepoint link's
-/// program ([`Link::update`] answers `EINVAL`) nor detach it while it is
-/// open ([`Link::detach`] answers `EOPNOTSUPP`): to detach, drop the link
-/// and remove its pins.
+/// program nor detach it while it is open, so the [`RawTracepointLink`]
+/// returned offers neither: to detach, drop it and remove its pins.
 ///
 /// ```no_run
 /// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::RawTracepoint>) -> bpfkit::Result<()> {
@@ -34,17 +36,69 @@ use crate::{Errno, Error, Result};
 pub fn attach_raw_tracepoint(
     prog: &Program<RawTracepoint>,
     name: &str,
-) -> Result<Link<RawTracepoint>> {
+) -> Result<RawTracepointLink> {
     let c_name = CString::new(name).map_err(|_| Error::InvalidArgument {
         what: "raw tracepoint name",
         why: format!("{name:?} holds a NUL byte"),
     })?;
-    sys::link::raw_tracepoint_open(&c_name, prog.fd()).map(Link::new).map_err(|errno| Error::Hook {
-        action: AttachAction::Attach,
-        hook: format!("raw tracepoint {name}"),
-        errno,
-        advice: advice(errno, name),
-    })
+    match sys::link::raw_tracepoint_open(&c_name, prog.fd()) {
+        Ok(fd) => Ok(RawTracepointLink { link: Link::new(fd) }),
+        Err(errno) => Err(Error::Hook {
+            action: AttachAction::Attach,
+            hook: format!("raw tracepoint {name}"),
+            errno,
+            advice: advice(errno, name),
+        }),
+    }
+}
+
+/// A program attached to a raw tracepoint: a `bpf_link` of type
+/// `raw_tracepoint`. It stays attached until this value is dropped and the
+/// link's pins are removed.
+///
+/// Unlike [`Link`], it has no `update` and no `detach`: the kernel answers
+/// `EINVAL` to the one and `EOPNOTSUPP` to the other for these links, so
+/// the type does not offer them.
+///
+/// ```compile_fail
+/// # fn demo(link: bpfkit::link::RawTracepointLink, new: &bpfkit::prog::Program<bpfkit::prog::kind::RawTracepoint>) {
+/// link.update(new);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RawTracepointLink {
+    link: Link<RawTracepoint>,
+}
+
+impl RawTracepointLink {
+    /// Pins the link at `path` on a bpf filesystem: the program stays
+    /// attached after this process exits, until the pin is removed.
+    pub fn pin(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.link.pin(path)
+    }
+
+    /// The link's info: id, program id, type (`raw_tracepoint`) and the
+    /// tracepoint's name.
+    pub fn info(&self) -> Result<LinkInfo> {
+        self.link.info()
+    }
+
+    /// The link's file descriptor.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.link.fd()
+    }
+
+    /// The link as an untyped [`Link`], as it would be opened from a pin
+    /// or an id; the kernel refuses its `update` and `detach` then.
+    pub fn into_untyped(self) -> Link {
+        self.link.into_untyped()
+    }
+}
+
+impl AsFd for RawTracepointLink {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd()
+    }
 }
 
 fn advice(errno: Errno, name: &str) -> String {
