@@ -30,6 +30,13 @@ impl JsonWriter {
         self.out
     }
 
+    /// What was written since the last call, taken out so that a long
+    /// document can be printed as it grows; the writer's place in the
+    /// document is kept.
+    pub fn take_written(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
     fn end_of_record(&mut self) {
         if let Some(c) = self.sep {
             self.out.push(c);

@@ -70,12 +70,29 @@ fn perf_fds(pid: u32) -> usize {
 /// Runs `tool ARGS` as a child until its rings are open, runs `prog` N
 /// times, lets the child print, and stops it with SIGINT.
 fn pipe(tool: &Path, args: &[&str], prog: &Program<Xdp>) -> Run {
+    pipe_streamed(tool, args, prog).0
+}
+
+/// [`pipe`], and what the child had written to its standard output (a
+/// pipe) before it was stopped.
+fn pipe_streamed(tool: &Path, args: &[&str], prog: &Program<Xdp>) -> (Run, String) {
     let mut child: Child = Command::new(tool)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut chunk) {
+                seen.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        })
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
     while perf_fds(child.id()) < online_cpus() {
         assert!(Instant::now() < deadline, "{args:?}: the rings did not open");
@@ -87,13 +104,15 @@ fn pipe(tool: &Path, args: &[&str], prog: &Program<Xdp>) -> Run {
         prog.test_run(TestRun::new(&[0u8; 64])).unwrap();
     }
     std::thread::sleep(Duration::from_millis(500));
+    let before_stop = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     let status = child.wait().unwrap().code();
-    Run { status, stdout, stderr }
+    reader.join().unwrap();
+    let stdout = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+    (Run { status, stdout, stderr }, before_stop)
 }
 
 /// The text with each sample's time, CPU and index masked; checks that
@@ -143,12 +162,20 @@ fn event_pipe_prints_each_sample_as_bpftool_does() {
 
     let hex = "01 02 03 04 05 06 07 08  09 0a 0b 0c 0d 0e 0f 10\n00 00 00 00\n";
     let expected = format!("== @T CPU: C index: C =====\n{hex}").repeat(N);
-    let ours = pipe(Path::new(BPFKIT), &["map", "event_pipe", "pinned", pin], &prog);
+    let (ours, streamed) =
+        pipe_streamed(Path::new(BPFKIT), &["map", "event_pipe", "pinned", pin], &prog);
     assert_eq!(ours.status, Some(0), "{}", ours.stderr);
     assert_eq!(ours.stderr, "Stopping...\n");
     assert_eq!(masked_text(&ours), expected);
+    // Every record reached the pipe before the stop.
+    assert_eq!(streamed, ours.stdout);
 
-    let ours_json = pipe(Path::new(BPFKIT), &["-j", "map", "event_pipe", "pinned", pin], &prog);
+    let (ours_json, streamed) =
+        pipe_streamed(Path::new(BPFKIT), &["-j", "map", "event_pipe", "pinned", pin], &prog);
+    // The array's opening and every record, before the stop closed it.
+    assert!(streamed.starts_with('['), "{streamed}");
+    assert_eq!(streamed.matches("\"type\":9").count(), N, "{streamed}");
+    assert_eq!(format!("{streamed}]\n"), ours_json.stdout);
     let records = masked_json(&ours_json);
     assert_eq!(records.len(), N, "{}", ours_json.stdout);
     let data: Vec<Value> = BYTES.iter().map(|&b| Value::from(b)).collect();

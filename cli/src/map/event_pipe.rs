@@ -13,9 +13,12 @@
 //! then its bytes as bpftool's `fprint_hex` lays them out; `lost N events` for samples the kernel
 //! dropped). Under `-j` each record is an object (`type`, `cpu`, `index`,
 //! and `timestamp` and `data`, the bytes as numbers, or `lost` with `id`
-//! and `count`), in one
-//! array. bpftool writes that array as it goes; bpfkit prints it when
-//! stopped (text is printed as it comes).
+//! and `count`), in one array, closed when stopped.
+//!
+//! Records are printed, and standard output flushed, as they come, in text
+//! and JSON alike, so that a consumer on a pipe (`| jq --stream`) sees each
+//! one at once. (bpftool's standard output is buffered: on a pipe, nothing
+//! reaches the reader until a few kilobytes have gathered or it stops.)
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -92,6 +95,7 @@ fn pipe(mut buffer: PerfBuffer, output: Output) {
     let mut json = output.json.then(|| {
         let mut w = output.writer();
         w.start_array();
+        output.print(&w.take_written());
         w
     });
     while !stop::stopped() {
@@ -104,6 +108,9 @@ fn pipe(mut buffer: PerfBuffer, output: Output) {
             Some(w) => json_record(w, &event),
             None => text_record(&mut text, &event),
         });
+        if let Some(w) = &mut json {
+            text = w.take_written();
+        }
         output.print(&text);
     }
     let _ = writeln!(std::io::stderr().lock(), "Stopping...");
