@@ -21,83 +21,8 @@ use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter, packet_counter_by_name};
 use common::paired;
+use common::raw_load::{COUNTER, raw_cycle, sys_bpf};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-/// The counter, as 11 hand-encoded slots; slot 3 takes the map fd.
-const COUNTER: [u64; 11] = [
-    0x0000_0000_fffc_0a62, // *(u32 *)(r10 - 4) = 0
-    0x0000_0000_0000_a2bf, // r2 = r10
-    0xffff_fffc_0000_0207, // r2 += -4
-    0x0000_0000_0000_1118, // r1 = map_fd(FD) ll
-    0x0000_0000_0000_0000,
-    0x0000_0001_0000_0085, // call 1
-    0x0000_0000_0002_0015, // if r0 == 0 goto +2
-    0x0000_0001_0000_01b7, // r1 = 1
-    0x0000_0000_0000_10db, // lock *(u64 *)(r0 + 0) += r1
-    0x0000_0002_0000_00b7, // r0 = 2
-    0x0000_0000_0000_0095, // exit
-];
-
-#[repr(C)]
-#[derive(Default)]
-struct MapCreate {
-    map_type: u32,
-    key_size: u32,
-    value_size: u32,
-    max_entries: u32,
-    map_flags: u32,
-    inner_map_fd: u32,
-    numa_node: u32,
-    map_name: [u8; 16],
-    rest: [u32; 13],
-}
-
-#[repr(C)]
-#[derive(Default)]
-struct ProgLoad {
-    prog_type: u32,
-    insn_cnt: u32,
-    insns: u64,
-    license: u64,
-    log_level: u32,
-    log_size: u32,
-    log_buf: u64,
-    kern_version: u32,
-    prog_flags: u32,
-    prog_name: [u8; 16],
-    rest: [u32; 22],
-}
-
-fn sys_bpf<T>(cmd: i64, attr: &mut T) -> i64 {
-    // SAFETY: `attr` is a live #[repr(C)] attribute of its own size.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, size_of::<T>())
-    }
-}
-
-/// One raw cycle: BPF_MAP_CREATE, BPF_PROG_LOAD, close both.
-fn raw_cycle(insns: &mut [u64; 11]) {
-    let mut map =
-        MapCreate { map_type: 2, key_size: 4, value_size: 8, max_entries: 1, ..Default::default() };
-    map.map_name[..5].copy_from_slice(b"count");
-    let map_fd = sys_bpf(0, &mut map);
-    assert!(map_fd > 0, "BPF_MAP_CREATE: {}", std::io::Error::last_os_error());
-    insns[3] = 0x1118 | ((map_fd as u64) << 32);
-    let mut load = ProgLoad {
-        prog_type: 6,
-        insn_cnt: 11,
-        insns: insns.as_ptr() as u64,
-        license: c"GPL".as_ptr() as u64,
-        ..Default::default()
-    };
-    load.prog_name[..7].copy_from_slice(b"counter");
-    let prog_fd = sys_bpf(5, &mut load);
-    assert!(prog_fd > 0, "BPF_PROG_LOAD: {}", std::io::Error::last_os_error());
-    // SAFETY: both fds were just returned to us and are owned by nothing else.
-    #[allow(unsafe_code)]
-    drop(unsafe { (OwnedFd::from_raw_fd(prog_fd as i32), OwnedFd::from_raw_fd(map_fd as i32)) });
-}
 
 fn bpfkit_cycle() {
     let counts = Array::<u64>::create("count", 1, MapFlags::empty()).unwrap();

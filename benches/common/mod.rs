@@ -7,6 +7,9 @@
 //! of iterations) follows a block of the other that is timed too: the
 //! pairs, taken in the same moments, give a ratio the drift cannot move.
 
+#[allow(dead_code)] // only the load benches use it
+pub mod raw_load;
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -11,7 +11,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::encode::{EncodeError, decode};
-use super::function::{FuncDecl, Function, function_starts};
+use super::function::{FuncDecl, Function, function_starts, subprogram_calls};
 use super::insn::RawInsn;
 use super::ir::{Insn, KfuncName};
 use super::kfunc_slots::KfuncSlots;
@@ -217,6 +217,15 @@ impl Assembled {
                 }
             })
             .collect()
+    }
+
+    /// Whether the program has more than its main function (a local call
+    /// or a function pointer), or declares one: what makes the loader
+    /// describe its functions. A scan of the opcodes, where
+    /// [`functions`](Self::functions) builds the list.
+    pub(crate) fn has_functions_to_describe(&self) -> bool {
+        !self.functions.is_empty()
+            || subprogram_calls(&self.insns, |slot| self.lines.is_second(slot)).next().is_some()
     }
 
     /// The first slot of each instruction, increasing (never the second

@@ -22,10 +22,10 @@ use super::reg::{AnyReg, Src};
 const PSEUDO_MAP_FD: u8 = 1;
 const PSEUDO_MAP_VALUE: u8 = 2;
 const PSEUDO_BTF_ID: u8 = 3;
-const PSEUDO_FUNC: u8 = 4;
+pub(crate) const PSEUDO_FUNC: u8 = 4;
 const PSEUDO_MAP_IDX: u8 = 5;
 const PSEUDO_MAP_IDX_VALUE: u8 = 6;
-const PSEUDO_CALL: u8 = 1;
+pub(crate) const PSEUDO_CALL: u8 = 1;
 const PSEUDO_KFUNC_CALL: u8 = 2;
 /// The `off` of a 64-bit register move that makes it `addr_space_cast`.
 const ADDR_SPACE_CAST: i16 = 1;

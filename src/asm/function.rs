@@ -10,10 +10,9 @@
 //! The declaration is plain data: this layer knows no BTF; the loader
 //! turns it into `FUNC` and `FUNC_PROTO` records.
 
-use super::encode::decode;
+use super::encode::{PSEUDO_CALL, PSEUDO_FUNC};
 use super::insn::RawInsn;
-use super::ir::{Call, Imm64, Insn};
-use super::label::Target;
+use super::opcode::{LD_IMM64, class, jmp};
 use super::origin::Origin;
 
 /// How the verifier treats a function (`BTF_FUNC_STATIC` / `BTF_FUNC_GLOBAL`).
@@ -112,24 +111,25 @@ pub struct Function<'a> {
 /// `is_second(slot)` says whether a slot continues an `LD_IMM64`.
 pub(crate) fn function_starts(insns: &[RawInsn], is_second: impl Fn(usize) -> bool) -> Vec<usize> {
     let mut starts = vec![0];
-    let mut slot = 0;
-    while slot < insns.len() {
-        let wide = slot + 1 < insns.len() && is_second(slot + 1);
-        let end = if wide { slot + 2 } else { slot + 1 };
-        let (insn, _) = decode(insns.get(slot..end).unwrap_or_default());
-        let offset = match insn {
-            Insn::Call(Call::Local(Target::Offset(off)))
-            | Insn::LdImm64 { value: Imm64::Func(Target::Offset(off)), .. } => Some(off),
-            _ => None,
-        };
-        if let Some(target) = offset.and_then(|off| (slot as i64 + 1).checked_add(off.into())) {
-            if let Ok(target) = usize::try_from(target) {
-                starts.push(target);
-            }
-        }
-        slot = end;
-    }
+    starts.extend(subprogram_calls(insns, is_second).filter_map(|(slot, off)| {
+        usize::try_from((slot as i64 + 1).checked_add(off.into())?).ok()
+    }));
     starts.sort_unstable();
     starts.dedup();
     starts
+}
+
+/// Each local call and function pointer, as (slot, offset of the target
+/// from the next slot), found as the kernel finds them (`check_subprogs`):
+/// by opcode and pseudo source register alone, with no full decode, so
+/// that the loader's question "has this program subprograms?" is a scan.
+pub(crate) fn subprogram_calls(
+    insns: &[RawInsn],
+    is_second: impl Fn(usize) -> bool,
+) -> impl Iterator<Item = (usize, i32)> {
+    insns.iter().enumerate().filter_map(move |(slot, insn)| {
+        let local_call = insn.code == class::JMP | jmp::CALL && insn.src() == PSEUDO_CALL;
+        let func_pointer = insn.code == LD_IMM64 && insn.src() == PSEUDO_FUNC;
+        ((local_call || func_pointer) && !is_second(slot)).then_some((slot, insn.imm))
+    })
 }

@@ -207,7 +207,10 @@ mod tests {
             max_entries: 2,
             flags: MapFlags::empty(),
         };
-        Array::from_map(MapFd::new(dev_null(), def, "locks".into()).unwrap()).unwrap()
+        Array::from_map(
+            MapFd::new(dev_null(), def, crate::object::ObjectName::reported(b"locks")).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -238,7 +241,10 @@ mod tests {
             max_entries: 1,
             flags: MapFlags::empty(),
         };
-        let map = Array::<u64>::from_map(MapFd::new(dev_null(), def, "n".into()).unwrap()).unwrap();
+        let map = Array::<u64>::from_map(
+            MapFd::new(dev_null(), def, crate::object::ObjectName::reported(b"n")).unwrap(),
+        )
+        .unwrap();
         let hook = Box::new(|cmd: Cmd, _: crate::sys::mock::AttrMut<'_, '_>| -> Option<_> {
             panic!("no system call expected, got {cmd:?}")
         });

@@ -329,7 +329,7 @@ mod tests {
     fn fake_map(map_type: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapFd {
         let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
         let def = MapDef { map_type, key_size, value_size, max_entries, flags: MapFlags::empty() };
-        MapFd::new(fd, def, "fake".to_string()).unwrap()
+        MapFd::new(fd, def, crate::object::ObjectName::reported(b"fake")).unwrap()
     }
 
     /// The batch commands a fake kernel saw: (command, count asked).

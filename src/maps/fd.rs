@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::cpus::possible_cpus;
 use super::def::MapDef;
 use super::{MapFlags, MapType, UpdateMode};
+use crate::object::ObjectName;
 use crate::object::{ObjectKind, Origin, c_name, expect_kind};
 use crate::sys::ProgType;
 use crate::sys::{self, Cmd, map::Dims};
@@ -27,7 +28,7 @@ pub struct MapFd(Arc<Inner>);
 struct Inner {
     fd: OwnedFd,
     def: MapDef,
-    name: String,
+    name: ObjectName,
     dims: Dims,
 }
 
@@ -75,7 +76,7 @@ pub struct MapInfo {
 }
 
 impl MapFd {
-    pub(crate) fn new(fd: OwnedFd, def: MapDef, name: String) -> Result<MapFd> {
+    pub(crate) fn new(fd: OwnedFd, def: MapDef, name: ObjectName) -> Result<MapFd> {
         let value = if def.map_type.is_per_cpu() {
             def.value_size.next_multiple_of(8) as usize * possible_cpus()?
         } else {
@@ -100,7 +101,7 @@ impl MapFd {
         let info =
             sys::obj::map_info(fd.as_fd()).map_err(|e| Error::syscall(Cmd::ObjGetInfoByFd, e))?;
         let info = MapInfo::from_raw(&info);
-        MapFd::new(fd, info.def, info.name)
+        MapFd::new(fd, info.def, ObjectName::reported(info.name.as_bytes()))
     }
 
     /// Opens the map with kernel id `id` (`BPF_MAP_GET_FD_BY_ID`).
@@ -122,7 +123,7 @@ impl MapFd {
 
     /// The name the map was created or found with.
     pub fn name(&self) -> &str {
-        &self.0.name
+        self.0.name.as_str()
     }
 
     /// Type, sizes, capacity and flags.
@@ -189,7 +190,7 @@ impl MapFd {
     #[cold]
     #[inline(never)]
     pub(crate) fn op_error(&self, cmd: Cmd, errno: Errno) -> Error {
-        Error::MapOp { cmd, map: self.0.name.clone(), errno }
+        Error::MapOp { cmd, map: self.name().to_string(), errno }
     }
 
     #[inline]

@@ -360,7 +360,7 @@ mod tests {
             max_entries: 4,
             flags: MapFlags::empty(),
         };
-        let map = MapFd::new(fd, def, "churn".to_string()).unwrap();
+        let map = MapFd::new(fd, def, crate::object::ObjectName::reported(b"churn")).unwrap();
         // Every key the walk stands on was deleted: the kernel always
         // answers with the first key again.
         let kernel: Hook = Box::new(|cmd, attr| {

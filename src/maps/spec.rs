@@ -7,7 +7,7 @@ use super::fd::MapFd;
 use super::{MapFlags, MapType};
 use crate::btf::{BtfBuilder, BtfDescribe, BtfObject, TypeId};
 use crate::error::{Error, MapField, Result};
-use crate::object::object_name;
+use crate::object::ObjectName;
 use crate::sys;
 
 /// A map to create, or to expect when opening a pinned one.
@@ -117,14 +117,14 @@ impl MapSpec {
 
     /// Creates the map (`BPF_MAP_CREATE`).
     pub fn create(&self) -> Result<MapFd> {
-        let name = object_name(&self.name, "map name")?;
+        let name = ObjectName::new(&self.name, "map name")?;
         let args = sys::map::CreateArgs {
             map_type: self.def.map_type.0,
             key_size: self.def.key_size,
             value_size: self.def.value_size,
             max_entries: self.def.max_entries,
             flags: self.def.flags.bits(),
-            name,
+            name: name.field(),
             numa_node: self.numa_node.unwrap_or(0),
             map_extra: self.map_extra,
             inner_map: self.inner_map.as_ref().map(MapFd::fd),
@@ -143,7 +143,7 @@ impl MapSpec {
             // A map type the kernel lacks is EINVAL too: say which it is.
             crate::probe::explain_einval(err, &[crate::probe::Feature::MapType(self.def.map_type)])
         })?;
-        MapFd::new(fd, self.def, self.name.clone())
+        MapFd::new(fd, self.def, name)
     }
 
     /// Checks that `map` has this spec's type, key size, value size, capacity

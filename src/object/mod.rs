@@ -53,6 +53,6 @@ pub(crate) use ids::{ids, open_by_id};
 pub(crate) use kind::{Origin, expect_kind};
 pub(crate) use log::{LOG_MAX, LOG_START, LoadAttempt, load_logged, retry_eagain};
 pub(crate) use mounts::mounts_of_type;
-pub(crate) use name::{c_name, object_name};
+pub(crate) use name::{ObjectName, c_name};
 pub(crate) use pin::{get_pinned, pin};
 pub(crate) use xdp_holder::find_holder;

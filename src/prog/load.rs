@@ -19,7 +19,8 @@ use crate::asm::{Assembled, Function, MapRef, RawInsn, insns_as_bytes};
 use crate::btf::{BtfObject, TypeId, kernel_func};
 use crate::error::VerifierError;
 use crate::maps::MapFd;
-use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, object_name, retry_eagain};
+use crate::object::ObjectName;
+use crate::object::{LOG_MAX, LOG_START, LoadAttempt, load_logged, retry_eagain};
 use crate::probe::{Feature, explain_einval};
 use crate::sys;
 use crate::sys::{AttachType, ProgType};
@@ -260,11 +261,8 @@ impl<'a, K> ProgramSpec<'a, K> {
         if self.btf.is_some() || self.debug_info == Some(false) {
             return None;
         }
-        let functions = self.insns.functions();
-        let wanted = self.debug_info == Some(true)
-            || functions.len() > 1
-            || functions.iter().any(|f| f.decl.is_some());
-        wanted.then_some(functions)
+        let wanted = self.debug_info == Some(true) || self.insns.has_functions_to_describe();
+        wanted.then(|| self.insns.functions())
     }
 
     /// Also capture the log when the program loads, at `level` (e.g.
@@ -367,7 +365,7 @@ impl<'a> ProgramSpec<'a> {
 
     fn load_untyped(&self) -> Result<Program> {
         let insns = self.resolve()?;
-        let name = object_name(self.name, "program name")?;
+        let name = ObjectName::new(self.name, "program name")?;
         let owned;
         let license: &CStr = if self.license == "GPL" {
             c"GPL"
@@ -404,7 +402,7 @@ impl<'a> ProgramSpec<'a> {
                 expected_attach_type: self.expected_attach_type.map_or(0, |t| t.0),
                 insns: insns_as_bytes(&insns),
                 license,
-                name,
+                name: name.field(),
                 flags: self.flags.bits(),
                 kern_version: self.kern_version,
                 ifindex: self.ifindex,
@@ -419,7 +417,7 @@ impl<'a> ProgramSpec<'a> {
         if let Some(level) = self.log_on_success {
             let mut buf = vec![0u8; self.log_size];
             match self.load_logged(&attempt, &insns, &mut buf, level.bits()) {
-                Ok((fd, log)) => return Ok(self.program(fd, Some(log))),
+                Ok((fd, log)) => return Ok(self.program(fd, name, Some(log))),
                 // Statistics alone do not say where it failed: fall through
                 // to the reload at the verbose level.
                 Err(Error::Verifier(_)) if !level.contains(LogLevel::VERBOSE) => {}
@@ -427,7 +425,7 @@ impl<'a> ProgramSpec<'a> {
             }
         } else {
             let errno = match retry_eagain(|| attempt(None).0) {
-                Ok(fd) => return Ok(self.program(fd, None)),
+                Ok(fd) => return Ok(self.program(fd, name, None)),
                 Err(e) => e,
             };
             if errno == Errno::EPERM || errno == Errno::ENOSYS {
@@ -439,7 +437,7 @@ impl<'a> ProgramSpec<'a> {
         let level = LogLevel::VERBOSE.bits() | self.log_on_success.map_or(0, |l| l.bits());
         match self.load_logged(&attempt, &insns, &mut buf, level) {
             // Loaded on the second try (a transient failure): keep it.
-            Ok((fd, _)) => Ok(self.program(fd, None)),
+            Ok((fd, _)) => Ok(self.program(fd, name, None)),
             Err(e) => Err(e),
         }
     }
@@ -525,8 +523,8 @@ impl<'a> ProgramSpec<'a> {
         None
     }
 
-    fn program(&self, fd: OwnedFd, log: Option<String>) -> Program {
-        Program::new(fd, self.prog_type, self.name.to_string(), log)
+    fn program(&self, fd: OwnedFd, name: ObjectName, log: Option<String>) -> Program {
+        Program::new(fd, self.prog_type, name, log)
     }
 }
 

@@ -8,6 +8,7 @@ use super::info::{ProgramInfo, program_ids};
 use super::kind::{ProgKind, Untyped};
 use super::tag::ProgTag;
 use crate::asm::RawInsn;
+use crate::object::ObjectName;
 use crate::object::{ObjectKind, Origin, expect_kind};
 use crate::sys::ProgType;
 use crate::sys::{self, Cmd};
@@ -24,7 +25,7 @@ use crate::{Errno, Error, Result};
 pub struct Program<K = Untyped> {
     fd: OwnedFd,
     prog_type: ProgType,
-    name: String,
+    name: ObjectName,
     log: Option<String>,
     kind: PhantomData<fn() -> K>,
 }
@@ -33,7 +34,7 @@ impl Program {
     pub(crate) fn new(
         fd: OwnedFd,
         prog_type: ProgType,
-        name: String,
+        name: ObjectName,
         log: Option<String>,
     ) -> Program {
         Program { fd, prog_type, name, log, kind: PhantomData }
@@ -61,7 +62,7 @@ impl Program {
     fn checked(fd: OwnedFd, origin: Origin<'_>) -> Result<Program> {
         expect_kind(fd.as_fd(), ObjectKind::Program, origin)?;
         let info = ProgramInfo::of_program(fd.as_fd())?;
-        Ok(Program::new(fd, info.prog_type, info.name, None))
+        Ok(Program::new(fd, info.prog_type, ObjectName::reported(info.name.as_bytes()), None))
     }
 
     /// Opens the program with kernel id `id` (`BPF_PROG_GET_FD_BY_ID`).
@@ -159,7 +160,7 @@ impl<K> Program<K> {
 
     /// The name it was loaded with.
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 
     /// The verifier log, when it was asked for with
