@@ -206,6 +206,42 @@ fn a_full_ring_says_so_and_has_room_again_after_a_drain() {
     assert_eq!(consumer.counts(), Counts { good: 65, sum: 64 * 65 / 2, bad: 0, short: 0 });
 }
 
+/// Whether `fd` polls writable within `timeout_ms`.
+fn writable(fd: std::os::fd::BorrowedFd<'_>, timeout_ms: i32) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+    // SAFETY: `p` is one live pollfd, and the count says one.
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    n == 1 && p.revents & libc::POLLOUT != 0
+}
+
+#[test]
+fn a_producer_waiting_on_a_full_ring_is_woken_by_a_drain() {
+    use std::os::fd::AsFd;
+    require_kernel!();
+    let ring = UserRingBuf::create(&unique("urb"), 4096).unwrap();
+    let consumer = consumer(&ring);
+    let mut writer = ring.writer().unwrap();
+    assert!(writable(writer.as_fd(), 0), "an empty ring has room");
+    for seq in 0..64 {
+        write(&mut writer, seq, 56);
+    }
+    assert!(!writable(writer.as_fd(), 0), "a full ring has none");
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let start = std::time::Instant::now();
+            (writable(writer.as_fd(), 10_000), start.elapsed())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(consumer.drain(), 64);
+        let (woken, waited) = waiter.join().unwrap();
+        assert!(woken, "not woken within 10 s");
+        assert!(waited >= std::time::Duration::from_millis(40), "woken early: {waited:?}");
+    });
+    write(&mut writer, 64, 56);
+}
+
 #[test]
 fn records_that_cross_the_rings_end_arrive_intact() {
     require_kernel!();

@@ -191,8 +191,9 @@ impl UserRingBufWriter {
     }
 }
 
-/// The map's fd: epoll reports it writable (`EPOLLOUT`) while the ring is
-/// not full, and wakes a waiter when a drain has freed room.
+/// The map's fd: poll(2) and epoll report it writable (`EPOLLOUT`) while
+/// any room is free, perhaps less than the next record needs, and a drain
+/// that handed records over wakes a waiter.
 impl AsFd for UserRingBufWriter {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.map.fd()
