@@ -25,6 +25,10 @@ impl ProgramBuilder {
     /// flags 0, a producer waiting on the map's fd is woken when a record
     /// was drained. Sets `r1` to `r4`; as any call, clobbers `r0` to `r5`.
     ///
+    /// The helper is one of the base ones a program loaded with `CAP_BPF`
+    /// may call, whatever its type: a socket filter, XDP, tc or tracing
+    /// program drains alike.
+    ///
     /// ```no_run
     /// use bpfkit::asm::{Helper, ProgramBuilder, R0, R1, R2, R3, R4, R5, R10};
     /// use bpfkit::maps::UserRingBuf;

@@ -125,8 +125,8 @@ pub struct UserRingBufWriter {
 
 impl UserRingBufWriter {
     /// Room for a record of `len` bytes, holding whatever an earlier record
-    /// left there: write it all, then [`submit`](UserRecord::submit) it. Dropped without
-    /// that, it is discarded.
+    /// left there: write it all, then [`submit`](UserRecord::submit) it.
+    /// Dropped without that, it is discarded.
     ///
     /// A record takes `len` bytes plus an 8-byte header, rounded up to 8.
     /// When that much is not free, [`Error::RingFull`]: the program has not
