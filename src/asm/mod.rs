@@ -32,6 +32,7 @@
 //! ```
 
 mod assemble;
+mod callback_forms;
 mod chunked;
 mod display;
 mod encode;

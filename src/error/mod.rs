@@ -325,6 +325,26 @@ pub enum Error {
         why: String,
     },
 
+    /// A user ring buffer has no room for a record until the BPF program
+    /// that drains it runs.
+    #[error(
+        "user ring buffer {map:?} is full: a record of {len} bytes takes {needed} with its \
+         header, and {free} of {size} bytes are free; the program has not drained it yet \
+         (bpf_user_ringbuf_drain): run it, then write again, or create the ring larger"
+    )]
+    RingFull {
+        /// The ring's map name.
+        map: String,
+        /// The record's length.
+        len: usize,
+        /// The room it takes: header and padding to 8 bytes included.
+        needed: u64,
+        /// The room free now.
+        free: u64,
+        /// The ring's data area.
+        size: u64,
+    },
+
     /// A system file could not be read or a libc call failed.
     #[error("{what}: {source}")]
     Io {

@@ -84,6 +84,7 @@ mod perf_buffer;
 mod ringbuf;
 mod spec;
 mod types;
+mod user_ringbuf;
 
 pub use crate::error::MapField;
 pub use crate::sys::MapType;
@@ -100,6 +101,7 @@ pub use perf_buffer::{PerfBuffer, PerfEvent, PerfEventArray};
 pub use ringbuf::{EventPoller, RingBuf, RingBufReader};
 pub use spec::MapSpec;
 pub use types::{MapFlags, UpdateMode};
+pub use user_ringbuf::{UserRecord, UserRingBuf, UserRingBufWriter};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 

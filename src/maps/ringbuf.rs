@@ -38,17 +38,7 @@ impl RingBuf {
     /// A ring buffer named `name` of `size` bytes: a power of two and a
     /// multiple of the page size (4096 here), as the kernel requires.
     pub fn create(name: &str, size: u32) -> Result<RingBuf> {
-        let page = page_size();
-        if !size.is_power_of_two() || (size as usize) % page != 0 {
-            return Err(Error::InvalidArgument {
-                what: "ring buffer size",
-                why: format!(
-                    "{size} bytes: a ring buffer is a power of two bytes and a multiple of the \
-                     page size ({page}); e.g. {}",
-                    (size.max(1) as usize).next_power_of_two().max(page)
-                ),
-            });
-        }
+        check_ring_size(size)?;
         let map = MapSpec::new(MapType::RINGBUF, 0, 0, size).name(name).create()?;
         Ok(RingBuf { map })
     }
@@ -94,6 +84,23 @@ impl AsRef<MapFd> for RingBuf {
     fn as_ref(&self) -> &MapFd {
         &self.map
     }
+}
+
+/// Refuses a data area size the kernel would: both kinds of ring buffer
+/// are a power of two bytes and a multiple of the page size.
+pub(super) fn check_ring_size(size: u32) -> Result<()> {
+    let page = page_size();
+    if size.is_power_of_two() && (size as usize) % page == 0 {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument {
+        what: "ring buffer size",
+        why: format!(
+            "{size} bytes: a ring buffer is a power of two bytes and a multiple of the \
+             page size ({page}); e.g. {}",
+            (size.max(1) as usize).next_power_of_two().max(page)
+        ),
+    })
 }
 
 /// Reads a ring buffer's records in place. Holds the map open, so it may

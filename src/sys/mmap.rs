@@ -122,6 +122,14 @@ impl Mmap {
         self.write(offset, value)
     }
 
+    /// Stores `value` at `offset` after every earlier access, as
+    /// [`store_release_u64`](Self::store_release_u64) does: how a ring's
+    /// producer publishes a record's header once its bytes are written.
+    pub(crate) fn store_release_u32(&self, offset: usize, value: u32) -> Option<()> {
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+        self.write(offset, value)
+    }
+
     /// `len` bytes at `offset`, in place, for the records of a ring buffer.
     ///
     /// # Safety
@@ -135,6 +143,26 @@ impl Mmap {
         // SAFETY: in bounds (checked by `at`); unchanging while borrowed
         // (the caller's contract).
         Some(unsafe { std::slice::from_raw_parts(p.as_ptr(), len) })
+    }
+
+    /// `len` bytes at `offset`, in place and writable, for a record a ring's
+    /// producer has reserved; `None` out of bounds or in a read-only mapping.
+    ///
+    /// # Safety
+    /// Nothing else may read or write those bytes while the slice lives:
+    /// the ring protocol guarantees it for a record reserved (busy bit set)
+    /// by this process's only producer, as the consumer stops at a busy
+    /// record; the caller hands out one such slice at a time.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub(super) unsafe fn bytes_mut(&self, offset: usize, len: usize) -> Option<&mut [u8]> {
+        if !self.writable {
+            return None;
+        }
+        let p = self.at(offset, len, 1)?;
+        // SAFETY: in bounds (checked by `at`) and writable (checked above);
+        // unaliased while borrowed (the caller's contract).
+        Some(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), len) })
     }
 
     /// `count` consecutive 64-bit cells from `offset` as atomics; `None` out

@@ -34,6 +34,7 @@ pub(crate) mod ring;
 pub(crate) mod socket;
 pub(crate) mod task_fd;
 mod tc_direction;
+pub(crate) mod user_ring;
 mod xdp_mode;
 
 use std::mem::size_of;
