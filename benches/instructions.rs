@@ -17,7 +17,14 @@
 //! only that loop is counted (callgrind sees user space only: the kernel's
 //! work is not in the count), and divides by `N`. Run as `cargo bench
 //! --bench instructions` it runs each case once, to check that it works.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout, clippy::print_stderr, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    missing_docs
+)]
 
 mod common;
 

@@ -163,3 +163,41 @@ fn link_pin_is_silent_and_fails_as_bpftools() {
     assert!(!spare.exists());
     link.detach().unwrap();
 }
+
+/// Links of types bpftool 7.1 prints without their own fields (netfilter,
+/// sockmap): the same line, and the same JSON keys.
+#[test]
+fn netfilter_and_sockmap_links_show_as_in_bpftool() {
+    require_kernel!();
+    use bpfkit::link::{
+        NetfilterFamily, NetfilterHook, NetfilterHookPoint, SockMapHook, attach_netfilter,
+        attach_sock_map_link,
+    };
+    use bpfkit::maps::{MapSpec, MapType};
+    use bpfkit::prog::kind::Netfilter;
+    use bpfkit::prog::{AttachType, ProgType, ProgramSpec};
+    let ns = common::Netns::new();
+    let (nf, _) = common::counting(Netfilter, 1);
+    let hook = NetfilterHook::new(NetfilterFamily::Ipv6, NetfilterHookPoint::LocalIn).priority(-7);
+    let nf_link = ns.run(|| attach_netfilter(&nf, &hook).unwrap());
+
+    let mut b = bpfkit::asm::ProgramBuilder::new();
+    b.mov64(bpfkit::asm::R0, 1).exit();
+    let insns = b.assemble().unwrap();
+    let verdict = ProgramSpec::new(ProgType::SK_MSG, &insns)
+        .expected_attach_type(AttachType::SK_MSG_VERDICT)
+        .name("verdict")
+        .load()
+        .unwrap();
+    let sockmap = MapSpec::new(MapType::SOCKMAP, 4, 4, 1).name(&unique("sm")).create().unwrap();
+    let sm_link = attach_sock_map_link(&verdict, &sockmap, SockMapHook::MsgVerdict).unwrap();
+
+    for link in [nf_link.info().unwrap(), sm_link.info().unwrap()] {
+        let n = link.id.to_string();
+        let Some(theirs) = bpftool(&["link", "show", "id", &n]) else { return };
+        assert_eq!(bpfkit(&["link", "show", "id", &n]).success().stdout, theirs.success().stdout);
+        let theirs = bpftool(&["-j", "link", "show", "id", &n]).unwrap().success().json();
+        let ours = bpfkit(&["-j", "link", "show", "id", &n]).success().json();
+        assert_superset(&theirs, &ours, &n);
+    }
+}

@@ -66,6 +66,36 @@ pub enum LinkTarget {
         /// The interface index (0 once the interface is gone).
         ifindex: u32,
     },
+    /// A struct_ops map registered through a link.
+    StructOps {
+        /// The struct_ops map's id.
+        map_id: u32,
+    },
+    /// A netfilter hook.
+    Netfilter {
+        /// The protocol family (`NFPROTO_IPV4` 2, `NFPROTO_IPV6` 10).
+        pf: u32,
+        /// The hook number (`NF_INET_PRE_ROUTING` 0 to `NF_INET_POST_ROUTING` 4).
+        hooknum: u32,
+        /// The priority at the hook.
+        priority: i32,
+        /// `BPF_F_NETFILTER_IP_DEFRAG` (1), if asked.
+        flags: u32,
+    },
+    /// A netkit device's primary or peer side.
+    Netkit {
+        /// The device's interface index.
+        ifindex: u32,
+        /// Which side (`netkit_primary`, `netkit_peer`).
+        attach_type: AttachType,
+    },
+    /// A sockmap's or sockhash's program slot.
+    SockMap {
+        /// The map's id.
+        map_id: u32,
+        /// Which slot (`sk_msg_verdict`, `sk_skb_verdict`, ...).
+        attach_type: AttachType,
+    },
     /// A type whose fields are not decoded here.
     Other,
 }
@@ -136,6 +166,17 @@ impl LinkInfo {
             LinkType::NETNS => LinkTarget::Netns { netns_ino: d[0], attach_type: AttachType(d[1]) },
             LinkType::XDP => LinkTarget::Xdp { ifindex: d[0] },
             LinkType::TCX => LinkTarget::Tcx { ifindex: d[0], attach_type: AttachType(d[1]) },
+            LinkType::STRUCT_OPS => LinkTarget::StructOps { map_id: d[0] },
+            LinkType::NETFILTER => LinkTarget::Netfilter {
+                pf: d[0],
+                hooknum: d[1],
+                priority: d[2] as i32,
+                flags: d[3],
+            },
+            LinkType::NETKIT => LinkTarget::Netkit { ifindex: d[0], attach_type: AttachType(d[1]) },
+            LinkType::SOCKMAP => {
+                LinkTarget::SockMap { map_id: d[0], attach_type: AttachType(d[1]) }
+            }
             LinkType::PERF_EVENT if d[0] == PERF_EVENT_TRACEPOINT => {
                 LinkTarget::Tracepoint { tp_name: name, cookie: u64_at(&d, 6) }
             }

@@ -7,6 +7,7 @@ mod hook;
 mod info;
 mod kprobe;
 mod multi;
+mod netfilter;
 mod netns;
 mod perf_event;
 mod prog_attach;
@@ -31,11 +32,12 @@ pub use handle::Link;
 pub use info::{LinkInfo, LinkTarget, link_ids};
 pub use kprobe::attach_kprobe;
 pub use multi::{HookProgram, HookPrograms};
+pub use netfilter::{NetfilterFamily, NetfilterHook, NetfilterHookPoint, attach_netfilter};
 pub use netns::{NetNs, attach_flow_dissector, attach_sk_lookup};
 pub use perf_event::PerfEventLink;
 pub use prog_attach::{
-    SockMapHook, attach_flow_dissector_legacy, attach_to_sock_map, detach_flow_dissector,
-    detach_from_sock_map,
+    SockMapHook, attach_flow_dissector_legacy, attach_sock_map_link, attach_to_sock_map,
+    detach_flow_dissector, detach_from_sock_map,
 };
 pub use raw_tracepoint::{RawTracepointLink, attach_raw_tracepoint};
 pub use socket_filter::{SocketFilterGuard, attach_socket_filter, detach_socket_filter};

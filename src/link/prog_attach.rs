@@ -13,10 +13,12 @@
 
 use std::os::fd::{AsFd, AsRawFd as _, BorrowedFd};
 
+use super::handle::Link;
 use crate::error::{AttachAction, MapField};
+use crate::probe::{Feature, explain_einval};
 use crate::prog::{AttachType, ProgType, Program};
-use crate::sys::MapType;
-use crate::sys::link::Placement;
+use crate::sys::link::{LinkExtra, Placement};
+use crate::sys::{LinkType, MapType};
 use crate::{Errno, Error, Result};
 
 /// A program slot of a sockmap or sockhash.
@@ -72,6 +74,23 @@ pub fn attach_to_sock_map(prog: &Program, map: impl AsFd, hook: SockMapHook) -> 
         None,
     )
     .map_err(|errno| sock_map_error(AttachAction::Attach, &name, hook, errno))
+}
+
+/// Attaches `prog` to `map`'s `hook` slot through a link
+/// (`BPF_LINK_CREATE`, Linux 6.10 and later): the slot is freed when the
+/// link goes, as with every link, instead of staying until detached. The
+/// same checks as [`attach_to_sock_map`]; a slot held by another program
+/// (with or without a link) is `EBUSY`.
+pub fn attach_sock_map_link(prog: &Program, map: impl AsFd, hook: SockMapHook) -> Result<Link> {
+    let map = map.as_fd();
+    let name = check_sock_map(prog, map, hook)?;
+    let attach_type = hook.attach_type().0;
+    crate::sys::link::create(prog.fd(), fd_target(map), attach_type, 0, LinkExtra::None)
+        .map(Link::new)
+        .map_err(|errno| {
+            let err = sock_map_error(AttachAction::Attach, &name, hook, errno);
+            explain_einval(err, &[Feature::LinkType(LinkType::SOCKMAP)])
+        })
 }
 
 /// Detaches `prog` from `map`'s `hook` slot (`BPF_PROG_DETACH`).

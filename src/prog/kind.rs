@@ -75,6 +75,9 @@ kinds! {
     /// A tracepoint program (`BPF_PROG_TYPE_TRACEPOINT`), attached through
     /// a perf event.
     Tracepoint = TRACEPOINT, None;
+    /// A netfilter program (`BPF_PROG_TYPE_NETFILTER`, verified for
+    /// `BPF_NETFILTER`): a netfilter hook of the caller's namespace.
+    Netfilter = NETFILTER, Some(AttachType::NETFILTER);
     /// A raw tracepoint program (`BPF_PROG_TYPE_RAW_TRACEPOINT`).
     RawTracepoint = RAW_TRACEPOINT, None;
     /// A kprobe program (`BPF_PROG_TYPE_KPROBE`), attached through a perf event.

@@ -228,7 +228,8 @@ pub(crate) struct LinkCreateAttr<'a> {
     pub flags: u32,
     /// The per-type union: `target_btf_id` (u32 at 16); `tcx`, `netkit`
     /// and `cgroup`'s `relative_fd`/`relative_id` (u32 at 16) and
-    /// `expected_revision` (u64 at 24); `perf_event.bpf_cookie` (u64 at 16).
+    /// `expected_revision` (u64 at 24); `perf_event.bpf_cookie` (u64 at 16);
+    /// `netfilter`'s `pf`, `hooknum`, `priority` and `flags` (u32s at 16 to 28).
     pub word16: u32,
     pub word20: u32,
     pub word24: u64,

@@ -23,6 +23,8 @@ pub(crate) enum LinkExtra {
     Relative { relative: u32, expected_revision: u64 },
     /// A perf event link's `bpf_cookie`.
     PerfCookie(u64),
+    /// A netfilter hook: protocol family, hook number, priority, flags.
+    Netfilter { pf: u32, hooknum: u32, priority: i32, flags: u32 },
 }
 
 /// `BPF_LINK_CREATE`: `target` is an fd or an ifindex, as `attach_type` wants.
@@ -46,6 +48,13 @@ pub(crate) fn create(
             let bytes = cookie.to_ne_bytes();
             attr.word16 = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
             attr.word20 = u32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+        }
+        LinkExtra::Netfilter { pf, hooknum, priority, flags } => {
+            attr.word16 = pf;
+            attr.word20 = hooknum;
+            // Two u32s at 24 and 28, in the machine's byte order.
+            let (p, f) = (priority.to_ne_bytes(), flags.to_ne_bytes());
+            attr.word24 = u64::from_ne_bytes([p[0], p[1], p[2], p[3], f[0], f[1], f[2], f[3]]);
         }
     }
     bpf_fd(Cmd::LinkCreate, &mut attr)
