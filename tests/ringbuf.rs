@@ -59,7 +59,7 @@ fn seq_of(record: &[u8]) -> u64 {
 }
 
 #[test]
-fn every_record_arrives_once_from_two_threads_and_discards_never() {
+fn every_record_arrives_once_from_two_threads_on_two_cpus_and_discards_never() {
     require_kernel!();
     let ring = RingBuf::create(&unique("rb"), 1 << 20).unwrap();
     let producer = producer(&ring);
@@ -68,9 +68,16 @@ fn every_record_arrives_once_from_two_threads_and_discards_never() {
     const PER_THREAD: u32 = 10_000;
     let expected = (2 * PER_THREAD as u64) * 4 / 5;
     let mut seen = HashSet::new();
+    // Two producer threads, each kept on a CPU of its own (where the
+    // machine has two).
+    let cpus = common::allowed_cpus();
     std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| producer.run(PER_THREAD));
+        for t in 0..2 {
+            let (producer, cpu) = (&producer, cpus[t % cpus.len()]);
+            s.spawn(move || {
+                common::stay_on_cpu(cpu);
+                producer.run(PER_THREAD)
+            });
         }
         let deadline = Instant::now() + Duration::from_secs(20);
         while (seen.len() as u64) < expected && Instant::now() < deadline {

@@ -491,13 +491,30 @@ pub fn counting<K: bpfkit::prog::ProgKind>(
 /// Keeps the calling thread on CPU 0: a program's test runs then write to
 /// that CPU's perf ring every time.
 pub fn stay_on_cpu0() {
+    stay_on_cpu(0);
+}
+
+/// Keeps the calling thread on CPU `cpu`.
+pub fn stay_on_cpu(cpu: usize) {
     // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET writes inside
     // it; sched_setaffinity(0) affects only the calling thread.
     #[allow(unsafe_code)]
     let ok = unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(0, &mut set);
+        libc::CPU_SET(cpu, &mut set);
         libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0
     };
-    assert!(ok, "sched_setaffinity: {}", std::io::Error::last_os_error());
+    assert!(ok, "sched_setaffinity({cpu}): {}", std::io::Error::last_os_error());
+}
+
+/// The CPUs this process may run on (its affinity mask), in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: a zeroed cpu_set_t is a valid set for sched_getaffinity to
+    // fill; CPU_ISSET reads inside it.
+    #[allow(unsafe_code)]
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        assert_eq!(libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set), 0);
+        (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect()
+    }
 }
