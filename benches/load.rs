@@ -14,14 +14,14 @@
 mod common;
 
 use std::hint::black_box;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 
 use bpfkit::asm::{ProgramBuilder, R0, R2, R3, R4, R10, Size};
 use bpfkit::maps::{Array, MapFlags};
 use bpfkit::prog::{ProgType, ProgramSpec};
 use bpfkit::programs::{XdpAction, packet_counter, packet_counter_by_name};
 use common::paired;
-use common::raw_load::{COUNTER, raw_cycle, sys_bpf};
+use common::raw_load::{COUNTER, ProgLoad, owned, raw_cycle, sys_bpf};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bpfkit_cycle() {
@@ -50,31 +50,6 @@ struct BtfLoad {
     btf_log_true_size: u32,
     btf_flags: u32,
     btf_token_fd: i32,
-}
-
-#[repr(C)]
-#[derive(Default)]
-struct ProgLoadBtf {
-    prog_type: u32,
-    insn_cnt: u32,
-    insns: u64,
-    license: u64,
-    log_level: u32,
-    log_size: u32,
-    log_buf: u64,
-    kern_version: u32,
-    prog_flags: u32,
-    prog_name: [u8; 16],
-    prog_ifindex: u32,
-    expected_attach_type: u32,
-    prog_btf_fd: u32,
-    func_info_rec_size: u32,
-    func_info: u64,
-    func_info_cnt: u32,
-    line_info_rec_size: u32,
-    line_info: u64,
-    line_info_cnt: u32,
-    rest: [u32; 11],
 }
 
 /// What the raw loader prepares once: the BTF, 2 func records (offset,
@@ -130,14 +105,13 @@ fn raw_btf_cycle(raw: &RawBtf) {
         btf_size: raw.btf.len() as u32,
         ..Default::default()
     };
-    let btf_fd = sys_bpf(18, &mut load_btf);
-    assert!(btf_fd > 0, "BPF_BTF_LOAD: {}", std::io::Error::last_os_error());
-    let mut load = ProgLoadBtf {
+    let btf_fd = owned(sys_bpf(18, &mut load_btf), "BPF_BTF_LOAD");
+    let mut load = ProgLoad {
         prog_type: 1,
         insn_cnt: 4,
         insns: TWO_FUNCTIONS.as_ptr() as u64,
         license: c"GPL".as_ptr() as u64,
-        prog_btf_fd: btf_fd as u32,
+        prog_btf_fd: btf_fd.as_raw_fd() as u32,
         func_info_rec_size: 8,
         func_info: raw.funcs.as_ptr() as u64,
         func_info_cnt: 2,
@@ -148,10 +122,7 @@ fn raw_btf_cycle(raw: &RawBtf) {
     };
     load.prog_name[..3].copy_from_slice(b"two");
     let prog_fd = sys_bpf(5, &mut load);
-    assert!(prog_fd > 0, "BPF_PROG_LOAD: {}", std::io::Error::last_os_error());
-    // SAFETY: both fds were just returned to us and are owned by nothing else.
-    #[allow(unsafe_code)]
-    drop(unsafe { (OwnedFd::from_raw_fd(prog_fd as i32), OwnedFd::from_raw_fd(btf_fd as i32)) });
+    drop((owned(prog_fd, "BPF_PROG_LOAD"), btf_fd));
 }
 
 fn bpfkit_btf_cycle() {

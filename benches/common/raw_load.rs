@@ -33,20 +33,30 @@ struct MapCreate {
     rest: [u32; 13],
 }
 
+/// `BPF_PROG_LOAD`'s attribute, through the line info.
 #[repr(C)]
 #[derive(Default)]
-struct ProgLoad {
-    prog_type: u32,
-    insn_cnt: u32,
-    insns: u64,
-    license: u64,
-    log_level: u32,
-    log_size: u32,
-    log_buf: u64,
-    kern_version: u32,
-    prog_flags: u32,
-    prog_name: [u8; 16],
-    rest: [u32; 22],
+pub struct ProgLoad {
+    pub prog_type: u32,
+    pub insn_cnt: u32,
+    pub insns: u64,
+    pub license: u64,
+    pub log_level: u32,
+    pub log_size: u32,
+    pub log_buf: u64,
+    pub kern_version: u32,
+    pub prog_flags: u32,
+    pub prog_name: [u8; 16],
+    pub prog_ifindex: u32,
+    pub expected_attach_type: u32,
+    pub prog_btf_fd: u32,
+    pub func_info_rec_size: u32,
+    pub func_info: u64,
+    pub func_info_cnt: u32,
+    pub line_info_rec_size: u32,
+    pub line_info: u64,
+    pub line_info_cnt: u32,
+    pub rest: [u32; 11],
 }
 
 pub fn sys_bpf<T>(cmd: i64, attr: &mut T) -> i64 {
@@ -68,13 +78,7 @@ pub fn raw_map() -> OwnedFd {
     let mut map =
         MapCreate { map_type: 2, key_size: 4, value_size: 8, max_entries: 1, ..Default::default() };
     map.map_name[..5].copy_from_slice(b"count");
-    let map_fd = sys_bpf(0, &mut map);
-    assert!(map_fd > 0, "BPF_MAP_CREATE: {}", std::io::Error::last_os_error());
-    // SAFETY: the fd was just returned to us and is owned by nothing else.
-    #[allow(unsafe_code)]
-    unsafe {
-        OwnedFd::from_raw_fd(map_fd as i32)
-    }
+    owned(sys_bpf(0, &mut map), "BPF_MAP_CREATE")
 }
 
 /// `BPF_PROG_LOAD` of the counter, its map slot set to `map_fd`.
@@ -88,11 +92,16 @@ pub fn raw_prog(insns: &mut [u64; 11], map_fd: i32) -> OwnedFd {
         ..Default::default()
     };
     load.prog_name[..7].copy_from_slice(b"counter");
-    let prog_fd = sys_bpf(5, &mut load);
-    assert!(prog_fd > 0, "BPF_PROG_LOAD: {}", std::io::Error::last_os_error());
+    owned(sys_bpf(5, &mut load), "BPF_PROG_LOAD")
+}
+
+/// The fd a `bpf(2)` call named `what` just returned, owned; a failure
+/// panics with the errno.
+pub fn owned(fd: i64, what: &str) -> OwnedFd {
+    assert!(fd > 0, "{what}: {}", std::io::Error::last_os_error());
     // SAFETY: the fd was just returned to us and is owned by nothing else.
     #[allow(unsafe_code)]
     unsafe {
-        OwnedFd::from_raw_fd(prog_fd as i32)
+        OwnedFd::from_raw_fd(fd as i32)
     }
 }

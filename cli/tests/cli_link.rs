@@ -6,7 +6,7 @@
 mod common;
 
 use bpfkit::link::{LinkType, XdpLink, XdpMode};
-use common::{PinDir, VETH_A, VethPair, bpfkit, bpftool, counter, id, unique};
+use common::{PinDir, VETH_A, VethPair, assert_same_both, bpfkit, bpftool, counter, id, unique};
 use serde_json::Value;
 
 /// Every key bpftool prints is in bpfkit's object with the same value.
@@ -110,15 +110,6 @@ fn link_errors_have_bpftools_shape_and_status() {
     }
 }
 
-/// Both tools, same arguments: the same status, stdout and stderr.
-fn assert_same(args: &[&str]) {
-    let Some(theirs) = bpftool(args) else { return };
-    let ours = bpfkit(args);
-    assert_eq!(ours.status, theirs.status, "{args:?}\nbpftool: {theirs:?}\nbpfkit: {ours:?}");
-    assert_eq!(ours.stdout, theirs.stdout, "stdout of {args:?}");
-    assert_eq!(ours.stderr, theirs.stderr, "stderr of {args:?}");
-}
-
 #[test]
 fn link_pin_is_silent_and_fails_as_bpftools() {
     require_kernel!();
@@ -157,8 +148,7 @@ fn link_pin_is_silent_and_fails_as_bpftools() {
         vec!["link", "pin", "pinned", &s(&first), &s(&by_id)],
         vec!["link", "pin", "pinned", &s(&first), &s(&missing)],
     ] {
-        assert_same(&args);
-        assert_same(&[&["-j"], &args[..]].concat());
+        assert_same_both(&args);
     }
     assert!(!spare.exists());
     link.detach().unwrap();

@@ -10,7 +10,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Netns, PinDir, Run, bpfkit, bpfkit_with_input, bpftool, unique};
+use common::{
+    Netns, PinDir, Run, assert_same, assert_same_both, bpfkit, bpfkit_with_input, bpftool, unique,
+};
 use serde_json::Value;
 
 const COUNTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/counter.s");
@@ -38,21 +40,6 @@ impl Drop for TempFile {
 
 fn s(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
-}
-
-/// Asserts both tools exit alike with the same standard output and error.
-fn assert_same(args: &[&str]) {
-    let Some(theirs) = bpftool(args) else { return };
-    let ours = bpfkit(args);
-    assert_eq!(ours.status, theirs.status, "{args:?}\nbpftool: {theirs:?}\nbpfkit: {ours:?}");
-    assert_eq!(ours.stdout, theirs.stdout, "stdout of {args:?}");
-    assert_eq!(ours.stderr, theirs.stderr, "stderr of {args:?}");
-}
-
-/// `assert_same` in text and in JSON mode.
-fn assert_same_both(args: &[&str]) {
-    assert_same(args);
-    assert_same(&[&["-j"], args].concat());
 }
 
 /// `bpftool -j SHOW pinned PATH` (`prog show`, `map show`).

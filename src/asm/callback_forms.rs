@@ -75,25 +75,9 @@ impl ProgramBuilder {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use super::super::{R1, R2, R3, R10, SharedMap};
+    use super::super::map_ref::Fake;
+    use super::super::{R1, R2, R3, R10};
     use super::*;
-
-    /// A map with no kernel behind it.
-    struct Fake(Arc<str>);
-
-    impl MapHandle for Fake {
-        fn name(&self) -> &str {
-            &self.0
-        }
-        fn share(&self) -> SharedMap {
-            SharedMap::new(Fake(self.0.clone()))
-        }
-        fn identity(&self) -> *const () {
-            Arc::as_ptr(&self.0).cast()
-        }
-    }
 
     /// The drain's instructions as text, with the context in `ctx`.
     fn text(ctx: impl Into<Src>) -> String {

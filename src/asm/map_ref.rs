@@ -123,24 +123,27 @@ impl MapRef {
     }
 }
 
+/// A map with no kernel behind it, for the assembler's unit tests: a name
+/// and an identity.
+#[cfg(test)]
+pub(crate) struct Fake(pub(crate) Arc<str>);
+
+#[cfg(test)]
+impl MapHandle for Fake {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn share(&self) -> SharedMap {
+        SharedMap::new(Fake(self.0.clone()))
+    }
+    fn identity(&self) -> *const () {
+        Arc::as_ptr(&self.0).cast()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A map with no kernel behind it: a name and an identity.
-    struct Fake(Arc<str>);
-
-    impl MapHandle for Fake {
-        fn name(&self) -> &str {
-            &self.0
-        }
-        fn share(&self) -> SharedMap {
-            SharedMap::new(Fake(self.0.clone()))
-        }
-        fn identity(&self) -> *const () {
-            Arc::as_ptr(&self.0).cast()
-        }
-    }
 
     #[test]
     fn references_compare_by_map_not_by_number() {

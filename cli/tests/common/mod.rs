@@ -28,3 +28,19 @@ pub fn bpfkit_os<S: AsRef<OsStr>>(args: &[S]) -> Run {
 pub fn bpfkit_with_input(args: &[&str], input: &[u8]) -> Run {
     spawn(BPFKIT, args, Some(input))
 }
+
+/// Both tools, same arguments: the same exit status, standard output and
+/// standard error (nothing to compare without bpftool).
+pub fn assert_same(args: &[&str]) {
+    let Some(theirs) = bpftool(args) else { return };
+    let ours = bpfkit(args);
+    assert_eq!(ours.status, theirs.status, "{args:?}\nbpftool: {theirs:?}\nbpfkit: {ours:?}");
+    assert_eq!(ours.stdout, theirs.stdout, "stdout of {args:?}");
+    assert_eq!(ours.stderr, theirs.stderr, "stderr of {args:?}");
+}
+
+/// [`assert_same`] in text and in JSON mode.
+pub fn assert_same_both(args: &[&str]) {
+    assert_same(args);
+    assert_same(&[&["-j"], args].concat());
+}
