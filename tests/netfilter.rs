@@ -68,13 +68,17 @@ fn a_netfilter_program_sees_each_packet_sent_and_can_drop_them() {
 fn netfilter_refusals_say_why() {
     require_kernel!();
     let ns = Netns::new();
-    let (prog, _) = counting(Netfilter, 1);
-    let (other, _) = counting(Netfilter, 1);
+    ns.ip(&["link", "set", "lo", "up"]);
+    let (prog, counts) = counting(Netfilter, 1);
+    let (other, other_counts) = counting(Netfilter, 1);
     let _held = ns.run(|| attach_netfilter(&prog, &local_out(42)).unwrap());
     let err = ns.run(|| attach_netfilter(&other, &local_out(42)).unwrap_err());
     assert_eq!(err.errno(), Some(Errno::EBUSY), "{err}");
     let text = err.to_string();
     assert!(text.contains("priority 42") && text.contains("choose another priority"), "{text}");
+    // The hook is as it was: the first program runs, the refused one not.
+    assert_eq!(ns.run(|| send(2)), 2);
+    assert_eq!((counts.get(0).unwrap(), other_counts.get(0).unwrap()), (2, 0));
     for reserved in [i32::MIN, i32::MAX] {
         let err = attach_netfilter(&other, &local_out(reserved)).unwrap_err();
         assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
