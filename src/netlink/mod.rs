@@ -38,10 +38,12 @@ mod dump;
 mod flow_dissector;
 mod message;
 mod query;
+mod socket;
 mod tc;
 mod tc_attachment;
 mod tc_client;
 mod tc_filter;
+mod transport;
 mod xdp_attachment;
 
 pub use crate::error::TcAction;
