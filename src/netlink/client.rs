@@ -439,6 +439,13 @@ mod tests {
     }
 
     #[test]
+    fn the_blocking_client_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<BlockingNetlink>();
+        shared::<Netlink>();
+    }
+
+    #[test]
     fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let err = rt.block_on(async { BlockingNetlink::new() }).unwrap_err();
