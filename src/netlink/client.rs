@@ -221,7 +221,8 @@ impl Netlink {
         let msg = LinkUnspec::new_with_index(index)
             .append_extra_attribute(xdp_attribute(request, mode))
             .build();
-        // The flags rtnetlink's `LinkSetRequest` sends.
+        // As rtnetlink's `LinkSetRequest` sent it: the kernel sees the
+        // request it always saw (the flags mean nothing to RTM_SETLINK).
         let flags = NLM_F_CREATE | NLM_F_EXCL;
         let set = self.transport.acked(RouteNetlinkMessage::SetLink(msg), flags).await;
         let Err((errno, message)) = set else {
