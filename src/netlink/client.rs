@@ -1,19 +1,23 @@
-//! The rtnetlink connection: async requests, and a blocking wrapper that
-//! runs them on a private current-thread runtime.
+//! The clients: [`Netlink`], async over rtnetlink's connection task, and
+//! [`BlockingNetlink`], which runs the same request futures over a socket
+//! of its own, with no runtime.
 
-use futures_util::TryStreamExt;
+use std::sync::Arc;
+
+use rtnetlink::LinkUnspec;
+use rtnetlink::packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::LinkMessage;
 use rtnetlink::sys::AsyncSocket;
-use rtnetlink::{Handle, LinkUnspec};
-
-use rtnetlink::packet_route::RouteNetlinkMessage;
 
 use super::device::{NetDevice, devices_dump, devices_from};
 use super::dump::{Dump, dump};
-use super::message::{Request, failure, holder_named, xdp_attribute};
+use super::message::{Request, holder_named, xdp_attribute};
 use super::query::XdpStatus;
+use super::socket::BlockingSocket;
 use super::tc::{TcClass, TcHandle, TcQdisc, classes_dump, classes_from, qdiscs_dump, qdiscs_from};
 use super::tc_attachment::{TcAttachment, bpf_filters_from, filters_dump};
+use super::transport::Transport;
 use crate::error::{AttachAction, AttachPath};
 use crate::object::{Interface, find_holder};
 use crate::prog::Program;
@@ -27,7 +31,7 @@ use crate::{Errno, Error, Result};
 /// callers without a runtime.
 #[derive(Clone, Debug)]
 pub struct Netlink {
-    pub(super) handle: Handle,
+    pub(super) transport: Transport,
 }
 
 impl Netlink {
@@ -50,7 +54,7 @@ impl Netlink {
         socket.set_ext_ack(true).map_err(|e| io("enabling NETLINK_EXT_ACK", e))?;
         socket.set_cap_ack(true).map_err(|e| io("enabling NETLINK_CAP_ACK", e))?;
         tokio::spawn(conn);
-        Ok(Netlink { handle })
+        Ok(Netlink { transport: Transport::Async(handle) })
     }
 
     /// Attaches `prog` to `iface` in `mode`, refusing (with `EBUSY`) if an
@@ -191,18 +195,18 @@ impl Netlink {
     }
 
     pub(super) async fn dump(&self, request: Dump) -> Result<Vec<RouteNetlinkMessage>> {
-        dump(&self.handle, request).await
+        dump(&self.transport, request).await
     }
 
     async fn get_link(
         &self,
         index: u32,
     ) -> std::result::Result<LinkMessage, (Errno, Option<String>)> {
-        let mut links = self.handle.link().get().match_index(index).execute();
-        match links.try_next().await {
-            Ok(Some(msg)) => Ok(msg),
-            Ok(None) => Err((Errno::ENODEV, None)),
-            Err(e) => Err(failure(e)),
+        let mut request = LinkMessage::default();
+        request.header.index = index;
+        match self.transport.get(RouteNetlinkMessage::GetLink(request)).await? {
+            RouteNetlinkMessage::NewLink(msg) => Ok(msg),
+            _ => Err((Errno::EIO, Some("an unexpected netlink message".into()))),
         }
     }
 
@@ -217,10 +221,13 @@ impl Netlink {
         let msg = LinkUnspec::new_with_index(index)
             .append_extra_attribute(xdp_attribute(request, mode))
             .build();
-        let Err(e) = self.handle.link().set(msg).execute().await else {
+        // As rtnetlink's `LinkSetRequest` sent it: the kernel sees the
+        // request it always saw (the flags mean nothing to RTM_SETLINK).
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let set = self.transport.acked(RouteNetlinkMessage::SetLink(msg), flags).await;
+        let Err((errno, message)) = set else {
             return Ok(());
         };
-        let (errno, message) = failure(e);
         // Refused because the hook is taken: say by what.
         let holder = match errno {
             Errno::EBUSY | Errno::EEXIST => {
@@ -260,8 +267,10 @@ fn raw(prog: &Program<Xdp>) -> i32 {
     prog.fd().as_raw_fd()
 }
 
-/// [`Netlink`] for callers without an async runtime: each call runs on a
-/// private current-thread tokio runtime.
+/// [`Netlink`] for callers without an async runtime: a netlink socket of
+/// its own, each call blocking the calling thread until the kernel has
+/// answered. A change (attach, replace, detach) is one `sendto` and one
+/// `recvfrom`; a query is one `sendto` and a `recvfrom` per batch.
 ///
 /// ```no_run
 /// # fn demo(prog: &bpfkit::prog::Program<bpfkit::prog::kind::Xdp>) -> bpfkit::Result<()> {
@@ -276,11 +285,13 @@ fn raw(prog: &Program<Xdp>) -> i32 {
 /// ```
 #[derive(Debug)]
 pub struct BlockingNetlink {
-    runtime: tokio::runtime::Runtime,
+    /// Over [`Transport::Blocking`]: its request futures are ready at the
+    /// first poll.
     pub(super) inner: Netlink,
 }
 
-/// A blocking call from inside an async runtime would panic in tokio.
+/// A blocking call from inside an async runtime would stall the runtime's
+/// thread (and other clients' tasks on it): that is [`Netlink`]'s place.
 fn outside_runtime() -> Result<()> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::InvalidArgument {
@@ -292,37 +303,31 @@ fn outside_runtime() -> Result<()> {
 }
 
 impl BlockingNetlink {
+    /// Runs a request future of `inner` to its end: over the blocking
+    /// transport every send and receive happens inside the first poll, so
+    /// a waker that does nothing is all it needs.
     pub(super) fn run<T>(
         &self,
         request: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
+        use std::task::{Context, Poll, Waker};
         outside_runtime()?;
-        let mut answer = None;
-        self.block_on(Box::pin(async { answer = Some(request.await) }));
-        answer.unwrap_or_else(|| {
-            Err(Error::InvalidArgument {
+        let request = std::pin::pin!(request);
+        match request.poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(answer) => answer,
+            Poll::Pending => Err(Error::InvalidArgument {
                 what: "netlink context",
                 why: "the netlink request did not complete".into(),
-            })
-        })
+            }),
+        }
     }
 
-    /// The one `block_on` of every call: tokio's scheduler is instantiated
-    /// once, for a boxed future, instead of once per request type (each
-    /// copy is kilobytes of the static binary).
-    fn block_on(&self, request: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>) {
-        self.runtime.block_on(request)
-    }
-
-    /// Starts the private runtime and opens the connection.
+    /// Opens the socket, with `NETLINK_EXT_ACK` and `NETLINK_CAP_ACK` set
+    /// as [`Netlink::new`] sets them.
     pub fn new() -> Result<BlockingNetlink> {
         outside_runtime()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .map_err(|source| Error::Io { what: "starting the netlink runtime".into(), source })?;
-        let inner = runtime.block_on(async { Netlink::new() })?;
-        Ok(BlockingNetlink { runtime, inner })
+        let socket = Arc::new(BlockingSocket::open()?);
+        Ok(BlockingNetlink { inner: Netlink { transport: Transport::Blocking(socket) } })
     }
 
     /// See [`Netlink::attach_xdp`].
@@ -432,6 +437,13 @@ mod tests {
     fn async_client_outside_a_runtime_is_an_error_not_a_panic() {
         let err = Netlink::new().unwrap_err();
         assert!(err.to_string().contains("BlockingNetlink"), "{err}");
+    }
+
+    #[test]
+    fn the_blocking_client_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<BlockingNetlink>();
+        shared::<Netlink>();
     }
 
     #[test]

@@ -23,6 +23,12 @@
 //! qdiscs are left alone, and the clsact qdisc stays after the last filter
 //! goes, as with tc.
 //!
+//! [`Netlink`] is async: its requests go through rtnetlink's connection
+//! task on the caller's tokio runtime. [`BlockingNetlink`] has no runtime:
+//! a socket of its own, on which a change is one `sendto` and one
+//! `recvfrom` and a query one `recvfrom` per batch of the answer. Both run
+//! the same request code.
+//!
 //! Unlike a [`XdpLink`](crate::link::XdpLink), an attachment made here
 //! outlives the process: detach it yourself, or (with [`BlockingNetlink`])
 //! let a [`TcFilterGuard`] do it when a scope ends. A [`TcFilter`] is where
@@ -38,10 +44,12 @@ mod dump;
 mod flow_dissector;
 mod message;
 mod query;
+mod socket;
 mod tc;
 mod tc_attachment;
 mod tc_client;
 mod tc_filter;
+mod transport;
 mod xdp_attachment;
 
 pub use crate::error::TcAction;

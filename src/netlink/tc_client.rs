@@ -8,7 +8,6 @@ use rtnetlink::packet_core::{NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 
 use super::client::{BlockingNetlink, Netlink};
-use super::dump::acked;
 use super::tc::{TcHandle, qdiscs_dump, qdiscs_from};
 use super::tc_filter::{TcFilter, TcFilterSpec, clsact_message, delete_message, filter_message};
 use crate::error::TcAction;
@@ -69,7 +68,8 @@ impl Netlink {
     /// ingress|egress pref P handle H bpf`). No such filter is `ENOENT`.
     pub async fn detach_tc(&self, filter: &TcFilter) -> Result<()> {
         let msg = RouteNetlinkMessage::DelTrafficFilter(delete_message(filter));
-        acked(&self.handle, msg, 0)
+        self.transport
+            .acked(msg, 0)
             .await
             .map_err(|refusal| tc_error(TcAction::Detach, filter, refusal))
     }
@@ -91,14 +91,14 @@ impl Netlink {
             _ => NLM_F_CREATE | NLM_F_REPLACE,
         };
         let Err(refusal) =
-            acked(&self.handle, RouteNetlinkMessage::NewTrafficFilter(msg), flags).await
+            self.transport.acked(RouteNetlinkMessage::NewTrafficFilter(msg), flags).await
         else {
             return Ok(filter);
         };
         if added {
             // Leave the interface as it was; the refusal is what to report.
             let clsact = RouteNetlinkMessage::DelQueueDiscipline(clsact_message(index));
-            let _ = acked(&self.handle, clsact, 0).await;
+            let _ = self.transport.acked(clsact, 0).await;
         }
         Err(tc_error(action, &filter, refusal))
     }
@@ -111,7 +111,7 @@ impl Netlink {
             return Ok(false);
         }
         let msg = RouteNetlinkMessage::NewQueueDiscipline(clsact_message(filter.ifindex));
-        match acked(&self.handle, msg, NLM_F_CREATE | NLM_F_EXCL).await {
+        match self.transport.acked(msg, NLM_F_CREATE | NLM_F_EXCL).await {
             Ok(()) => Ok(true),
             // Another process added it meanwhile: as good.
             Err((Errno::EEXIST, _)) if self.has_hook(filter).await? => Ok(false),

@@ -23,6 +23,8 @@ pub(crate) mod mmap;
 #[cfg(test)]
 pub(crate) mod mock;
 pub(crate) mod net;
+#[cfg(feature = "netlink")]
+pub(crate) mod netlink_socket;
 pub(crate) mod obj;
 mod object_kind;
 pub(crate) mod perf;
