@@ -27,7 +27,7 @@ pub(crate) struct Datagram {
     pub(crate) sender: u32,
 }
 
-/// A `sockaddr_nl` for `port` (0 is the kernel), zeroed without unsafe.
+/// A `sockaddr_nl` for `port` (0 is the kernel), the rest zero.
 fn address(port: u32) -> libc::sockaddr_nl {
     // sockaddr_nl has a private padding field, so it cannot be built with a
     // struct literal; zeroed is its all-zero value.
