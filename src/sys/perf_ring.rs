@@ -137,7 +137,8 @@ impl PerfRing {
         // the head says: so a record is never longer than the data area.
         // The walk keeps only this count and the position in the data
         // area (few registers, for `f` to have the rest).
-        let avail = usize::try_from(head.saturating_sub(tail)).unwrap_or(usize::MAX).min(size);
+        // Whole 8-byte words only, as records are.
+        let avail = usize::try_from(head.saturating_sub(tail)).unwrap_or(usize::MAX).min(size) & !7;
         let mut left = avail;
         let mut start = tail as usize & mask;
         let mut n = 0;
@@ -152,12 +153,12 @@ impl PerfRing {
             let len = usize::from(unsafe { data.add(start + 6).cast::<u16>().read() });
             // SAFETY: as above.
             let kind = unsafe { data.add(start).cast::<u32>().read() };
-            // A header the kernel would not write: empty, unaligned, or
-            // reaching past what it has published (one test of the three).
-            if (len == 0) | (len % 8 != 0) | (len > left) {
-                break;
+            if !fits(len, left) {
+                break; // not a record the kernel would write
             }
-            let record = if start + len <= size {
+            // `start + len <= size`, in terms of the mask the position is
+            // already kept with (one register fewer).
+            let record = if start + len - 1 <= mask {
                 // SAFETY: `[start, start + len)` lies in the data area and
                 // between our tail and the kernel's head (checked above):
                 // not written until the tail moves, after the last `f` has
@@ -182,6 +183,18 @@ impl PerfRing {
         self.mem.store_release_u64(DATA_TAIL, tail);
         n
     }
+}
+
+/// Whether a record of `len` bytes (its header's word) can be one the
+/// kernel wrote, with `left` bytes published and unread (a multiple of 8,
+/// at least 8): at least a header, a multiple of 8, and no longer than
+/// `left`. One test for the three, as it runs once per record: rotating
+/// `len - 8` right by 3 gives `(len - 8) / 8` for a multiple of 8 and a
+/// huge number for anything else (its low bits land on top), as it does
+/// when `len < 8` makes `len - 8` wrap.
+#[inline(always)]
+fn fits(len: usize, left: usize) -> bool {
+    len.wrapping_sub(8).rotate_right(3) <= (left - 8) >> 3
 }
 
 /// Hands `record`, of type `kind`, to `f` if it is a sample or a loss
@@ -247,10 +260,13 @@ unsafe fn wrapped(
 /// data, cut to the record should the size claim more.
 #[inline(always)]
 fn sample<const TIMED: bool>(record: &[u8]) -> Option<(u64, &[u8])> {
-    let (time, raw_at) = if TIMED { (u64_at(record, 8)?, 16) } else { (0, 8) };
-    let (size, rest) = record.get(raw_at..)?.split_first_chunk::<4>()?;
+    let raw_at = if TIMED { 16 } else { 8 };
+    // One test: the size and what comes before it are inside the record.
+    let data = record.get(raw_at + 4..)?;
+    let time = if TIMED { u64_at(record, 8)? } else { 0 };
+    let size = record.get(raw_at..raw_at + 4)?.first_chunk::<4>()?;
     let raw = u32::from_ne_bytes(*size) as usize;
-    Some((time, rest.get(..raw).unwrap_or(rest)))
+    Some((time, data.get(..raw).unwrap_or(data)))
 }
 
 /// The `u64` at byte `at` of a record.
@@ -258,4 +274,38 @@ fn sample<const TIMED: bool>(record: &[u8]) -> Option<(u64, &[u8])> {
 fn u64_at(record: &[u8], at: usize) -> Option<u64> {
     let bytes = record.get(at..)?.first_chunk::<8>()?;
     Some(u64::from_ne_bytes(*bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_test_of_a_header_is_the_three() {
+        for left in (8..=3 * 4096).step_by(8) {
+            for len in 0..=usize::from(u16::MAX) {
+                let naive = len >= 8 && len % 8 == 0 && len <= left;
+                assert_eq!(fits(len, left), naive, "len {len}, left {left}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sample_is_cut_to_its_record() {
+        let mut record = vec![0u8; 32];
+        record[8..12].copy_from_slice(&16u32.to_ne_bytes());
+        record[12] = 7;
+        let (time, data) = sample::<false>(&record).unwrap();
+        assert_eq!((time, data.len(), data[0]), (0, 16, 7));
+        // A size past the record's end gives what the record holds.
+        record[8..12].copy_from_slice(&1000u32.to_ne_bytes());
+        assert_eq!(sample::<false>(&record).unwrap().1.len(), 20);
+        // Timed: the time, then the size.
+        record[8..16].copy_from_slice(&99u64.to_ne_bytes());
+        record[16..20].copy_from_slice(&4u32.to_ne_bytes());
+        assert_eq!(sample::<true>(&record).unwrap(), (99, &record[20..24]));
+        // Too short to hold a size.
+        assert_eq!(sample::<false>(&record[..8]), None);
+        assert_eq!(sample::<true>(&record[..16]), None);
+    }
 }
