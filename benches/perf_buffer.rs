@@ -104,9 +104,8 @@ impl RawPerf {
 }
 
 /// Drains every sample, adding each one's first byte to the result: the
-/// raw consumer's work, written the way its `drain` is (the sum a local
-/// the result is returned from: were `black_box` handed the very variable
-/// the samples are added to, it would pin that variable to the stack).
+/// raw consumer's work, written the way its `drain` is (the sum a local,
+/// returned).
 fn kit_drain(kit: &mut PerfBuffer) -> u64 {
     let mut sum = 0;
     kit.drain(|_, data| sum += u64::from(data[0]));
