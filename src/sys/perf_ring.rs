@@ -58,7 +58,8 @@ pub(crate) struct PerfRing {
     /// Whether samples start with their time (`PERF_SAMPLE_TIME`).
     timed: bool,
     /// Our position, which only we write: what `data_tail` holds, kept
-    /// here so that telling an empty ring costs one load.
+    /// here so that telling an empty ring costs one load. Always a
+    /// multiple of 8 (it starts so and moves by whole records).
     tail: u64,
 }
 
@@ -83,8 +84,9 @@ impl PerfRing {
             return Err(Errno::last());
         }
         // A fresh event's tail is 0; read it all the same, as the one
-        // place it is taken from the page.
-        let tail = mem.read::<u64>(DATA_TAIL).unwrap_or(0);
+        // place it is taken from the page, and keep it 8-aligned whatever
+        // it says: the walk's header reads rely on that to stay in bounds.
+        let tail = mem.read::<u64>(DATA_TAIL).unwrap_or(0) & !7;
         let mask = (pages * page) as u64 - 1;
         Ok(PerfRing { fd, mem, page, mask, scratch: Vec::new(), timed, tail })
     }
@@ -145,11 +147,11 @@ impl PerfRing {
         while left > 0 {
             // The length (bytes 6..8 of the header) in a load of its own:
             // the next record's position depends on it and on nothing else.
-            // SAFETY: `start < size` and 8-aligned (every `len` it moves by
-            // is a multiple of 8, and so is the data area's size), so the
-            // header's 8 bytes lie in the data area, between our tail and
-            // the kernel's head: published, and not written again until the
-            // tail moves past them.
+            // SAFETY: `start < size` and 8-aligned (the tail it starts from
+            // is a multiple of 8, and so are every `len` it moves by and the
+            // data area's size), so the header's 8 bytes lie in the data
+            // area, between our tail and the kernel's head: published, and
+            // not written again until the tail moves past them.
             let len = usize::from(unsafe { data.add(start + 6).cast::<u16>().read() });
             // SAFETY: as above.
             let kind = unsafe { data.add(start).cast::<u32>().read() };
