@@ -165,6 +165,14 @@ impl Mmap {
         Some(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), len) })
     }
 
+    /// A pointer to the `len` bytes at `offset`, if in bounds: for a ring
+    /// reader that checks its records against the region once and then
+    /// walks them with its own arithmetic instead of a check per access.
+    #[inline]
+    pub(super) fn region(&self, offset: usize, len: usize) -> Option<NonNull<u8>> {
+        self.at(offset, len, 1)
+    }
+
     /// `count` consecutive 64-bit cells from `offset` as atomics; `None` out
     /// of bounds or in a read-only mapping.
     pub(crate) fn atomic_u64_slice(&self, offset: usize, count: usize) -> Option<&[AtomicU64]> {

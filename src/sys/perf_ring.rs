@@ -57,6 +57,10 @@ pub(crate) struct PerfRing {
     scratch: Vec<u8>,
     /// Whether samples start with their time (`PERF_SAMPLE_TIME`).
     timed: bool,
+    /// Our position, which only we write: what `data_tail` holds, kept
+    /// here so that telling an empty ring costs one load. Always a
+    /// multiple of 8 (it starts so and moves by whole records).
+    tail: u64,
 }
 
 impl PerfRing {
@@ -79,7 +83,12 @@ impl PerfRing {
         if unsafe { libc::ioctl(fd.as_raw_fd(), IOC_ENABLE, 0) } < 0 {
             return Err(Errno::last());
         }
-        Ok(PerfRing { fd, mem, page, mask: (pages * page) as u64 - 1, scratch: Vec::new(), timed })
+        // A fresh event's tail is 0; read it all the same, as the one
+        // place it is taken from the page, and keep it 8-aligned whatever
+        // it says: the walk's header reads rely on that to stay in bounds.
+        let tail = mem.read::<u64>(DATA_TAIL).unwrap_or(0) & !7;
+        let mask = (pages * page) as u64 - 1;
+        Ok(PerfRing { fd, mem, page, mask, scratch: Vec::new(), timed, tail })
     }
 
     /// The event's fd: what goes into the map's slot, and what epoll
@@ -89,83 +98,216 @@ impl PerfRing {
         self.fd.as_fd()
     }
 
-    /// Whether records are waiting.
+    /// Whether records are waiting: one load of the kernel's head, compared
+    /// with our own copy of the tail.
+    #[inline]
     pub(crate) fn has_records(&self) -> bool {
-        let head = self.mem.load_acquire_u64(DATA_HEAD).unwrap_or(0);
-        head != self.mem.read::<u64>(DATA_TAIL).unwrap_or(0)
+        self.mem.load_acquire_u64(DATA_HEAD).is_some_and(|head| head != self.tail)
     }
 
     /// Hands every record written so far to `f`, oldest first; returns
-    /// how many. The tail moves once, after the last.
-    pub(crate) fn drain(&mut self, mut f: impl FnMut(PerfRecord<'_>)) -> usize {
+    /// how many samples. The tail is written once, after the last, with
+    /// release ordering: the kernel may reuse the space only after `f` is
+    /// done with every record in it.
+    #[inline]
+    pub(crate) fn drain(&mut self, f: impl FnMut(PerfRecord<'_>)) -> usize {
+        // One loop per layout, so the per-record path does not test it.
+        if self.timed { self.drain_as::<true>(f) } else { self.drain_as::<false>(f) }
+    }
+
+    /// [`drain`](Self::drain) for samples with (`TIMED`) or without a time.
+    ///
+    /// Each record is checked once against what the kernel has published
+    /// (8-byte aligned, at least a header, ending at or before the head)
+    /// and read through one view: in place, or put together in the scratch
+    /// buffer when it wraps around the data area's end (out of line, so the
+    /// common path keeps its registers). A record that fails the check
+    /// stops the drain rather than read garbage.
+    #[inline(always)]
+    fn drain_as<const TIMED: bool>(&mut self, mut f: impl FnMut(PerfRecord<'_>)) -> usize {
+        // Acquire: the records up to `head` are visible once it is.
         let Some(head) = self.mem.load_acquire_u64(DATA_HEAD) else { return 0 };
-        let Some(mut tail) = self.mem.read::<u64>(DATA_TAIL) else { return 0 };
-        let size = self.mask + 1;
-        let timed = self.timed;
-        let mut n = 0;
-        while tail < head {
-            let start = (tail & self.mask) as usize;
-            // Records are 8-byte aligned: the header never wraps.
-            let Some(word) = self.mem.read::<u64>(self.page + start) else { break };
-            let header = word.to_ne_bytes();
-            let kind = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]);
-            let len = u16::from_ne_bytes([header[6], header[7]]) as usize;
-            if len < 8 || len as u64 > size {
-                break; // not a record: stop rather than read garbage
-            }
-            let body = if start + len <= size as usize {
-                // SAFETY: between our tail and the kernel's head: not
-                // written until the tail moves, after `f` is done with it.
-                unsafe { self.mem.bytes(self.page + start + 8, len - 8) }
-            } else {
-                self.read_wrapped(tail + 8, len - 8)
-            };
-            let Some(body) = body else { break };
-            let u64_at = |at: usize| {
-                body.get(at..at + 8)
-                    .map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8])))
-            };
-            // With PERF_SAMPLE_TIME the time comes first, then the raw size.
-            let raw_at = if timed { 8 } else { 0 };
-            match kind {
-                RECORD_SAMPLE if body.len() >= raw_at + 4 => {
-                    let time = if timed { u64_at(0) } else { 0 };
-                    let size = &body[raw_at..raw_at + 4];
-                    let raw = u32::from_ne_bytes([size[0], size[1], size[2], size[3]]) as usize;
-                    let start = raw_at + 4;
-                    let data = &body[start..(start + raw).min(body.len())];
-                    f(PerfRecord::Sample { time, data });
-                    n += 1;
-                }
-                RECORD_LOST if body.len() >= 16 => {
-                    f(PerfRecord::Lost { id: u64_at(0), count: u64_at(8) });
-                }
-                _ => {}
-            }
-            tail += len as u64;
+        let tail = self.tail;
+        if head == tail {
+            return 0;
         }
+        let mask = self.mask as usize;
+        let size = mask + 1;
+        let Some(data) = self.mem.region(self.page, size) else { return 0 };
+        let data = data.as_ptr().cast_const();
+        // What is published, and no more than one ring's worth whatever
+        // the head says: so a record is never longer than the data area.
+        // The walk keeps only this count and the position in the data
+        // area (few registers, for `f` to have the rest).
+        // Whole 8-byte words only, as records are.
+        let avail = usize::try_from(head.saturating_sub(tail)).unwrap_or(usize::MAX).min(size) & !7;
+        let mut left = avail;
+        let mut start = tail as usize & mask;
+        let mut n = 0;
+        while left > 0 {
+            // The length (bytes 6..8 of the header) in a load of its own:
+            // the next record's position depends on it and on nothing else.
+            // SAFETY: `start < size` and 8-aligned (the tail it starts from
+            // is a multiple of 8, and so are every `len` it moves by and the
+            // data area's size), so the header's 8 bytes lie in the data
+            // area, between our tail and the kernel's head: published, and
+            // not written again until the tail moves past them.
+            let len = usize::from(unsafe { data.add(start + 6).cast::<u16>().read() });
+            // SAFETY: as above.
+            let kind = unsafe { data.add(start).cast::<u32>().read() };
+            if !fits(len, left) {
+                break; // not a record the kernel would write
+            }
+            // `start + len <= size`, in terms of the mask the position is
+            // already kept with (one register fewer).
+            let record = if start + len - 1 <= mask {
+                // SAFETY: `[start, start + len)` lies in the data area and
+                // between our tail and the kernel's head (checked above):
+                // not written until the tail moves, after the last `f` has
+                // returned and the slice with it.
+                unsafe { std::slice::from_raw_parts(data.add(start), len) }
+            } else {
+                // SAFETY: as above: `start < size`, and `len <= left <=
+                // size`; published and not yet consumed. Out of line and
+                // handed nothing of `f`'s: what `f` accumulates can stay in
+                // registers.
+                unsafe { wrapped(&mut self.scratch, data, size, start, len) }
+            };
+            left -= len;
+            start = (start + len) & mask;
+            // One place that calls `f`, so it is inlined once.
+            n += deliver::<TIMED>(kind, record, &mut f);
+        }
+        let tail = tail + (avail - left) as u64;
+        self.tail = tail;
+        // Release: every read of the records above happens before the
+        // kernel sees their space handed back.
         self.mem.store_release_u64(DATA_TAIL, tail);
         n
     }
+}
 
-    /// `len` bytes of the data area from position `at`, in place when they
-    /// do not wrap, else put together in the scratch buffer.
-    fn read_wrapped(&mut self, at: u64, len: usize) -> Option<&[u8]> {
-        let size = (self.mask + 1) as usize;
-        let start = (at & self.mask) as usize;
-        if start + len <= size {
-            // SAFETY: the kernel does not write between our tail and its
-            // head, which this range lies in, until the tail moves (after
-            // the caller is done with the slice).
-            return unsafe { self.mem.bytes(self.page + start, len) };
+/// Whether a record of `len` bytes (its header's word) can be one the
+/// kernel wrote, with `left` bytes published and unread (a multiple of 8,
+/// at least 8): at least a header, a multiple of 8, and no longer than
+/// `left`. One test for the three, as it runs once per record: rotating
+/// `len - 8` right by 3 gives `(len - 8) / 8` for a multiple of 8 and a
+/// huge number for anything else (its low bits land on top), as it does
+/// when `len < 8` makes `len - 8` wrap.
+#[inline(always)]
+fn fits(len: usize, left: usize) -> bool {
+    len.wrapping_sub(8).rotate_right(3) <= (left - 8) >> 3
+}
+
+/// Hands `record`, of type `kind`, to `f` if it is a sample or a loss
+/// (others, which a BPF output event does not write, are passed over);
+/// returns 1 for a sample, else 0.
+#[inline(always)]
+fn deliver<const TIMED: bool>(
+    kind: u32,
+    record: &[u8],
+    f: &mut impl FnMut(PerfRecord<'_>),
+) -> usize {
+    if kind == RECORD_SAMPLE {
+        if let Some((time, data)) = sample::<TIMED>(record) {
+            f(PerfRecord::Sample { time, data });
+            return 1;
         }
-        let first = size - start;
-        self.scratch.clear();
-        // SAFETY: as above, for both pieces.
-        unsafe {
-            self.scratch.extend_from_slice(self.mem.bytes(self.page + start, first)?);
-            self.scratch.extend_from_slice(self.mem.bytes(self.page, len - first)?);
+    } else if kind == RECORD_LOST {
+        lost(record, f);
+    }
+    // Others, which a BPF output event does not write, are passed over.
+    0
+}
+
+/// Hands a `PERF_RECORD_LOST` to `f`: rare, so out of the samples' way.
+#[cold]
+fn lost(record: &[u8], f: &mut impl FnMut(PerfRecord<'_>)) {
+    if let (Some(id), Some(count)) = (u64_at(record, 8), u64_at(record, 16)) {
+        f(PerfRecord::Lost { id, count });
+    }
+}
+
+/// The record of `len` bytes at `start` of the data area `data` (`size`
+/// bytes), which wraps around its end, put together in `scratch`.
+///
+/// # Safety
+/// - `data` points to `size` readable bytes;
+/// - `start < size`, `size - start < len <= size`;
+/// - nothing writes `[start, size)` or `[0, len - (size - start))` while
+///   the returned slice lives (the ring protocol: the kernel does not write
+///   between our tail and its head).
+#[cold]
+#[inline(never)]
+unsafe fn wrapped(
+    scratch: &mut Vec<u8>,
+    data: *const u8,
+    size: usize,
+    start: usize,
+    len: usize,
+) -> &[u8] {
+    let first = size - start;
+    scratch.clear();
+    // SAFETY: the two pieces lie in the data area (the caller's first two
+    // points) and are not written meanwhile (the third).
+    unsafe {
+        scratch.extend_from_slice(std::slice::from_raw_parts(data.add(start), first));
+        scratch.extend_from_slice(std::slice::from_raw_parts(data, len - first));
+    }
+    scratch
+}
+
+/// The time (0 if untimed) and raw data of a `PERF_RECORD_SAMPLE`: after
+/// the header, its time if `TIMED`, then the raw data's 4-byte size and the
+/// data, cut to the record should the size claim more.
+#[inline(always)]
+fn sample<const TIMED: bool>(record: &[u8]) -> Option<(u64, &[u8])> {
+    let raw_at = if TIMED { 16 } else { 8 };
+    // One test: the size and what comes before it are inside the record.
+    let data = record.get(raw_at + 4..)?;
+    let time = if TIMED { u64_at(record, 8)? } else { 0 };
+    let size = record.get(raw_at..raw_at + 4)?.first_chunk::<4>()?;
+    let raw = u32::from_ne_bytes(*size) as usize;
+    Some((time, data.get(..raw).unwrap_or(data)))
+}
+
+/// The `u64` at byte `at` of a record.
+#[inline(always)]
+fn u64_at(record: &[u8], at: usize) -> Option<u64> {
+    let bytes = record.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_ne_bytes(*bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_test_of_a_header_is_the_three() {
+        for left in (8..=3 * 4096).step_by(8) {
+            for len in 0..=usize::from(u16::MAX) {
+                let naive = len >= 8 && len % 8 == 0 && len <= left;
+                assert_eq!(fits(len, left), naive, "len {len}, left {left}");
+            }
         }
-        Some(&self.scratch)
+    }
+
+    #[test]
+    fn a_sample_is_cut_to_its_record() {
+        let mut record = vec![0u8; 32];
+        record[8..12].copy_from_slice(&16u32.to_ne_bytes());
+        record[12] = 7;
+        let (time, data) = sample::<false>(&record).unwrap();
+        assert_eq!((time, data.len(), data[0]), (0, 16, 7));
+        // A size past the record's end gives what the record holds.
+        record[8..12].copy_from_slice(&1000u32.to_ne_bytes());
+        assert_eq!(sample::<false>(&record).unwrap().1.len(), 20);
+        // Timed: the time, then the size.
+        record[8..16].copy_from_slice(&99u64.to_ne_bytes());
+        record[16..20].copy_from_slice(&4u32.to_ne_bytes());
+        assert_eq!(sample::<true>(&record).unwrap(), (99, &record[20..24]));
+        // Too short to hold a size.
+        assert_eq!(sample::<false>(&record[..8]), None);
+        assert_eq!(sample::<true>(&record[..16]), None);
     }
 }
