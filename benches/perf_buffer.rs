@@ -1,7 +1,8 @@
 //! Perf buffer consumption: bpfkit's `PerfBuffer` against a raw consumer
-//! of a perf ring mapped by hand, each draining its own ring (one per
-//! perf event array, both on the bench's CPU) that its own program filled
-//! beforehand, untimed, with 16-byte or 256-byte samples.
+//! of perf rings mapped by hand. Each side has its own perf event array
+//! with a ring on every CPU, as a perf buffer has, and drains them all
+//! after its own program filled the bench CPU's ring, untimed, with
+//! 16-byte or 256-byte samples.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 mod common;
@@ -32,9 +33,18 @@ fn producer(array: &PerfEventArray, size: i16) -> Program<Xdp> {
     ProgramSpec::typed(Xdp, &b.assemble().unwrap()).name("perf_bench").load().unwrap()
 }
 
-/// The raw consumer: a `PERF_COUNT_SW_BPF_OUTPUT` event on `cpu`, its
-/// ring mapped by hand and read as `perf_event_mmap_page` documents it.
+/// The raw consumer: what a correct perf buffer reader must do, written
+/// against hand-mapped rings as `perf_event_mmap_page` documents them, over
+/// the same set of rings as the `PerfBuffer` (one per CPU slot of the map):
+/// every ring's head read, records checked against it, a record that wraps
+/// around the end of a ring put together in a scratch buffer.
 struct RawPerf {
+    rings: Vec<RawRing>,
+    scratch: std::cell::RefCell<Vec<u8>>,
+}
+
+/// One CPU's `PERF_COUNT_SW_BPF_OUTPUT` event and its mapped ring.
+struct RawRing {
     _fd: OwnedFd,
     base: *mut u8,
     page: usize,
@@ -42,8 +52,22 @@ struct RawPerf {
 }
 
 impl RawPerf {
+    fn open(array: &PerfEventArray) -> RawPerf {
+        let slots = array.map().def().max_entries;
+        let rings = (0..slots).map(|cpu| RawRing::open(array, cpu)).collect();
+        RawPerf { rings, scratch: Vec::with_capacity(1 << 16).into() }
+    }
+
+    /// Drains every ring, adding each sample's first byte to the result.
+    fn drain(&self) -> u64 {
+        let mut scratch = self.scratch.borrow_mut();
+        self.rings.iter().map(|ring| ring.drain(&mut scratch)).sum()
+    }
+}
+
+impl RawRing {
     #[allow(unsafe_code)]
-    fn open(array: &PerfEventArray, cpu: u32) -> RawPerf {
+    fn open(array: &PerfEventArray, cpu: u32) -> RawRing {
         let mut attr = [0u64; 16]; // struct perf_event_attr, 128 bytes
         attr[0] = 1 | (128 << 32); // type PERF_TYPE_SOFTWARE, size
         attr[1] = 10; // PERF_COUNT_SW_BPF_OUTPUT
@@ -73,29 +97,41 @@ impl RawPerf {
             .map()
             .update_bytes(&cpu.to_ne_bytes(), &raw_fd.to_ne_bytes(), UpdateMode::Any)
             .unwrap();
-        RawPerf { _fd: fd, base: base.cast(), page, mask: (PAGES * page) as u64 - 1 }
+        RawRing { _fd: fd, base: base.cast(), page, mask: (PAGES * page) as u64 - 1 }
     }
 
-    /// Drains every sample, adding each one's first byte to the result.
-    /// The samples here never wrap: each fill starts where the last drain
-    /// left off, and a fill is a fraction of the ring.
+    /// Drains the ring, adding each sample's first byte to the result.
     #[allow(unsafe_code)]
-    fn drain(&self) -> u64 {
+    fn drain(&self, scratch: &mut Vec<u8>) -> u64 {
         // SAFETY: the head and tail are aligned u64s of the control page;
-        // records lie between them.
+        // records lie between them, each checked to end at or before the
+        // head; the data area is `mask + 1` bytes after the first page.
         unsafe {
             let head = (*self.base.add(1024).cast::<AtomicU64>()).load(Ordering::Acquire);
             let tail_cell = &*self.base.add(1032).cast::<AtomicU64>();
             let mut tail = tail_cell.load(Ordering::Relaxed);
+            let data = self.base.add(self.page);
+            let ring = self.mask as usize + 1;
             let mut sum = 0;
             while tail < head {
-                let at = self.base.add(self.page + (tail & self.mask) as usize);
-                let kind = at.cast::<u32>().read();
-                let size = u64::from(at.add(6).cast::<u16>().read());
-                if kind == 9 {
-                    sum += u64::from(*at.add(12));
+                let at = (tail & self.mask) as usize;
+                let size = usize::from(data.add(at + 6).cast::<u16>().read());
+                if size < 8 || size as u64 > head - tail {
+                    break; // not a record the kernel writes
                 }
-                tail += size;
+                let record = if at + size <= ring {
+                    data.add(at).cast_const()
+                } else {
+                    let first = ring - at;
+                    scratch.clear();
+                    scratch.extend_from_slice(std::slice::from_raw_parts(data.add(at), first));
+                    scratch.extend_from_slice(std::slice::from_raw_parts(data, size - first));
+                    scratch.as_ptr()
+                };
+                if record.cast::<u32>().read() == 9 && size > 12 {
+                    sum += u64::from(*record.add(12));
+                }
+                tail += size as u64;
             }
             tail_cell.store(tail, Ordering::Release);
             sum
@@ -113,12 +149,7 @@ fn kit_drain(kit: &mut PerfBuffer) -> u64 {
 }
 
 fn consume(c: &mut Criterion) {
-    // The CPU `pin_to_one_cpu` picks (the last online one), where the test
-    // runs will write: asked before pinning, as glibc's count of online
-    // CPUs follows the affinity mask.
-    // SAFETY: sysconf has no preconditions.
-    #[allow(unsafe_code)]
-    let cpu = u32::try_from(unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) } - 1).unwrap_or(0);
+    // The test runs write to the ring of the CPU the bench is pinned to.
     common::pin_to_one_cpu();
     let (Ok(raw_array), Ok(kit_array)) =
         (PerfEventArray::create("pb_raw"), PerfEventArray::create("pb_bpfkit"))
@@ -126,7 +157,7 @@ fn consume(c: &mut Criterion) {
         eprintln!("perf_buffer: skipped, bpf(2) is not usable here; run as root");
         return;
     };
-    let raw = RawPerf::open(&raw_array, cpu);
+    let raw = RawPerf::open(&raw_array);
     let kit: std::cell::RefCell<PerfBuffer> = kit_array.open_buffer(PAGES).unwrap().into();
     for (size, records) in [(16i16, 2048u32), (256, 256)] {
         let (raw_prog, kit_prog) = (producer(&raw_array, size), producer(&kit_array, size));

@@ -264,9 +264,9 @@ unsafe fn wrapped(
 fn sample<const TIMED: bool>(record: &[u8]) -> Option<(u64, &[u8])> {
     let raw_at = if TIMED { 16 } else { 8 };
     // One test: the size and what comes before it are inside the record.
-    let data = record.get(raw_at + 4..)?;
-    let time = if TIMED { u64_at(record, 8)? } else { 0 };
-    let size = record.get(raw_at..raw_at + 4)?.first_chunk::<4>()?;
+    let (head, data) = record.split_at_checked(raw_at + 4)?;
+    let time = if TIMED { u64_at(head, 8)? } else { 0 };
+    let size = head.last_chunk::<4>()?;
     let raw = u32::from_ne_bytes(*size) as usize;
     Some((time, data.get(..raw).unwrap_or(data)))
 }
