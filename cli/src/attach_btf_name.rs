@@ -13,27 +13,29 @@ use std::sync::Arc;
 
 use bpfkit::btf::{BtfObject, BtfView, TypeId, kernel_btf};
 
-/// bpftool's state: the kernel's BTF, and the id of its object once seen.
+/// bpftool's state: the kernel's BTF (read at the first program shown,
+/// so that a listing with none reads nothing), and the id of its object
+/// once seen.
 pub struct AttachBtfNames {
-    vmlinux: Option<Arc<BtfView<'static>>>,
+    vmlinux: Option<Option<Arc<BtfView<'static>>>>,
     vmlinux_id: u32,
 }
 
 impl AttachBtfNames {
-    /// Reads the kernel's BTF; without it, no program is named.
+    /// No program named yet; without the kernel's BTF, none will be.
     pub fn new() -> AttachBtfNames {
-        AttachBtfNames { vmlinux: kernel_btf().ok(), vmlinux_id: 0 }
+        AttachBtfNames { vmlinux: None, vmlinux_id: 0 }
     }
 
     /// The name bpftool prints for a program attached through `btf_id` of
     /// the BTF object `obj_id` (both from its info), or `None` where it
     /// prints none.
     pub fn name(&mut self, obj_id: u32, btf_id: u32) -> Option<String> {
-        let vmlinux = self.vmlinux.as_deref()?;
+        let vmlinux = self.vmlinux.get_or_insert_with(|| kernel_btf().ok()).clone()?;
         if self.vmlinux_id == 0 {
             self.vmlinux_id = vmlinux_object_id(obj_id);
         }
-        named(vmlinux, self.vmlinux_id, obj_id, btf_id)
+        named(&vmlinux, self.vmlinux_id, obj_id, btf_id)
     }
 }
 
