@@ -214,18 +214,22 @@ fn deliver<const TIMED: bool>(
             return 1;
         }
     } else if kind == RECORD_LOST {
-        lost(record, f);
+        if let Some((id, count)) = lost(record) {
+            f(PerfRecord::Lost { id, count });
+        }
     }
     // Others, which a BPF output event does not write, are passed over.
     0
 }
 
-/// Hands a `PERF_RECORD_LOST` to `f`: rare, so out of the samples' way.
+/// A `PERF_RECORD_LOST`'s id and count: rare, so out of the samples' way.
+/// It is handed nothing of `f`'s: were `f` passed to an out-of-line
+/// function, what `f` accumulates (a sum, a count) would have its address
+/// taken and live in memory, loaded and stored at every sample.
 #[cold]
-fn lost(record: &[u8], f: &mut impl FnMut(PerfRecord<'_>)) {
-    if let (Some(id), Some(count)) = (u64_at(record, 8), u64_at(record, 16)) {
-        f(PerfRecord::Lost { id, count });
-    }
+#[inline(never)]
+fn lost(record: &[u8]) -> Option<(u64, u64)> {
+    Some((u64_at(record, 8)?, u64_at(record, 16)?))
 }
 
 /// The record of `len` bytes at `start` of the data area `data` (`size`
