@@ -66,19 +66,12 @@ impl Scene {
         Scene { ns, a, b, skb, drv, tc, _maps: (skb_map, drv_map), pins }
     }
 
-    /// Runs `program ARGS...` inside the namespace with `ip netns exec`.
-    fn exec(&self, program: &str, args: &[&str]) -> Run {
-        self.ns.exec(program, args)
-    }
-
     fn bpfkit(&self, args: &[&str]) -> Run {
-        self.exec(env!("CARGO_BIN_EXE_bpfkit"), args)
+        common::bpfkit_in(&self.ns, args)
     }
 
-    /// bpftool's answer, or `None` (the comparison skips) without bpftool.
     fn bpftool(&self, args: &[&str]) -> Option<Run> {
-        let bpftool = common::require_bpftool()?;
-        Some(self.exec(bpftool.to_str().unwrap(), args))
+        common::bpftool_in(&self.ns, args)
     }
 
     fn ifindex(&self, dev: &str) -> u32 {

@@ -45,17 +45,12 @@ impl Scene {
         Scene { ns, a, b, xdp1, xdp2, cls, _maps: (m1, m2) }
     }
 
-    fn exec(&self, program: &str, args: &[&str]) -> Run {
-        self.ns.exec(program, args)
-    }
-
     fn bpfkit(&self, args: &[&str]) -> Run {
-        self.exec(env!("CARGO_BIN_EXE_bpfkit"), args)
+        common::bpfkit_in(&self.ns, args)
     }
 
     fn bpftool(&self, args: &[&str]) -> Option<Run> {
-        let bpftool = common::require_bpftool()?;
-        Some(self.exec(bpftool.to_str().unwrap(), args))
+        common::bpftool_in(&self.ns, args)
     }
 
     /// What the namespace shows of `dev`: bpftool's `net show` in text and

@@ -44,3 +44,16 @@ pub fn assert_same_both(args: &[&str]) {
     assert_same(args);
     assert_same(&[&["-j"], args].concat());
 }
+
+/// Runs the `bpfkit` binary inside the namespace `ns` (`ip netns exec`).
+pub fn bpfkit_in(ns: &Netns, args: &[&str]) -> Run {
+    ns.exec(BPFKIT, args)
+}
+
+/// bpftool's answer inside the namespace `ns`, or `None` (the comparison
+/// skips) without bpftool.
+#[allow(clippy::expect_used)] // a test's own machine
+pub fn bpftool_in(ns: &Netns, args: &[&str]) -> Option<Run> {
+    let bpftool = require_bpftool()?;
+    Some(ns.exec(bpftool.to_str().expect("bpftool's path is UTF-8"), args))
+}
