@@ -98,7 +98,7 @@ impl PerfEventArray {
             };
             let fd = ring.fd().as_raw_fd();
             self.map.update_bytes(&index.to_ne_bytes(), &fd.to_ne_bytes(), UpdateMode::Any)?;
-            rings.push(Ring { cpu, index, ring });
+            rings.push(Ring { ring, index });
         }
         Ok(PerfBuffer { rings, map: self.map.clone(), lost: 0 })
     }
@@ -146,11 +146,11 @@ pub enum PerfEvent<'a> {
     },
 }
 
+/// A ring and the map slot it is in; the ring knows its CPU.
 #[derive(Debug)]
 struct Ring {
-    cpu: u32,
-    index: u32,
     ring: PerfRing,
+    index: u32,
 }
 
 /// The per-CPU rings of a [`PerfEventArray`], read in place (a sample
@@ -174,8 +174,8 @@ impl PerfBuffer {
         // event built and matched on the way (the loop's per-sample cost).
         let mut n = 0;
         let mut lost = 0;
-        for Ring { cpu, ring, .. } in &mut self.rings {
-            let cpu = *cpu;
+        for Ring { ring, .. } in &mut self.rings {
+            let cpu = ring.cpu();
             n += ring.drain(|record| match record {
                 PerfRecord::Sample { data, .. } => f(cpu, data),
                 PerfRecord::Lost { count, .. } => lost += count,
@@ -191,8 +191,8 @@ impl PerfBuffer {
     pub fn drain_events(&mut self, mut f: impl FnMut(PerfEvent<'_>)) -> usize {
         let mut n = 0;
         let mut lost = 0;
-        for Ring { cpu, index, ring } in &mut self.rings {
-            let (cpu, index) = (*cpu, *index);
+        for Ring { ring, index } in &mut self.rings {
+            let (cpu, index) = (ring.cpu(), *index);
             n += ring.drain(|record| match record {
                 PerfRecord::Sample { time, data } => {
                     f(PerfEvent::Sample { cpu, index, time, data });
@@ -220,7 +220,7 @@ impl PerfBuffer {
 
     /// The rings' perf event fds, by CPU: what epoll watches.
     pub fn fds(&self) -> impl Iterator<Item = (u32, BorrowedFd<'_>)> {
-        self.rings.iter().map(|r| (r.cpu, r.ring.fd()))
+        self.rings.iter().map(|r| (r.ring.cpu(), r.ring.fd()))
     }
 
     /// The map.
