@@ -2,7 +2,8 @@
 //! of perf rings mapped by hand. Each side has its own perf event array
 //! with a ring on every CPU, as a perf buffer has, and drains them all
 //! after its own program filled the bench CPU's ring, untimed, with
-//! 16-byte or 256-byte samples.
+//! 16-byte or 256-byte samples; and end to end, the program's runs and
+//! the drain together.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 mod common;
@@ -16,7 +17,7 @@ use bpfkit::asm::{ProgramBuilder, R0, R1, R2, R6, R10, Size};
 use bpfkit::maps::{PerfBuffer, PerfEventArray, UpdateMode};
 use bpfkit::prog::kind::Xdp;
 use bpfkit::prog::{Program, ProgramSpec, TestRun};
-use common::paired_with_setup;
+use common::{paired, paired_with_setup};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// Data pages per ring.
@@ -214,6 +215,30 @@ fn consume(c: &mut Criterion) {
             (setup_kit, || {
                 assert_eq!(black_box(kit_drain(&mut kit.borrow_mut())), u64::from(records))
             }),
+        );
+        group.finish();
+
+        // End to end: the runs that write the samples, then the drain.
+        // Fewer samples than above: the runs cost a thousand times more
+        // than the drain.
+        let runs = records.min(256);
+        let name = format!("perf_end_to_end_{size}");
+        let mut group = c.benchmark_group(&name);
+        group.throughput(Throughput::Elements(u64::from(runs)));
+        let write = |prog: &Program<Xdp>| {
+            prog.test_run(TestRun::new(&[0u8; 64]).repeat(runs)).unwrap();
+        };
+        paired(
+            &mut group,
+            &name,
+            || {
+                write(&raw_prog);
+                assert_eq!(black_box(raw.borrow().drain()), u64::from(runs));
+            },
+            || {
+                write(&kit_prog);
+                assert_eq!(black_box(kit_drain(&mut kit.borrow_mut())), u64::from(runs));
+            },
         );
         group.finish();
     }

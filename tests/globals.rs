@@ -1,5 +1,6 @@
 //! Global variables: a section read and written through the mmap from
-//! Rust and through `ld_map_value` from a program, and a frozen read-only
+//! Rust and through `ld_field` (a field by name) and `ld_map_value` (an
+//! offset) from a program, and a frozen read-only
 //! section whose constants the verifier uses to prune.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,7 +8,8 @@ mod common;
 
 use std::mem::offset_of;
 
-use bpfkit::asm::{ProgramBuilder, R0, R1, R2, Size};
+use bpfkit::asm::{ProgramBuilder, R0, R1, R2, Size, ValueMap};
+use bpfkit::field;
 use bpfkit::maps::{Global, ReadOnlyGlobal};
 use bpfkit::prog::kind::SocketFilter;
 use bpfkit::prog::{ProgramSpec, TestRun};
@@ -28,10 +30,11 @@ fn a_program_and_rust_share_a_global_through_the_mmap() {
     let mut state = Global::create(&unique("g"), &State { addend: 40, runs: 0, last: 0 }).unwrap();
     // r0 = state.addend + 2; state.runs += 1; state.last = r0.
     let mut b = ProgramBuilder::new();
-    b.ld_map_value(R1, &state, offset_of!(State, addend) as u32)
+    // By name, then by offset: the same address.
+    b.ld_field(R1, &state, field!(State, addend))
         .ldx(Size::DW, R0, R1, 0)
         .add64(R0, 2)
-        .ld_map_value(R1, &state, offset_of!(State, runs) as u32)
+        .ld_field(R1, &state, field!(State, runs))
         .mov64(R2, 1)
         .atomic_add32(R1, 0, R2)
         .ld_map_value(R1, &state, offset_of!(State, last) as u32)
@@ -57,11 +60,11 @@ struct Settings {
 }
 
 /// `if (settings.verbose) { 200 instructions }; return 0`.
-fn branchy(settings: &impl bpfkit::asm::MapHandle) -> bpfkit::asm::Assembled {
+fn branchy(settings: &impl ValueMap<Value = Settings>) -> bpfkit::asm::Assembled {
     let mut b = ProgramBuilder::new();
     let done = b.label();
     b.mov64(R0, 0)
-        .ld_map_value(R1, settings, offset_of!(Settings, verbose) as u32)
+        .ld_field(R1, settings, field!(Settings, verbose))
         .ldx(Size::W, R2, R1, 0)
         .jeq(R2, 0, done);
     for _ in 0..100 {

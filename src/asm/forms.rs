@@ -6,6 +6,7 @@
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
+use super::field::{Field, ValueMap};
 use super::helper::HelperId;
 use super::insn::RawInsn;
 use super::ir::{Call, Imm64, Insn, KfuncName};
@@ -388,6 +389,20 @@ impl ProgramBuilder {
     pub fn ld_map_value(&mut self, dst: Reg, map: &impl MapHandle, offset: u32) -> &mut Self {
         let map = MapRef::Map(map.share());
         self.push(Insn::LdImm64 { dst: dst.into(), value: Imm64::MapValue { map, offset } })
+    }
+
+    /// `dst = &map[0].field`: the address of a field of the map's first
+    /// value, named with [`field!`](crate::field); a field of another type
+    /// than the map's value does not compile. `ld_map_value` at the
+    /// field's offset, as C's globals compile.
+    #[track_caller]
+    pub fn ld_field<M: ValueMap>(
+        &mut self,
+        dst: Reg,
+        map: &M,
+        field: Field<M::Value>,
+    ) -> &mut Self {
+        self.ld_map_value(dst, map, field.offset())
     }
 
     /// `dst = map ll` for a map known by name, bound to a real map at load.

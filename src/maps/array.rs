@@ -181,6 +181,12 @@ impl<V> AsRef<MapFd> for Array<V> {
     }
 }
 
+/// [`ld_field`](crate::asm::ProgramBuilder::ld_field) reaches a field of
+/// element 0.
+impl<V: 'static> crate::asm::ValueMap for Array<V> {
+    type Value = V;
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;

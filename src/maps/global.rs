@@ -1,8 +1,10 @@
 //! Global variables: one `#[repr(C)]` value in a one-element array, what
 //! C's `.data`/`.bss` ([`Global`]) and `.rodata` ([`ReadOnlyGlobal`])
-//! sections become. Programs reach a field with
-//! [`ld_map_value`](crate::asm::ProgramBuilder::ld_map_value) at the
-//! field's offset (`offset_of!`), which is a direct load, no helper call.
+//! sections become. Programs reach a field by name with
+//! [`ld_field`](crate::asm::ProgramBuilder::ld_field) and
+//! [`field!`](crate::field) (or at an offset with
+//! [`ld_map_value`](crate::asm::ProgramBuilder::ld_map_value)): a direct
+//! load, no helper call.
 
 use super::Plain;
 use super::array::Array;
@@ -10,6 +12,7 @@ use super::fd::MapFd;
 use super::mmap::ArrayView;
 use super::types::MapFlags;
 use crate::Result;
+use crate::asm::ValueMap;
 
 /// A global variable programs read and write, mapped into this process's
 /// memory: reading or writing it from Rust is a memory access, not a
@@ -29,9 +32,7 @@ use crate::Result;
 ///
 /// let mut config = Global::create("config", &Config { threshold: 100 })?;
 /// let mut b = ProgramBuilder::new();
-/// b.ld_map_value(R1, &config, std::mem::offset_of!(Config, threshold) as u32)
-///     .ldx(Size::DW, R0, R1, 0)
-///     .exit();
+/// b.ld_field(R1, &config, bpfkit::field!(Config, threshold)).ldx(Size::DW, R0, R1, 0).exit();
 /// config.set(&Config { threshold: 200 })?; // seen by the program's next run
 /// # Ok::<(), bpfkit::Error>(())
 /// ```
@@ -105,4 +106,12 @@ impl<T> AsRef<MapFd> for ReadOnlyGlobal<T> {
     fn as_ref(&self) -> &MapFd {
         self.array.as_ref()
     }
+}
+
+impl<T: Plain + 'static> ValueMap for Global<T> {
+    type Value = T;
+}
+
+impl<T: 'static> ValueMap for ReadOnlyGlobal<T> {
+    type Value = T;
 }
