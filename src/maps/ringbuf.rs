@@ -265,6 +265,17 @@ impl EventPoller {
         timeout: Option<Duration>,
         f: impl FnMut(usize, &[u8]),
     ) -> Result<usize> {
+        self.wait(timeout)?;
+        Ok(self.drain(f))
+    }
+
+    /// Waits until a source has records or `timeout` passes (`None`: no
+    /// limit), handing nothing out: a caller that reads a perf buffer's
+    /// records with their time and losses
+    /// ([`PerfBuffer::drain_events`], through [`perf_mut`](Self::perf_mut))
+    /// waits with this. Returns at once if records are already waiting;
+    /// a signal does not cut the wait short.
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
         if !self.sources.iter().any(Source::has_records) {
             let ms = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
             let mut ready = [0u64; 16];
@@ -273,7 +284,16 @@ impl EventPoller {
                 source: std::io::Error::from_raw_os_error(e.0),
             })?;
         }
-        Ok(self.drain(f))
+        Ok(())
+    }
+
+    /// The perf buffer added as `source`, to drain in place (`None` for a
+    /// ring buffer's source or a number never handed out).
+    pub fn perf_mut(&mut self, source: usize) -> Option<&mut PerfBuffer> {
+        match self.sources.get_mut(source) {
+            Some(Source::Perf(perf)) => Some(perf),
+            _ => None,
+        }
     }
 }
 

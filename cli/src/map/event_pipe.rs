@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
 
-use bpfkit::maps::{PerfBuffer, PerfEvent, PerfEventArray};
+use bpfkit::maps::{EventPoller, PerfBuffer, PerfEvent, PerfEventArray};
 
 use super::bytes::{Words, abbreviates, hex};
 use super::select;
@@ -85,12 +85,19 @@ pub fn event_pipe(words: &mut Words<'_>, output: Output) -> Result<(), CliError>
         let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
         CliError::new(format!("failed to create perf buffer: {} ({errno})", strerror(errno)))
     })?;
-    pipe(buffer, output);
-    Ok(())
+    pipe(buffer, output)
 }
 
 /// Prints every record until a stop signal.
-fn pipe(mut buffer: PerfBuffer, output: Output) {
+fn pipe(buffer: PerfBuffer, output: Output) -> Result<(), CliError> {
+    // bpftool's perf buffer holds its epoll instance: failing to make one
+    // is failing to make the buffer.
+    let fail = |e: bpfkit::Error| {
+        let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
+        CliError::new(format!("failed to create perf buffer: {} ({errno})", strerror(errno)))
+    };
+    let mut poller = EventPoller::new().map_err(fail)?;
+    let source = poller.add_perf(buffer).map_err(fail)?;
     stop::catch_stop_signals();
     let mut json = output.json.then(|| {
         let mut w = output.writer();
@@ -99,10 +106,16 @@ fn pipe(mut buffer: PerfBuffer, output: Output) {
         w
     });
     while !stop::stopped() {
-        if !buffer.has_records() {
-            std::thread::sleep(Duration::from_millis(20));
-            continue;
+        // bpftool's poll timeout: the longest a stop signal waits to be
+        // seen, since the wait goes on through a signal.
+        if let Err(e) = poller.wait(Some(Duration::from_millis(200))) {
+            let errno = e.errno().map_or(libc::EINVAL, |e| e.0);
+            return Err(CliError::new(format!(
+                "perf buffer polling failed: {} ({errno})",
+                strerror(errno)
+            )));
         }
+        let Some(buffer) = poller.perf_mut(source) else { break };
         let mut text = String::new();
         buffer.drain_events(|event| match &mut json {
             Some(w) => json_record(w, &event),
@@ -111,13 +124,16 @@ fn pipe(mut buffer: PerfBuffer, output: Output) {
         if let Some(w) = &mut json {
             text = w.take_written();
         }
-        output.print(&text);
+        if !text.is_empty() {
+            output.print(&text);
+        }
     }
     let _ = writeln!(std::io::stderr().lock(), "Stopping...");
     if let Some(mut w) = json {
         w.end_array();
         output.print(&w.finish());
     }
+    Ok(())
 }
 
 fn text_record(out: &mut String, event: &PerfEvent<'_>) {
