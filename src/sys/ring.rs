@@ -58,8 +58,9 @@ impl Ring {
     }
 
     /// Hands each committed record to `f`, in order, until none is left,
-    /// one is still being written, or `f` returns `false` (the record it
-    /// was given counts as read). The consumer position moves after each.
+    /// one is still being written, a header claims more than the producer
+    /// published, or `f` returns `false` (the record it was given counts
+    /// as read). The consumer position moves after each.
     pub(crate) fn drain(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Drained {
         let mut done = Drained::default();
         let Some(mut consumer) = self.consumer.load_acquire_u64(0) else { return done };
