@@ -58,8 +58,9 @@ impl Ring {
     }
 
     /// Hands each committed record to `f`, in order, until none is left,
-    /// one is still being written, or `f` returns `false` (the record it
-    /// was given counts as read). The consumer position moves after each.
+    /// one is still being written, a header claims more than the producer
+    /// published, or `f` returns `false` (the record it was given counts
+    /// as read). The consumer position moves after each.
     pub(crate) fn drain(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> Drained {
         let mut done = Drained::default();
         let Some(mut consumer) = self.consumer.load_acquire_u64(0) else { return done };
@@ -74,6 +75,12 @@ impl Ring {
             }
             let len = u64::from(header & !(BUSY | DISCARD));
             let next = consumer + (len + HEADER).next_multiple_of(8);
+            // A length past what the producer published is not a record
+            // the kernel wrote: reading it would hand out bytes nobody
+            // committed, and moving past it would lose the ring's place.
+            if next > producer {
+                break;
+            }
             let mut more = true;
             if header & DISCARD != 0 {
                 done.discarded += 1;
@@ -103,3 +110,6 @@ impl Ring {
         done
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -518,3 +518,18 @@ pub fn allowed_cpus() -> Vec<usize> {
         (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect()
     }
 }
+
+/// Waits with poll(2) up to `timeout_ms` for each of `fds` to be
+/// readable, as a caller's own event loop would; returns which are.
+pub fn poll_readable(fds: &[std::os::fd::BorrowedFd<'_>], timeout_ms: i32) -> Vec<bool> {
+    use std::os::fd::AsRawFd;
+    let mut set: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+        .collect();
+    // SAFETY: `set` is `set.len()` initialised pollfds, borrowed for the call.
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::poll(set.as_mut_ptr(), set.len() as libc::nfds_t, timeout_ms) };
+    assert!(n >= 0, "poll: {}", std::io::Error::last_os_error());
+    set.iter().map(|p| p.revents & libc::POLLIN != 0).collect()
+}
