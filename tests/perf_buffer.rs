@@ -1,5 +1,6 @@
 //! Perf buffers: every sample arrives once and intact through the
-//! per-CPU rings, wrap-around included; a full ring's drops are counted;
+//! per-CPU rings, wrap-around included; a full ring's drops are counted,
+//! each one an output that failed in the program;
 //! the poller serves a perf buffer beside a ring buffer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -134,6 +135,48 @@ fn a_full_ring_counts_what_it_lost_and_keeps_the_rest_intact() {
     assert!(buffer.lost() > 0);
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");
     assert_eq!(seqs.len() as u64 + buffer.lost(), runs);
+}
+
+/// Sends `seq` and `seq ^ MAGIC` like [`producer`], and counts apart the
+/// runs whose output failed (a negative return).
+fn counted_producer(array: &PerfEventArray) -> (Program<Xdp>, Global<u64>) {
+    let seq = Global::create(&unique("pseq"), &0u64).unwrap();
+    let failed = Global::create(&unique("pfail"), &0u64).unwrap();
+    let mut b = ProgramBuilder::new();
+    let fail = b.label();
+    b.mov64(R6, R1).ld_map_value(R1, &seq, 0).mov64(R2, 1).atomic_fetch_add64(R1, 0, R2);
+    b.stx(Size::DW, R10, -16, R2).xor64(R2, MAGIC).stx(Size::DW, R10, -8, R2);
+    b.mov64(R1, R6).mov64(R2, R10).add64(R2, -16).perf_event_output(array, R2, 16);
+    b.jslt(R0, 0, fail).mov64(R0, 2).exit();
+    b.bind(fail).ld_map_value(R1, &failed, 0).mov64(R2, 1).atomic_add64(R1, 0, R2);
+    b.mov64(R0, 2).exit();
+    let prog = ProgramSpec::typed(Xdp, &b.assemble().unwrap()).name("perf_counted").load().unwrap();
+    (prog, failed)
+}
+
+#[test]
+fn every_output_a_full_ring_refuses_fails_in_the_program_and_is_counted_lost() {
+    require_kernel!();
+    // Every run on one CPU: its ring is the one that fills.
+    common::stay_on_cpu0();
+    let array = PerfEventArray::create(&unique("pa")).unwrap();
+    let (prog, failed) = counted_producer(&array);
+    let mut buffer = array.open_buffer(1).unwrap();
+    prog.test_run(TestRun::new(&[0u8; 64]).repeat(1000)).unwrap();
+    let mut seqs = Vec::new();
+    buffer.drain(|_, sample| seqs.push(seq_of(sample)));
+    // The output that fits after the drain carries the kernel's count of
+    // those it dropped.
+    prog.test_run(TestRun::new(&[0u8; 64])).unwrap();
+    buffer.drain(|_, sample| seqs.push(seq_of(sample)));
+    let failed = failed.get();
+    assert!(failed > 0, "a one-page ring took 1000 samples");
+    assert_eq!(buffer.lost(), failed, "the program's failures are the kernel's losses");
+    assert_eq!(seqs.len() as u64 + failed, 1001);
+    // What arrived is the first ones that fit, then the one after the drain.
+    let fit = seqs.len() as u64 - 1;
+    assert_eq!(seqs[..seqs.len() - 1], (0..fit).collect::<Vec<u64>>());
+    assert_eq!(seqs.last(), Some(&1000));
 }
 
 #[test]
