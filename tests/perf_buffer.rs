@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bpfkit::asm::{ProgramBuilder, R0, R1, R2, R6, R10, Size};
-use bpfkit::maps::{EventPoller, Global, PerfEvent, PerfEventArray};
-use bpfkit::prog::kind::Xdp;
+use bpfkit::maps::{EventPoller, Global, PerfEvent, PerfEventArray, RingBuf};
+use bpfkit::prog::kind::{SocketFilter, Xdp};
 use bpfkit::prog::{Program, ProgramSpec, TestRun};
 use common::unique;
 
@@ -184,17 +184,35 @@ fn one_poller_serves_a_perf_buffer_and_a_ring_buffer() {
     require_kernel!();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
     let (prog, _seq) = producer(&array);
-    let ring = bpfkit::maps::RingBuf::create(&unique("rb"), 4096).unwrap();
+    let ring = RingBuf::create(&unique("rb"), 4096).unwrap();
+    // The ring's records: 100 + the run's number, 8 bytes.
+    let ring_seq = Global::create(&unique("rseq"), &100u64).unwrap();
+    let mut b = ProgramBuilder::new();
+    b.ld_map_value(R1, &ring_seq, 0).mov64(R2, 1).atomic_fetch_add64(R1, 0, R2);
+    b.stx(Size::DW, R10, -8, R2).mov64(R6, R10).add64(R6, -8).ringbuf_output(&ring, R6, 8);
+    b.mov64(R0, 0).exit();
+    let ring_prog =
+        ProgramSpec::typed(SocketFilter, &b.assemble().unwrap()).name("ring_out").load().unwrap();
+
     let mut poller = EventPoller::new().unwrap();
     assert_eq!(poller.add_ring(&ring).unwrap(), 0);
     assert_eq!(poller.add_perf(array.open_buffer(2).unwrap()).unwrap(), 1);
     assert_eq!(poller.poll(Some(Duration::from_millis(20)), |_, _| panic!("idle")).unwrap(), 0);
-    prog.test_run(TestRun::new(&[0u8; 64]).repeat(5)).unwrap();
+    let word = |data: &[u8]| u64::from_ne_bytes(data[..8].try_into().unwrap());
     let mut got = Vec::new();
-    poller
-        .poll(Some(Duration::from_secs(5)), |source, sample| got.push((source, seq_of(sample))))
-        .unwrap();
-    assert_eq!(got, [(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]);
+    let mut poll = |got: &mut Vec<(usize, u64)>| {
+        poller.poll(Some(Duration::from_secs(5)), |source, data| got.push((source, word(data))))
+    };
+    // Each alone, then both at once: a poll hands over what every source
+    // has, sources in the order they were added.
+    prog.test_run(TestRun::new(&[0u8; 64]).repeat(3)).unwrap();
+    assert_eq!(poll(&mut got).unwrap(), 3);
+    ring_prog.test_run(TestRun::new(&[0u8; 64]).repeat(2)).unwrap();
+    assert_eq!(poll(&mut got).unwrap(), 2);
+    prog.test_run(TestRun::new(&[0u8; 64]).repeat(2)).unwrap();
+    ring_prog.test_run(TestRun::new(&[0u8; 64])).unwrap();
+    assert_eq!(poll(&mut got).unwrap(), 3);
+    assert_eq!(got, [(1, 0), (1, 1), (1, 2), (0, 100), (0, 101), (0, 102), (1, 3), (1, 4)]);
     assert_eq!(poller.lost(1), 0);
 }
 
