@@ -218,15 +218,21 @@ fn masked_json_in(run: &Run, slot: Option<(u32, u32)>) -> Vec<Value> {
     records
 }
 
+/// A fresh perf event array pinned as `events` in a directory of its own,
+/// which goes when dropped.
+fn pinned_array() -> (PerfEventArray, PinDir) {
+    let array = PerfEventArray::create(&unique("pipe")).unwrap();
+    let dir = PinDir::new();
+    array.map().pin(dir.path("events")).unwrap();
+    (array, dir)
+}
+
 #[test]
 fn event_pipe_prints_each_sample_as_bpftool_does() {
     require_kernel!();
-    let array = PerfEventArray::create(&unique("pipe")).unwrap();
+    let (array, dir) = pinned_array();
     let prog = producer(&array);
-    let dir = PinDir::new();
-    let pin = dir.path("events");
-    array.map().pin(&pin).unwrap();
-    let pin = pin.to_str().unwrap();
+    let pin = &dir.path("events").to_string_lossy().into_owned();
 
     let hex = "01 02 03 04 05 06 07 08  09 0a 0b 0c 0d 0e 0f 10\n00 00 00 00\n";
     let expected = format!("== @T CPU: C index: C =====\n{hex}").repeat(N);
@@ -268,17 +274,14 @@ fn event_pipe_prints_each_sample_as_bpftool_does() {
 #[test]
 fn one_ring_in_one_slot_is_read_as_bpftool_reads_it() {
     require_kernel!();
-    let array = PerfEventArray::create(&unique("pipe")).unwrap();
+    let (array, dir) = pinned_array();
+    let pin = &dir.path("events").to_string_lossy().into_owned();
     let slots = array.map().def().max_entries;
     // The last CPU, in the next slot round: slot and CPU differ when
     // there are two.
     let cpu = *allowed_cpus().last().unwrap() as u32;
     let index = (cpu + 1) % slots;
     let prog = producer_to(&array, index);
-    let dir = PinDir::new();
-    let pin = dir.path("events");
-    array.map().pin(&pin).unwrap();
-    let pin = pin.to_str().unwrap();
     // The kernel refuses a sample from another CPU than the ring's.
     stay_on_cpu(cpu as usize);
     let produce = |_| {
@@ -372,12 +375,9 @@ fn received_and_lost_json(run: &Run) -> (u64, Vec<u64>, Vec<Value>) {
 #[test]
 fn lost_samples_are_reported_as_bpftool_reports_them() {
     require_kernel!();
-    let array = PerfEventArray::create(&unique("pipe")).unwrap();
+    let (array, dir) = pinned_array();
     let prog = producer(&array);
-    let dir = PinDir::new();
-    let pin = dir.path("events");
-    array.map().pin(&pin).unwrap();
-    let pin = pin.to_str().unwrap();
+    let pin = &dir.path("events").to_string_lossy().into_owned();
     // Every sample on one ring, which fills while the reader is stopped.
     stay_on_cpu(*allowed_cpus().last().unwrap());
     let produce = |pid| {
@@ -420,11 +420,8 @@ fn lost_samples_are_reported_as_bpftool_reports_them() {
 #[test]
 fn errors_are_bpftools() {
     require_kernel!();
-    let array = PerfEventArray::create(&unique("pipe")).unwrap();
-    let dir = PinDir::new();
-    let pin = dir.path("events");
-    array.map().pin(&pin).unwrap();
-    let pin = pin.to_str().unwrap();
+    let (array, dir) = pinned_array();
+    let pin = &dir.path("events").to_string_lossy().into_owned();
     let hash = dir.path("hash");
     let hash = hash.to_str().unwrap();
     bpfkit(&[

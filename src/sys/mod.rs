@@ -36,6 +36,8 @@ pub(crate) mod ring;
 pub(crate) mod socket;
 pub(crate) mod task_fd;
 mod tc_direction;
+#[cfg(test)]
+pub(crate) mod test_rng;
 pub(crate) mod user_ring;
 mod xdp_mode;
 

@@ -4,6 +4,7 @@
 //! and headers the kernel would not write.
 
 use super::*;
+use crate::sys::test_rng::Rng;
 
 #[test]
 fn the_one_test_of_a_header_is_the_three() {
@@ -41,27 +42,11 @@ enum Got {
     Lost { id: u64, count: u64 },
 }
 
-/// xorshift64*: the same draws on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A record of `len` bytes (a multiple of 8, at least 8) of kind `kind`,
 /// its body filled as the kernel would for a sample or a loss, with a raw
 /// size that may claim more than the record holds.
 fn record(rng: &mut Rng, kind: u32, len: usize, timed: bool) -> Vec<u8> {
-    let mut r: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+    let mut r = rng.bytes(len);
     r[..4].copy_from_slice(&kind.to_ne_bytes());
     r[6..8].copy_from_slice(&(len as u16).to_ne_bytes());
     let raw_at = if timed { 16 } else { 8 };

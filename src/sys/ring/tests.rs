@@ -12,6 +12,7 @@ use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 
 use super::*;
+use crate::sys::test_rng::Rng;
 
 /// A ring of `size` data bytes in a memfd, and the file to write it with.
 struct Fake {
@@ -131,26 +132,6 @@ fn model(at: u64, recs: &[Rec]) -> (Drained, Vec<Vec<u8>>, u64) {
     (done, got, pos)
 }
 
-/// xorshift64*: the same draws on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn body(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
-
 #[test]
 fn every_start_reads_the_records_in_a_line_whole_and_never_the_discarded() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -173,7 +154,7 @@ fn every_start_reads_the_records_in_a_line_whole_and_never_the_discarded() {
                         crossed += 1;
                     }
                     used += span(len);
-                    let body = rng.body(len);
+                    let body = rng.bytes(len);
                     recs.push(if rng.below(6) == 0 {
                         Rec::Discarded(body)
                     } else {
@@ -208,7 +189,7 @@ fn a_busy_record_stops_the_drain_until_its_bit_clears() {
             let mut recs = Vec::new();
             for _ in 0..5 {
                 let len = rng.below(40) as usize;
-                recs.push(Rec::Committed(rng.body(len)));
+                recs.push(Rec::Committed(rng.bytes(len)));
             }
             let body = recs[busy].body().to_vec();
             recs[busy] = Rec::Busy(body.clone());
@@ -236,7 +217,7 @@ fn discarded_records_are_counted_and_never_handed_out() {
     let mut rng = Rng(9);
     let size = 4096;
     let mut fake = Fake::new(size);
-    let recs: Vec<Rec> = (0..20).map(|_| Rec::Discarded(rng.body(100))).collect();
+    let recs: Vec<Rec> = (0..20).map(|_| Rec::Discarded(rng.bytes(100))).collect();
     let at = (size - 200) as u64;
     let end = lay(&fake, at, &recs);
     fake.set_positions(at, end);
@@ -255,7 +236,7 @@ fn a_length_past_what_is_published_stops_the_drain_there() {
     let size = 256;
     let mut fake = Fake::new(size);
     for start in (0..size).step_by(8) {
-        let recs: Vec<Rec> = (0..3).map(|_| Rec::Committed(rng.body(20))).collect();
+        let recs: Vec<Rec> = (0..3).map(|_| Rec::Committed(rng.bytes(20))).collect();
         let at = start as u64;
         let end = lay(&fake, at, &recs);
         let broken = at + span(20);
@@ -281,7 +262,7 @@ fn a_callback_that_says_stop_leaves_the_rest_for_the_next_drain() {
     let mut rng = Rng(17);
     let size = 256;
     let mut fake = Fake::new(size);
-    let recs: Vec<Rec> = (0..6).map(|_| Rec::Committed(rng.body(24))).collect();
+    let recs: Vec<Rec> = (0..6).map(|_| Rec::Committed(rng.bytes(24))).collect();
     let at = (size - 40) as u64;
     let end = lay(&fake, at, &recs);
     fake.set_positions(at, end);
