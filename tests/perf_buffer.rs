@@ -17,26 +17,22 @@ use common::unique;
 
 const MAGIC: i32 = 0x5a5a_5a5a;
 
-/// Sends `seq` and `seq ^ MAGIC` (16 bytes, from the stack) per run.
+/// Sends `seq` and `seq ^ MAGIC` (16 bytes, from the stack) per run, and
+/// counts the runs whose output failed (a negative return).
 fn producer(array: &PerfEventArray) -> (Program<Xdp>, Global<u64>) {
     let seq = Global::create(&unique("pseq"), &0u64).unwrap();
+    let failed = Global::create(&unique("pfail"), &0u64).unwrap();
     let mut b = ProgramBuilder::new();
-    b.mov64(R6, R1) // the context
-        .ld_map_value(R1, &seq, 0)
-        .mov64(R2, 1)
-        .atomic_fetch_add64(R1, 0, R2)
-        .stx(Size::DW, R10, -16, R2)
-        .xor64(R2, MAGIC)
-        .stx(Size::DW, R10, -8, R2)
-        .mov64(R1, R6)
-        .mov64(R2, R10)
-        .add64(R2, -16)
-        .perf_event_output(array, R2, 16)
-        .mov64(R0, 2)
-        .exit();
+    let fail = b.label();
+    b.mov64(R6, R1).ld_map_value(R1, &seq, 0).mov64(R2, 1).atomic_fetch_add64(R1, 0, R2);
+    b.stx(Size::DW, R10, -16, R2).xor64(R2, MAGIC).stx(Size::DW, R10, -8, R2);
+    b.mov64(R1, R6).mov64(R2, R10).add64(R2, -16).perf_event_output(array, R2, 16);
+    b.jslt(R0, 0, fail).mov64(R0, 2).exit();
+    b.bind(fail).ld_map_value(R1, &failed, 0).mov64(R2, 1).atomic_add64(R1, 0, R2);
+    b.mov64(R0, 2).exit();
     let prog =
         ProgramSpec::typed(Xdp, &b.assemble().unwrap()).name("perf_producer").load().unwrap();
-    (prog, seq)
+    (prog, failed)
 }
 
 fn seq_of(sample: &[u8]) -> u64 {
@@ -52,7 +48,7 @@ fn seq_of(sample: &[u8]) -> u64 {
 fn every_sample_arrives_once_through_wrapping_rings() {
     require_kernel!();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
-    let (prog, _seq) = producer(&array);
+    let (prog, _failed) = producer(&array);
     // One page: 4096 bytes hold 128 samples of 32 bytes; draining after
     // every 100 makes the records wrap around the ring's end.
     let mut buffer = array.open_buffer(1).unwrap();
@@ -121,7 +117,7 @@ fn a_full_ring_counts_what_it_lost_and_keeps_the_rest_intact() {
     // output that fits there: every run must be on the same CPU.
     common::stay_on_cpu0();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
-    let (prog, _seq) = producer(&array);
+    let (prog, _failed) = producer(&array);
     let mut buffer = array.open_buffer(1).unwrap();
     prog.test_run(TestRun::new(&[0u8; 64]).repeat(1000)).unwrap();
     let mut seqs = Vec::new();
@@ -137,30 +133,13 @@ fn a_full_ring_counts_what_it_lost_and_keeps_the_rest_intact() {
     assert_eq!(seqs.len() as u64 + buffer.lost(), runs);
 }
 
-/// Sends `seq` and `seq ^ MAGIC` like [`producer`], and counts apart the
-/// runs whose output failed (a negative return).
-fn counted_producer(array: &PerfEventArray) -> (Program<Xdp>, Global<u64>) {
-    let seq = Global::create(&unique("pseq"), &0u64).unwrap();
-    let failed = Global::create(&unique("pfail"), &0u64).unwrap();
-    let mut b = ProgramBuilder::new();
-    let fail = b.label();
-    b.mov64(R6, R1).ld_map_value(R1, &seq, 0).mov64(R2, 1).atomic_fetch_add64(R1, 0, R2);
-    b.stx(Size::DW, R10, -16, R2).xor64(R2, MAGIC).stx(Size::DW, R10, -8, R2);
-    b.mov64(R1, R6).mov64(R2, R10).add64(R2, -16).perf_event_output(array, R2, 16);
-    b.jslt(R0, 0, fail).mov64(R0, 2).exit();
-    b.bind(fail).ld_map_value(R1, &failed, 0).mov64(R2, 1).atomic_add64(R1, 0, R2);
-    b.mov64(R0, 2).exit();
-    let prog = ProgramSpec::typed(Xdp, &b.assemble().unwrap()).name("perf_counted").load().unwrap();
-    (prog, failed)
-}
-
 #[test]
 fn every_output_a_full_ring_refuses_fails_in_the_program_and_is_counted_lost() {
     require_kernel!();
     // Every run on one CPU: its ring is the one that fills.
     common::stay_on_cpu0();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
-    let (prog, failed) = counted_producer(&array);
+    let (prog, failed) = producer(&array);
     let mut buffer = array.open_buffer(1).unwrap();
     prog.test_run(TestRun::new(&[0u8; 64]).repeat(1000)).unwrap();
     let mut seqs = Vec::new();
@@ -183,7 +162,7 @@ fn every_output_a_full_ring_refuses_fails_in_the_program_and_is_counted_lost() {
 fn one_poller_serves_a_perf_buffer_and_a_ring_buffer() {
     require_kernel!();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
-    let (prog, _seq) = producer(&array);
+    let (prog, _failed) = producer(&array);
     let ring = RingBuf::create(&unique("rb"), 4096).unwrap();
     // The ring's records: 100 + the run's number, 8 bytes.
     let ring_seq = Global::create(&unique("rseq"), &100u64).unwrap();
@@ -220,7 +199,7 @@ fn one_poller_serves_a_perf_buffer_and_a_ring_buffer() {
 fn a_timed_buffer_stamps_each_sample_in_order() {
     require_kernel!();
     let array = PerfEventArray::create(&unique("pa")).unwrap();
-    let (prog, _seq) = producer(&array);
+    let (prog, _failed) = producer(&array);
     let mut buffer = array.open_buffer_with_time(2).unwrap();
     let mut got = Vec::new();
     prog.test_run(TestRun::new(&[0u8; 64]).repeat(3)).unwrap();
